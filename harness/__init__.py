@@ -1,0 +1,1 @@
+"""FPGA ML co-design harness."""

@@ -1,0 +1,31 @@
+"""Developer entry points. `nox -s tests` and `nox -s sweep` set everything up from PyPI.
+
+Virtualenvs are reused between runs (TensorFlow alone is ~600 MB), and the project is installed
+editable so code changes need no reinstall.
+"""
+
+import nox
+
+nox.options.reuse_existing_virtualenvs = True
+nox.options.default_venv_backend = "venv"
+nox.options.sessions = ["tests"]
+
+PYTHON = "3.11"
+
+
+def _install(session: nox.Session) -> None:
+    session.install("-e", ".[dev]")
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Run the test suite (pass `-- -m "not slow"` for the quick subset)."""
+    _install(session)
+    session.run("pytest", *(session.posargs or []))
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """Static checks."""
+    session.install("ruff")
+    session.run("ruff", "check", "harness", "tests", "tb", "noxfile.py")
