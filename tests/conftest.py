@@ -1,0 +1,26 @@
+"""Shared test helpers: the real toolchain, the third-party fixtures folder, scratch folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.toolchain import Toolchain
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Real third-party reports and models, shared between projects; read-only.
+SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
+HDL = Path(__file__).resolve().parent / "hdl"
+
+
+@pytest.fixture(scope="session")
+def toolchain() -> Toolchain:
+    return Toolchain.discover()
+
+
+@pytest.fixture(scope="session")
+def shared_fixtures() -> Path:
+    if not SHARED_FIXTURES.is_dir():
+        pytest.fail(f"shared fixtures not found at {SHARED_FIXTURES} (expected ../shared beside the checkout)")
+    return SHARED_FIXTURES

