@@ -1,0 +1,191 @@
+"""`harness vendor-report`: show, export or compare what Vivado / Vitis HLS / oneAPI reported."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from harness.vendor.compare import FieldComparison, compare_reports, has_regression, load_baseline
+from harness.vendor.reports import (
+    REPORT_PATTERNS,
+    ReportError,
+    VendorReport,
+    load_report,
+    resource_items,
+    to_metrics,
+)
+
+EXIT_OK, EXIT_REGRESSION, EXIT_ERROR = 0, 1, 2
+
+_DESCRIPTION = """\
+Read C-synthesis, Vivado utilisation, timing-summary and co-simulation reports, hls4ml build()
+result dicts or Intel oneAPI reports under PATH (a project folder, searched recursively, or one
+file) and print one summary. Values the reports do not state are shown as '-' (null in JSON).
+
+With --compare, compare PATH against BASELINE (an hls4ml build() JSON or a --json output of this
+command) with hls4ml's CI tolerances: clock 1 %, latency and II 2 %, resources 10 %. The exit
+status is 1 if anything regressed, 2 on unusable input."""
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "vendor-report",
+        help="summarise (or compare) Vivado / Vitis HLS / oneAPI reports",
+        description=_DESCRIPTION,
+        epilog="report files recognised: " + ", ".join(REPORT_PATTERNS),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("path", type=Path, metavar="PATH", help="project folder or single report file")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--compare", type=Path, metavar="BASELINE.json", help="compare PATH against BASELINE")
+    parser.add_argument(
+        "--metrics", type=Path, metavar="OUT.json", help="also write the harness metrics.json shape to OUT"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        report = load_report(args.path)
+        if args.metrics:
+            _write_metrics(args.metrics, report)
+        if args.compare:
+            rows = compare_reports(load_baseline(args.compare), report)
+            print(_comparison_json(args.compare, args.path, rows) if args.json else format_comparison(rows))
+            return EXIT_REGRESSION if has_regression(rows) else EXIT_OK
+        print(json.dumps(report.to_dict(), indent=2) if args.json else format_report(report))
+        return EXIT_OK
+    except ReportError as err:
+        print(f"harness vendor-report: error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _write_metrics(path: Path, report: VendorReport) -> None:
+    try:
+        path.write_text(json.dumps(to_metrics(report), indent=2) + "\n", encoding="utf-8")
+    except OSError as err:
+        raise ReportError(f"cannot write metrics to {path}: {err.strerror}") from err
+
+
+# --------------------------------------------------------------------------------------------------
+# Text rendering
+
+
+def _fmt(value: Any, decimals: int = 3) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.{decimals}f}"
+    return str(value)
+
+
+def _render_table(header: list[str], rows: list[list[str]]) -> str:
+    """Plain aligned columns: the first left-aligned, the rest right-aligned (they hold numbers)."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        first, *rest = cells
+        return "  ".join(
+            [first.ljust(widths[0]), *(c.rjust(w) for c, w in zip(rest, widths[1:], strict=True))]
+        )
+
+    return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+_RESOURCE_ROWS = (
+    ("LUT", "lut", "lut"),
+    ("FF", "ff", "ff"),
+    ("DSP", "dsp", "dsp"),
+    ("BRAM (HLS 18K / synth 36K tiles)", "bram_18k", "bram"),
+    ("URAM", "uram", "uram"),
+)
+
+
+def _resource_table(report: VendorReport) -> str:
+    hls, available = resource_items(report.hls_resources), resource_items(report.available)
+    synth = resource_items(report.synth_resources) if report.synth_resources else {}
+    standard = {key for _, *keys in _RESOURCE_ROWS for key in keys}
+    extras = [(key, key, key) for key in dict.fromkeys([*hls, *synth]) if key not in standard]
+    rows = []
+    for label, hls_key, synth_key in [*_RESOURCE_ROWS, *extras]:
+        used, limit = hls.get(hls_key), available.get(hls_key)
+        share = f"{100 * used / limit:.1f} %" if used is not None and limit else "-"
+        rows.append([label, _fmt(used), _fmt(limit), share, _fmt(synth.get(synth_key))])
+    synth_title = f"{report.synth_tool} synth" if report.synth_tool else "synthesis (none found)"
+    return _render_table(["resource", "HLS estimate", "available", "HLS util", synth_title], rows)
+
+
+def _range(low: Any, high: Any, unit: str) -> str:
+    if low is None and high is None:
+        return "-"
+    text = _fmt(high) if low == high or low is None else f"{_fmt(low)} .. {_fmt(high)}"
+    return f"{text} {unit}"
+
+
+def format_report(report: VendorReport) -> str:
+    tool = " ".join(p for p in (report.tool or "unknown tool", report.tool_version) if p)
+    clock, latency, timing = report.clock, report.latency, report.timing
+    lines = [
+        f"{tool}: top {_fmt(report.top)}, part {_fmt(report.part)}",
+        "",
+        f"clock     target {_fmt(clock.target_ns)} ns, estimated {_fmt(clock.estimated_ns)} ns, "
+        f"uncertainty {_fmt(clock.uncertainty_ns)} ns",
+        f"latency   {_range(latency.min_cycles, latency.max_cycles, 'cycles')}"
+        f" ({_range(latency.min_ns, latency.max_ns, 'ns')})",
+        f"II        {_range(report.ii.min, report.ii.max, 'cycles')}",
+        f"cosim     {_fmt(report.cosim.status)}" + (f" ({report.cosim.rtl})" if report.cosim.rtl else ""),
+        f"timing    WNS {_fmt(timing.wns_ns)} ns, WHS {_fmt(timing.whs_ns)} ns, met {_fmt(timing.met)}"
+        + (f", fmax {_fmt(timing.fmax_mhz, 2)} MHz" if timing.fmax_mhz is not None else ""),
+        "",
+        _resource_table(report),
+        "",
+        "sources:",
+    ]
+    by_file: dict[str, list[str]] = {}
+    for group, source in report.sources.items():
+        by_file.setdefault(source, []).append(group)
+    lines += [f"  {source}: {', '.join(groups)}" for source, groups in by_file.items()]
+    lines += ["notes:", *(f"  - {note}" for note in report.notes)] if report.notes else []
+    lines += ["problems:", *(f"  - {problem}" for problem in report.problems or ["none"])]
+    return "\n".join(lines)
+
+
+def _change(row: FieldComparison) -> str:
+    return "-" if row.change is None else f"{100 * row.change:+.1f} %"
+
+
+def format_comparison(rows: list[FieldComparison]) -> str:
+    table = _render_table(
+        ["field", "baseline", "new", "change", "tolerance", "verdict"],
+        [
+            [
+                row.field,
+                _fmt(row.baseline),
+                _fmt(row.new),
+                _change(row),
+                "-" if row.tolerance is None else f"{100 * row.tolerance:.0f} %",
+                row.verdict,
+            ]
+            for row in rows
+        ],
+    )
+    regressions = sum(row.verdict == "regression" for row in rows)
+    return f"{table}\n\n{regressions} regression(s) in {len(rows)} compared value(s)"
+
+
+def _comparison_json(baseline: Path, new: Path, rows: list[FieldComparison]) -> str:
+    return json.dumps(
+        {
+            "baseline": str(baseline),
+            "new": str(new),
+            "regressions": sum(row.verdict == "regression" for row in rows),
+            "fields": [dataclasses.asdict(row) for row in rows],
+        },
+        indent=2,
+    )
