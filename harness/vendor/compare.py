@@ -56,7 +56,7 @@ class FieldComparison:
     field: str
     baseline: Any
     new: Any
-    change: float | None  # relative, (new - baseline) / baseline; None if not numeric or baseline is 0
+    change: float | None  # (new - baseline) / baseline; None if not numeric or from 0 to non-zero
     tolerance: float | None
     verdict: str  # ok / regression / improvement / missing
 
@@ -79,7 +79,7 @@ def _compare_number(name: str, old: float, new: float | None, rule: Rule) -> Fie
     if new is None:
         return FieldComparison(name, old, None, None, rule.tolerance, "missing")
     diff = new - old
-    change = diff / abs(old) if old else None
+    change = diff / abs(old) if old else (0.0 if diff == 0 else None)
     if abs(diff) <= rule.tolerance * abs(old) + _EPSILON:
         verdict = "ok"
     elif rule.direction is Direction.MUST_MATCH or diff > 0:
