@@ -1,0 +1,334 @@
+"""Conifer conversion, the checks a forest must pass before it becomes firmware, and the integer forest.
+
+conifer turns the trained forest into its own representation and, with its `cpp` backend, into the
+bit-accurate C++ emulation that is the reference for the RTL. The same conifer model, quantised here
+exactly as that C++ code quantises it, is what the Verilog generator reads:
+
+* inputs and thresholds are `threshold_precision` codes (conifer's cpp backend requires the input
+  type to equal the threshold type); a node sends a vector left when `x[feature] < threshold`
+  (xgboost, ydf) or `<=` (scikit-learn, TMVA), as the model's splitting convention says;
+* leaf values and the per-class initial prediction are `score_precision` codes;
+* per class, conifer sums `init + tree_0 + tree_1 + ...` with `std::accumulate` in the score type, so
+  every partial sum is wrapped or saturated by that type's overflow mode, in tree order, and then
+  multiplied by `(score_t) norm` (norm is 1 for xgboost and scikit-learn).
+
+conifer evaluates a node as `sum_f x[f] * weight[f] <= threshold` with one-hot weights of type
+`weight_t`, which defaults to the threshold type. A threshold type that cannot hold 1.0 would turn
+that weight into -1 or 0.99, so the harness sets `weight_t` to ap_fixed<2,2> (exactly -2..1); for
+one-hot weights the sum is then exactly `x[feature]` for every threshold type.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from harness.data import Dataset
+from harness.fixed import FixedType
+from harness.flow import Converted, Trained
+from harness.spec import DesignSpec, SpecError
+from harness.toolchain import Toolchain
+
+#: conifer backend that produces the reference emulation.
+EMULATION_BACKEND = "cpp"
+#: conifer backends the harness can run as a bit-exact reference, and what each needs.
+REFERENCE_BACKENDS = {"cpp": "C++ emulation, compiled with g++ (the reference)",
+                      "vhdl": "conifer's VHDL firmware simulated with GHDL (cross-check)"}
+#: weight_t for conifer's one-hot node weights: holds 0 and 1 exactly whatever the threshold type.
+ONE_HOT_WEIGHT = "ap_fixed<2,2>"
+#: Overflow modes the saturating accumulation chain implements (WRAP needs no chain).
+CHAIN_OVERFLOW_MODES = ("SAT",)
+
+
+class BDTModelError(ValueError):
+    """The forest cannot become firmware as it is (bad feature index, oblique splits, ...)."""
+
+
+class PrecisionError(SpecError):
+    """A firmware precision cannot represent what the forest needs."""
+
+
+class ConiferBackendError(ValueError):
+    """A conifer backend name that conifer lacks, or one the harness cannot use as a reference."""
+
+
+@dataclass(frozen=True)
+class QTree:
+    """One tree in integer codes. Node i is a leaf when feature[i] == -2."""
+
+    feature: tuple[int, ...]
+    threshold: tuple[int, ...]  # threshold_precision codes (unused at leaves)
+    left: tuple[int, ...]
+    right: tuple[int, ...]
+    value: tuple[int, ...]  # score_precision codes (used at leaves)
+
+    def is_leaf(self, node: int) -> bool:
+        return self.feature[node] == -2
+
+    @property
+    def internal(self) -> list[int]:
+        return [i for i in range(len(self.feature)) if not self.is_leaf(i)]
+
+    @property
+    def leaves(self) -> list[int]:
+        return [i for i in range(len(self.feature)) if self.is_leaf(i)]
+
+    def depth(self, node: int = 0) -> int:
+        if self.is_leaf(node):
+            return 0
+        return 1 + max(self.depth(self.left[node]), self.depth(self.right[node]))
+
+    def leaf_codes(self) -> list[int]:
+        return [self.value[i] for i in self.leaves]
+
+
+@dataclass(frozen=True)
+class Forest:
+    """The integer model the RTL implements: per output (class) an initial code and its trees."""
+
+    n_features: int
+    split: str  # "<" or "<="
+    threshold_type: FixedType
+    score_type: FixedType
+    init: tuple[int, ...]
+    trees: tuple[tuple[QTree, ...], ...]  # [output][tree]
+
+    @property
+    def n_outputs(self) -> int:
+        return len(self.trees)
+
+    @property
+    def n_trees(self) -> int:
+        return len(self.trees[0])
+
+    @property
+    def max_depth(self) -> int:
+        return max(tree.depth() for trees in self.trees for tree in trees)
+
+    def accumulation_may_overflow(self) -> bool:
+        """Could any partial sum init + tree_0 + ... + tree_k leave the score type's range?
+
+        Bounds each prefix by the smallest and largest leaf of every tree, so False is a proof that
+        no partial sum overflows (then the order of additions cannot matter), True only a possibility.
+        """
+        lo_code, hi_code = self.score_type.min_code, self.score_type.max_code
+        for init, trees in zip(self.init, self.trees, strict=True):
+            lo = hi = init
+            for tree in trees:
+                codes = tree.leaf_codes()
+                lo, hi = lo + min(codes), hi + max(codes)
+                if lo < lo_code or hi > hi_code:
+                    return True
+        return False
+
+
+def cpp_type(t: FixedType) -> str:
+    """The C++ spelling conifer pastes into its code: ap_fixed<8,3,AP_RND,AP_SAT>."""
+    base = f"ap_{'' if t.signed else 'u'}fixed<{t.width},{t.integer}"
+    if (t.rounding, t.overflow) != ("TRN", "WRAP"):
+        base += f",AP_{t.rounding},AP_{t.overflow}"
+    return base + ">"
+
+
+def conifer_config(backend: str, threshold_type: FixedType, score_type: FixedType, out_dir: Path,
+                   project: str) -> dict:
+    """A conifer configuration for one of the reference backends, or a clear error for any other name."""
+    from conifer.backends import get_available_backends
+
+    available = get_available_backends()
+    if backend not in available:
+        raise ConiferBackendError(f"conifer backend {backend!r} does not exist; conifer has "
+                                  f"{', '.join(map(repr, available))}")
+    if backend not in REFERENCE_BACKENDS:
+        usable = "; ".join(f"{name!r}: {what}" for name, what in REFERENCE_BACKENDS.items())
+        raise ConiferBackendError(f"conifer backend {backend!r} is not supported by the harness as a "
+                                  "bit-exact reference (it needs vendor tools or is not bit-accurate); "
+                                  f"usable: {usable}")
+    if backend == "vhdl" and (threshold_type != score_type or not threshold_type.signed):
+        raise ConiferBackendError(f"conifer's vhdl backend needs one signed type for inputs, thresholds and "
+                                  f"scores; got thresholds {threshold_type} and scores {score_type}")
+    return {"Backend": backend, "OutputDir": str(out_dir), "ProjectName": project,
+            "InputPrecision": cpp_type(threshold_type), "ThresholdPrecision": cpp_type(threshold_type),
+            "WeightPrecision": ONE_HOT_WEIGHT, "ScorePrecision": cpp_type(score_type)}
+
+
+@contextlib.contextmanager
+def conifer_build_env(toolchain: Toolchain) -> Iterator[None]:
+    """The environment conifer's in-process g++ builds need.
+
+    conifer 1.11 finds the ap_types headers through XILINX_AP_INCLUDE but looks for nlohmann/json
+    only inside its own (empty) `external` folder, so the headers the toolchain found go on g++'s
+    CPLUS_INCLUDE_PATH. Its helper compiles also call `python3 -m pybind11`, hence this interpreter's
+    folder first on PATH.
+    """
+    toolchain.require("c++")
+    toolchain.require("ap_types")
+    json_headers = toolchain.require("nlohmann_json").path
+    with toolchain.activated():
+        include = [str(json_headers), *filter(None, [os.environ.get("CPLUS_INCLUDE_PATH")])]
+        os.environ["CPLUS_INCLUDE_PATH"] = os.pathsep.join(include)
+        os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+        yield
+
+
+def convert(spec: DesignSpec, trained: Trained, dataset: Dataset, out_dir: Path,
+            toolchain: Toolchain) -> Converted:
+    """conifer model (cpp backend, compiled) plus the input/output types the RTL is built with."""
+    import conifer
+
+    threshold_type = FixedType.parse(spec.firmware.threshold_precision)
+    score_type = FixedType.parse(spec.firmware.score_precision)
+    work = (out_dir / "conifer").resolve()
+    config = conifer_config(EMULATION_BACKEND, threshold_type, score_type, work, _project(spec.name))
+    model = _from_trained(trained.model, config)
+    forest = quantise(model, threshold_type, score_type, dataset.n_features)
+    print(f"[convert] conifer {conifer.__version__}: {forest.n_outputs} output(s) x {forest.n_trees} trees; "
+          f"compiling the cpp emulation ({cpp_type(threshold_type)} / {cpp_type(score_type)}) ...",
+          flush=True)
+    with conifer_build_env(toolchain):
+        model.compile()
+    info = {
+        "conifer": conifer.__version__, "converter": model.library, "splitting": model.splitting_convention,
+        "threshold_precision": str(threshold_type), "score_precision": str(score_type),
+        "n_outputs": forest.n_outputs, "n_nodes": model.n_nodes() - model.n_leaves(),
+        "n_leaves": model.n_leaves(),
+        "tree_depth": forest.max_depth, "init_predict": list(forest.init),
+        "thresholds_out_of_range": _out_of_range(_thresholds(model), threshold_type),
+        "leaves_out_of_range": _out_of_range(_leaf_values(model), score_type),
+        "conifer_model_file": str(work / f"{config['ProjectName']}.json"),
+        "conifer_compiler": toolchain["c++"].label,
+    }
+    return Converted(model=model, input_types=[threshold_type] * forest.n_features,
+                     output_types=[score_type] * forest.n_outputs, info=info)
+
+
+def quantise(model: Any, threshold_type: FixedType, score_type: FixedType, n_inputs: int) -> Forest:
+    """Check the conifer model and the precisions, then quantise it as conifer's cpp backend does."""
+    validate_model(model, n_inputs)
+    check_threshold_precision(model, threshold_type)
+    check_score_precision(score_type)
+    n_outputs = 1 if model.n_classes == 2 else model.n_classes
+    trees = tuple(tuple(_quantise_tree(model.trees[i][c], threshold_type, score_type)
+                        for i in range(model.n_trees)) for c in range(n_outputs))
+    init_predict = np.asarray(model.init_predict[:n_outputs], dtype=np.float64)
+    init = tuple(int(v) for v in score_type.quantize(init_predict))
+    forest = Forest(n_inputs, model.splitting_convention, threshold_type, score_type, init, trees)
+    if score_type.overflow not in ("WRAP", *CHAIN_OVERFLOW_MODES) and forest.accumulation_may_overflow():
+        raise PrecisionError(
+            f"firmware.score_precision: {score_type} may overflow while the trees are summed, and the RTL "
+            f"implements overflow during accumulation only for WRAP and {', '.join(CHAIN_OVERFLOW_MODES)}; "
+            "use one of those modes or more integer bits")
+    return forest
+
+
+def validate_model(model: Any, n_inputs: int) -> None:
+    """Reject forests the generator cannot implement faithfully, naming the tree and node."""
+    if model.splitting_convention not in ("<", "<="):
+        raise BDTModelError(f"splitting convention {model.splitting_convention!r} is not valid; "
+                            "must be '<' or '<='")
+    if model.norm != 1:
+        raise BDTModelError(f"model normalisation {model.norm} is not supported; the generator implements "
+                            "norm == 1 (conifer's xgboost and scikit-learn converters always produce 1)")
+    if model.is_oblique():
+        raise BDTModelError("oblique splits (weights other than one-hot) are not supported by the generator")
+    for i, trees in enumerate(model.trees):
+        for c, tree in enumerate(trees):
+            _validate_tree(tree, n_inputs, f"tree {i} of class {c}")
+
+
+def _validate_tree(tree: Any, n_inputs: int, where: str) -> None:
+    n = len(tree.feature)
+    for node, feature in enumerate(tree.feature):
+        leaf = feature == -2
+        if not leaf and not 0 <= feature < n_inputs:
+            raise BDTModelError(f"{where}, node {node}: feature index {feature} is out of range; the "
+                                f"firmware has {n_inputs} inputs, so valid indices are 0..{n_inputs - 1} "
+                                "(or -2 for a leaf)")
+        children = (tree.children_left[node], tree.children_right[node])
+        if leaf != (children == (-1, -1)) or (not leaf and not all(0 < child < n for child in children)):
+            raise BDTModelError(f"{where}, node {node}: children {children} do not match a "
+                                f"{'leaf' if leaf else 'split'} node of a {n}-node tree")
+
+
+def check_threshold_precision(model: Any, threshold_type: FixedType) -> None:
+    """Reject a threshold type that keeps fewer than two distinct thresholds inside its range.
+
+    A threshold is *held* when it lies inside the type's range, so quantisation only rounds it
+    instead of saturating or wrapping it. If the held thresholds all round to one code (or none is
+    held), at most one cut per feature survives and the forest no longer means what was trained. A
+    model with a single distinct threshold needs one held code.
+    """
+    thresholds = _thresholds(model)
+    if thresholds.size == 0:
+        return
+    lo, hi = _range(threshold_type)
+    held = thresholds[(thresholds >= lo) & (thresholds <= hi)]
+    distinct = np.unique(threshold_type.quantize(held)).size
+    needed = min(2, np.unique(thresholds).size)
+    if distinct < needed:
+        span = float(np.max(np.abs(thresholds)))
+        integer = max(1, math.floor(math.log2(span)) + 2) if span > 0 else 1
+        raise PrecisionError(
+            f"firmware.threshold_precision: {threshold_type} is too narrow for this forest: its range "
+            f"[{lo:g}, {hi:g}] holds {held.size} of {thresholds.size} thresholds, which quantise to "
+            f"{distinct} distinct code(s); at least {needed} are needed. The thresholds span "
+            f"[{thresholds.min():.4g}, {thresholds.max():.4g}]: use at least {integer} integer bits, "
+            f"e.g. ap_fixed<{integer + 10},{integer}>")
+
+
+def check_score_precision(score_type: FixedType) -> None:
+    """conifer multiplies every score by (score_t) norm = 1; a type without 1.0 would change all scores."""
+    if score_type.to_float(score_type.quantize(np.array([1.0])))[0] != 1.0:
+        raise PrecisionError(f"firmware.score_precision: {score_type} cannot represent 1.0, and conifer "
+                             "multiplies every score by (score_t) 1; give it at least 2 integer bits "
+                             "(1 if unsigned)")
+
+
+def _quantise_tree(tree: Any, threshold_type: FixedType, score_type: FixedType) -> QTree:
+    thresholds = threshold_type.quantize(np.asarray(tree.threshold, dtype=np.float64))
+    values = score_type.quantize(np.asarray(tree.value, dtype=np.float64))
+    return QTree(tuple(int(f) for f in tree.feature), tuple(int(t) for t in thresholds),
+                 tuple(int(c) for c in tree.children_left), tuple(int(c) for c in tree.children_right),
+                 tuple(int(v) for v in values))
+
+
+def _from_trained(trained_model: Any, config: dict) -> Any:
+    """conifer model from an xgboost Booster or a scikit-learn GradientBoostingClassifier."""
+    from conifer.converters import convert_from_sklearn, convert_from_xgboost
+
+    if type(trained_model).__module__.startswith("xgboost"):
+        return convert_from_xgboost(trained_model, config)
+    return convert_from_sklearn(trained_model, config)
+
+
+def _thresholds(model: Any) -> np.ndarray:
+    return np.array([t for trees in model.trees for tree in trees
+                     for f, t in zip(tree.feature, tree.threshold, strict=True) if f != -2], dtype=np.float64)
+
+
+def _leaf_values(model: Any) -> np.ndarray:
+    return np.array([v for trees in model.trees for tree in trees
+                     for f, v in zip(tree.feature, tree.value, strict=True) if f == -2], dtype=np.float64)
+
+
+def _range(t: FixedType) -> tuple[float, float]:
+    return float(t.to_float(t.min_code)), float(t.to_float(t.max_code))
+
+
+def _out_of_range(values: np.ndarray, t: FixedType) -> int:
+    """How many values lie outside the type's range (they saturate or wrap when quantised)."""
+    lo, hi = _range(t)
+    return int(np.sum((values < lo) | (values > hi)))
+
+
+def _project(name: str) -> str:
+    """A C++/file-safe conifer project name."""
+    return "".join(ch if ch.isalnum() else "_" for ch in name)
