@@ -249,6 +249,15 @@ def test_conifer_plan_follows_conifers_tool_order_and_is_what_its_build_runs(cpp
 # Port conventions of HLS tops
 
 
+def test_hls4ml_io_parallel_interface_is_the_one_the_stand_in_top_follows(vitis_model):
+    """tests/hdl/hls_style_dot.v stands in for hls4ml's exported RTL: a packed (reshaped) ap_vld input
+    and per-element (partitioned) ap_vld outputs. These are the pragmas hls4ml 1.3.0 writes."""
+    top = (Path(vitis_model.config.get_output_dir()) / "firmware" / "myproject.cpp").read_text()
+    assert "#pragma HLS ARRAY_RESHAPE variable=input_1 complete dim=0" in top
+    assert "#pragma HLS ARRAY_PARTITION variable=layer5_out complete dim=0" in top
+    assert "#pragma HLS INTERFACE ap_vld port=input_1,layer5_out" in top
+
+
 def test_array_groups_tell_partitioned_ports_from_packed_ones():
     names = ["input_1", "layer5_out_1_V", "layer5_out_0_V", "x_3", "fc1_input_0", "fc1_input_1"]
     assert array_groups(names) == [["fc1_input_0", "fc1_input_1"], ["input_1"],
