@@ -41,7 +41,7 @@ class FixedType:
     @classmethod
     def parse(cls, text: str) -> FixedType:
         """Parse hls4ml/Xilinx spellings: ap_fixed<16,6>, fixed<8,3,RND_CONV,SAT>, ap_ufixed<6,0>, ap_int<8>."""
-        match = _PATTERN.match(str(text))
+        match = _PATTERN.match(re.sub(r"\bAP_", "", str(text)))
         if not match:
             raise ValueError(f"precision {text!r} is not valid; write e.g. ap_fixed<16,6>, "
                              "ap_fixed<8,3,RND_CONV,SAT>, ap_ufixed<6,0>, ap_int<8> or ap_uint<4>")

@@ -26,7 +26,7 @@ import numpy as np
 from harness.data import Dataset
 from harness.data import load as load_data
 from harness.fixed import FixedType
-from harness.sim import SimJob, StreamVectors, VerilatorSimulator
+from harness.sim import SimJob, SimResult, StreamVectors, VerilatorSimulator
 from harness.spec import DesignSpec
 from harness.synth import synthesize
 from harness.toolchain import Toolchain
@@ -91,74 +91,102 @@ def stages_for(kind: str) -> Stages:
     return importlib.import_module(KIND_MODULES[kind]).STAGES
 
 
+@dataclass
+class DesignPoint:
+    """Everything the kind-specific stages produced for one spec, ready for synthesis and simulation."""
+
+    spec: DesignSpec
+    out_dir: Path
+    dataset: Dataset
+    trained: Trained
+    converted: Converted
+    emulation: Emulation
+    rtl: RTLDesign
+    timings: dict[str, float]
+
+    def vectors(self) -> StreamVectors:
+        """The first `verify.vectors` test events as the reference saw them, with its outputs."""
+        n = min(self.spec.verify.vectors, len(self.emulation.input_codes))
+        out_types = self.converted.output_types
+        return StreamVectors(inputs=self.emulation.input_codes[:n],
+                             in_widths=[t.width for t in self.converted.input_types],
+                             out_widths=[t.width for t in out_types], out_signed=[t.signed for t in out_types],
+                             expected=self.emulation.output_codes[:n])
+
+
+def _timed(spec: DesignSpec, timings: dict[str, float], name: str, fn: Callable[..., Any], *args: Any) -> Any:
+    print(f"[{spec.name}] {name} ...", flush=True)
+    start = time.monotonic()
+    result = fn(*args)
+    timings[name] = round(time.monotonic() - start, 2)
+    print(f"[{spec.name}] {name} done in {timings[name]:.1f} s", flush=True)
+    return result
+
+
+def prepare(spec: DesignSpec, out_dir: Path, toolchain: Toolchain) -> DesignPoint:
+    """data -> train -> convert -> emulate -> rtl, each stage timed."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stages = stages_for(spec.kind)
+    timings: dict[str, float] = {}
+    dataset = _timed(spec, timings, "data", load_data, spec.data, spec.seed)
+    trained = _timed(spec, timings, "train", stages.train, spec, dataset, out_dir)
+    converted = _timed(spec, timings, "convert", stages.convert, spec, trained, dataset, out_dir, toolchain)
+    emulation = _timed(spec, timings, "emulate", stages.emulate, spec, converted, dataset.x_test)
+    rtl = _timed(spec, timings, "rtl", stages.rtl, spec, converted, out_dir / "rtl", toolchain)
+    return DesignPoint(spec, out_dir, dataset, trained, converted, emulation, rtl, timings)
+
+
+def simulate(point: DesignPoint, toolchain: Toolchain) -> SimResult:
+    """Stream the test vectors through the RTL on Verilator and compare with the reference."""
+    job = SimJob(point.rtl.top, point.rtl.sources, point.out_dir / "sim", point.vectors(),
+                 timeout_s=point.spec.verify.sim_timeout_s)
+    return _timed(point.spec, point.timings, "sim", VerilatorSimulator(toolchain).run, job)
+
+
 def evaluate(spec: DesignSpec, out_dir: Path, toolchain: Toolchain, fidelity: str = "verify") -> dict:
     """Run the flow for one design point and write `out_dir/metrics.json`."""
     if fidelity not in FIDELITIES:
         raise ValueError(f"fidelity {fidelity!r} is not valid; must be one of {', '.join(FIDELITIES)}")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stages = stages_for(spec.kind)
-    timings: dict[str, float] = {}
-
-    def timed(name: str, fn: Callable[..., Any], *args: Any) -> Any:
-        print(f"[{spec.name}] {name} ...", flush=True)
-        start = time.monotonic()
-        result = fn(*args)
-        timings[name] = round(time.monotonic() - start, 2)
-        print(f"[{spec.name}] {name} done in {timings[name]:.1f} s", flush=True)
-        return result
-
-    dataset = timed("data", load_data, spec.data, spec.seed)
-    trained = timed("train", stages.train, spec, dataset, out_dir)
-    converted = timed("convert", stages.convert, spec, trained, dataset, out_dir, toolchain)
-    n_vectors = min(spec.verify.vectors, len(dataset.x_test))
-    emulation = timed("emulate", stages.emulate, spec, converted, dataset.x_test)
-    rtl = timed("rtl", stages.rtl, spec, converted, out_dir / "rtl", toolchain)
-
-    y = dataset.y_test
-    float_decisions = decide(trained.float_scores)
+    point = prepare(spec, out_dir, toolchain)
+    rtl, y = point.rtl, point.dataset.y_test
+    float_decisions = decide(point.trained.float_scores)
     record: dict[str, Any] = {
         "design": spec.name, "kind": spec.kind, "fidelity": fidelity, "params": spec.to_dict(),
-        "design_hash": spec.design_hash(), "data": {"name": dataset.name, "test_events": int(len(y)),
-                                                    "standardisation": dataset.standardisation()},
+        "design_hash": spec.design_hash(),
+        "data": {"name": point.dataset.name, "test_events": int(len(y)),
+                 "standardisation": point.dataset.standardisation()},
         "accuracy": {
             "float": _accuracy(float_decisions, y),
-            "emulation": _accuracy(decide(emulation.output_codes), y),
+            "emulation": _accuracy(decide(point.emulation.output_codes), y),
             "rtl": None, "rtl_vs_float_agreement": None, "rtl_events": None,
         },
-        "verification": {"vectors": None, "mismatches": None, "reference": emulation.reference,
+        "verification": {"vectors": None, "mismatches": None, "reference": point.emulation.reference,
                          "simulator": None},
         "latency": _latency(rtl.estimate.get("latency_cycles"), rtl.estimate.get("ii_cycles"),
                             spec.firmware.clock_ns, rtl.estimate.get("source")),
         "resources": {"lut": rtl.estimate.get("lut"), "ff": None, "dsp": rtl.estimate.get("dsp"), "bram": None,
                       "source": rtl.estimate.get("source")},
         "estimate": rtl.estimate,
-        "model": {**trained.info, **converted.info, **rtl.info},
+        "model": {**point.trained.info, **point.converted.info, **rtl.info},
         "rtl": {"top": rtl.top, "sources": [str(s) for s in rtl.sources]},
-        "seconds": timings,
         "tools": _tool_versions(toolchain),
     }
     if fidelity in ("synth", "verify"):
-        synth = timed("synth", synthesize, toolchain, rtl.sources, rtl.top, out_dir / "synth", "xcup",
-                      spec.verify.synth_timeout_s)
+        synth = _timed(spec, point.timings, "synth", synthesize, toolchain, rtl.sources, rtl.top,
+                       out_dir / "synth", "xcup", spec.verify.synth_timeout_s)
         record["resources"] = {"lut": synth.lut, "ff": synth.ff, "dsp": synth.dsp, "bram": synth.bram,
                                "carry": synth.carry, "lutram": synth.lutram, "source": synth.source}
     if fidelity == "verify":
-        out_types = converted.output_types
-        vectors = StreamVectors(
-            inputs=emulation.input_codes[:n_vectors],
-            in_widths=[t.width for t in converted.input_types],
-            out_widths=[t.width for t in out_types], out_signed=[t.signed for t in out_types],
-            expected=emulation.output_codes[:n_vectors])
-        job = SimJob(rtl.top, rtl.sources, out_dir / "sim", vectors, timeout_s=spec.verify.sim_timeout_s)
-        sim = timed("sim", VerilatorSimulator(toolchain).run, job)
+        sim = simulate(point, toolchain)
+        n = sim.outputs.shape[0]
         rtl_decisions = decide(sim.outputs.astype(np.float64))
         record["verification"].update(sim.metrics())
-        record["accuracy"].update(rtl=_accuracy(rtl_decisions, y[:n_vectors]), rtl_events=n_vectors,
-                                  rtl_vs_float_agreement=_accuracy(rtl_decisions, float_decisions[:n_vectors]))
+        record["accuracy"].update(rtl=_accuracy(rtl_decisions, y[:n]), rtl_events=n,
+                                  rtl_vs_float_agreement=_accuracy(rtl_decisions, float_decisions[:n]))
         record["latency"] = _latency(sim.latency_cycles, sim.ii_cycles, spec.firmware.clock_ns,
                                      f"{sim.simulator} (measured)")
         record["latency"]["max_cycles"] = sim.latency_max_cycles
-    record["seconds"] = timings
+    record["seconds"] = point.timings
     (out_dir / "metrics.json").write_text(json.dumps(record, indent=2, default=_json_default))
     return record
 

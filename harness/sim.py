@@ -19,6 +19,7 @@ and Verilator read PATH and VERILATOR_ROOT, and this keeps them out of the calle
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -172,18 +173,42 @@ def _result(raw: dict, vectors: StreamVectors, simulator: str, log: Path) -> Sim
         comparison=comparison, log=log, testbench_passed=raw["passed"])
 
 
+def _build_verilator(spec: dict) -> None:
+    """Verilate and compile as cocotb's runner does, but with only the top level public.
+
+    cocotb's runner always passes --public-flat-rw, which exposes every internal wire of a generated
+    network through VPI: for the 16-64-32-32-5 jet tagger that is 43 MB of C++ and a 15-minute
+    build. The testbench touches only the top-level ports, so --public-depth 1 suffices and the
+    model is ten times smaller.
+    """
+    import cocotb_tools.config as cocotb_config
+
+    libs = cocotb_config.libs_dir
+    build_dir = Path(spec["build_dir"])
+    verilate = [
+        "verilator", "-cc", "--exe", "-Mdir", str(build_dir), "--top-module", spec["top"], "--vpi",
+        "--public-depth", "1", "--prefix", "Vtop", "-o", spec["top"],
+        "-LDFLAGS", f"-Wl,-rpath,{libs} -L{libs} -lcocotbvpi_verilator", *spec["build_args"],
+        str(cocotb_config.share_dir / "lib" / "verilator" / "verilator.cpp"), *spec["sources"],
+    ]
+    print("[sim] verilating:", " ".join(verilate[:12]), "...", flush=True)
+    subprocess.run(verilate, check=True)
+    jobs = str(len(os.sched_getaffinity(0)))
+    subprocess.run(["make", "-j", jobs, "-C", str(build_dir), "-f", "Vtop.mk", "VM_TRACE=0"], check=True)
+
+
 def _child_main(spec_path: str) -> int:
     """Child process: build with cocotb's runner, run the testbench, time both."""
     from cocotb_tools.runner import get_runner
 
     spec = json.loads(Path(spec_path).read_text())
-    runner = get_runner("verilator")
     start = time.monotonic()
-    runner.build(sources=spec["sources"], hdl_toplevel=spec["top"], build_dir=spec["build_dir"],
-                 build_args=spec["build_args"], always=True)
+    _build_verilator(spec)
     built = time.monotonic()
+    runner = get_runner("verilator")
     try:
-        runner.test(hdl_toplevel=spec["top"], test_module=spec["testbench"], build_dir=spec["build_dir"],
+        runner.test(hdl_toplevel=spec["top"], hdl_toplevel_lang="verilog", test_module=spec["testbench"],
+                    build_dir=spec["build_dir"],
                     test_dir=spec["build_dir"], extra_env={
                         "HARNESS_TB_VECTORS": spec["vectors"], "HARNESS_TB_RESULT": spec["result"]})
         passed = True

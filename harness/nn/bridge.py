@@ -1,0 +1,196 @@
+"""hls4ml -> da4ml bridge: the converted model's exact fixed-point computation as a da4ml trace.
+
+The bridge walks the hls4ml ModelGraph and re-expresses each layer with hls4ml's own semantics
+(`nnet_dense_latency.h`, `nnet_activation.h`):
+
+    Dense:   mult[i][j] = accum_t(x[i] * w[i][j]);  acc[j] = accum_t(bias[j]);
+             acc[j] += mult[i][j] for i in order (each += rounds/overflows in accum_t);
+             res[j] = result_t(acc[j])
+    ReLU:    res = result_t(x > 0 ? x : 0)
+    linear:  res = result_t(x)
+
+Weights are taken from the text hls4ml writes into the firmware (its `WeightVariable` iteration), then
+cast to weight_t as the C++ compiler does. da4ml offers only truncation and round-half-up; every
+other ap_fixed rounding mode is built exactly from truncations (see `_round_adjust`).
+
+When the accumulator provably holds every product exactly and wraps, the sum is order-free and the
+whole layer goes to da4ml's constant-matrix-vector optimiser; otherwise products are quantised one by
+one (and saturating accumulators are summed in hls4ml's order), which is exact but costs more logic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from harness.fixed import FixedType
+
+#: Rounding modes the bridge reproduces, and the overflow modes da4ml can express.
+SUPPORTED_OVERFLOW = ("WRAP", "SAT", "SAT_SYM")
+
+
+class UnsupportedModelError(ValueError):
+    """The hls4ml model uses a layer or type the bridge cannot reproduce exactly."""
+
+
+@dataclass(frozen=True)
+class TracedModel:
+    """The traced computation: da4ml input/output arrays and the hls4ml types at both ends."""
+
+    inputs: object  # FixedVariableArrayInput
+    outputs: object  # FixedVariableArray
+    input_type: FixedType
+    output_type: FixedType
+    n_in: int
+    n_out: int
+
+
+def kif(t: FixedType) -> tuple[int, int, int]:
+    """da4ml's (keep_negative, integer bits excluding sign, fractional bits) of an ap_fixed type."""
+    return int(t.signed), t.integer - int(t.signed), t.frac
+
+
+def trace(hls_model: object, rounding_override: str | None = None) -> TracedModel:
+    """Trace an hls4ml io_parallel model of Dense/ReLU/linear layers into a da4ml computation.
+
+    `rounding_override` replaces every rounding mode (tests use it to prove a wrong rounding is caught).
+    """
+    from da4ml.trace import FixedVariableArrayInput
+
+    layers = list(hls_model.get_layers())
+    first = layers[0]
+    if first.class_name != "Input":
+        raise UnsupportedModelError(f"first layer {first.name} is a {first.class_name}, expected Input")
+    in_type = _type(first.get_output_variable().type.precision)
+    n_in = int(np.prod(first.get_output_variable().shape))
+    inputs = FixedVariableArrayInput((n_in,))
+    x = inputs.quantize(*kif(in_type))
+    out_type = in_type
+    for layer in layers[1:]:
+        out_type = _type(layer.get_output_variable().type.precision)
+        if rounding_override:
+            out_type = FixedType(out_type.width, out_type.integer, out_type.signed, rounding_override,
+                                 out_type.overflow)
+        x = _layer(layer, x, out_type, rounding_override)
+    return TracedModel(inputs, x, in_type, out_type, n_in, int(np.prod(layers[-1].get_output_variable().shape)))
+
+
+def _layer(layer: object, x: object, out_type: FixedType, rounding_override: str | None) -> object:
+    kind = layer.class_name
+    if kind == "Dense":
+        return _dense(layer, x, out_type, rounding_override)
+    if kind in ("Activation", "ReLU"):
+        activation = str(layer.get_attr("activation", "")).lower()
+        if activation == "relu":
+            return cast(x.relu(), out_type)
+        if activation == "linear":
+            return cast(x, out_type)
+        raise UnsupportedModelError(f"layer {layer.name}: activation {activation!r} is not supported by the "
+                                    "RTL bridge (supported: relu, linear; the final softmax is skipped)")
+    raise UnsupportedModelError(f"layer {layer.name} ({kind}) is not supported by the RTL bridge "
+                                "(supported: Dense, ReLU/linear Activation)")
+
+
+def weight_values(layer: object, name: str) -> tuple[np.ndarray, FixedType]:
+    """The weight as the C++ compiler sees it: hls4ml's printed literals cast to the weight type."""
+    var = layer.weights[name]
+    wtype = _type(var.type.precision)
+    literals = np.array([float(text) for text in var], dtype=np.float64).reshape(var.data.shape)
+    return wtype.to_float(wtype.quantize(literals)), wtype
+
+
+def _dense(layer: object, x: object, out_type: FixedType, rounding_override: str | None) -> object:
+    from da4ml.trace import FixedVariableArray
+
+    w, _ = weight_values(layer, "weight")
+    b, btype = weight_values(layer, "bias")
+    acc_type = _type(layer.get_attr("accum_t").precision)
+    if rounding_override:
+        acc_type = FixedType(acc_type.width, acc_type.integer, acc_type.signed, rounding_override, acc_type.overflow)
+    n_in, n_out = w.shape
+    bias_acc = acc_type.to_float(acc_type.requantize(np.round(b * 2.0 ** btype.frac).astype(np.int64), btype.frac))
+    x_frac = np.asarray(x.kif[2]).max(initial=0)
+    w_frac = max((_frac_bits(v) for v in w.ravel()), default=0)
+    if acc_type.overflow == "WRAP" and acc_type.frac >= x_frac + w_frac:
+        acc = x @ w + bias_acc  # exact products: da4ml's CMVM optimiser, one wrap at the end
+        return cast(cast(acc, acc_type), out_type)
+    xs = list(np.ravel(x._vars))  # noqa: SLF001 - per-element access to the traced variables
+    columns = []
+    for j in range(n_out):
+        products = [_cast_var(xs[i] * float(w[i, j]), acc_type) for i in range(n_in)]
+        if acc_type.overflow == "WRAP":
+            total = products[0]
+            for p in products[1:]:
+                total = total + p
+            acc = _cast_var(total + float(bias_acc[j]), acc_type)
+        else:
+            acc = _const_like(xs[0], float(bias_acc[j]))
+            for p in products:
+                acc = _cast_var(acc + p, acc_type)
+        columns.append(acc)
+    return cast(FixedVariableArray(np.array(columns, dtype=object), x.solver_options), out_type)
+
+
+def _frac_bits(value: float) -> int:
+    """Fractional bits needed to hold `value` exactly."""
+    f = 0
+    while value != np.floor(value) and f < 64:
+        value *= 2
+        f += 1
+    return f
+
+
+def _const_like(var: object, value: float) -> object:
+    from da4ml.trace import FixedVariable
+
+    return FixedVariable.from_const(value, hwconf=var.hwconf)
+
+
+def _type(precision: object) -> FixedType:
+    t = FixedType.from_hls4ml(precision)
+    if t.overflow not in SUPPORTED_OVERFLOW:
+        raise UnsupportedModelError(f"overflow mode {t.overflow} of {t} is not supported by the RTL bridge "
+                                    f"(supported: {', '.join(SUPPORTED_OVERFLOW)})")
+    return t
+
+
+def cast(x: object, t: FixedType) -> object:
+    """ap_fixed assignment `t(x)` on a da4ml array: exact rounding, then the overflow mode."""
+    from da4ml.trace import FixedVariableArray
+
+    return FixedVariableArray(np.array([_cast_var(v, t) for v in np.ravel(x._vars)], dtype=object)  # noqa: SLF001
+                              .reshape(np.shape(x._vars)), x.solver_options)  # noqa: SLF001
+
+
+def _cast_var(v: object, t: FixedType) -> object:
+    k, i, f = kif(t)
+    return (v + _round_adjust(v, t.rounding, f)).quantize(k, i, f, t.overflow, "TRN")
+
+
+def _round_adjust(v: object, mode: str, f: int) -> object | float:
+    """What to add to `v` so that truncation to `f` fractional bits rounds by `mode`.
+
+    With e the finest step of v and h half a step of the target grid:
+      RND  +h;  RND_MIN_INF +h-e;  RND_CONV +h-e+lsb*e (lsb: the kept least significant bit, so ties
+      go to even);  RND_INF +h-sign*e;  RND_ZERO +h-e+sign*e;  TRN_ZERO +sign*(2h-e).
+    """
+    _, i_v, f_v = (int(a) for a in v.kif)
+    if mode == "TRN" or f_v <= f or v.low == v.high and _frac_bits(float(v.low)) <= f:
+        return 0.0
+    half, eps = 2.0 ** -(f + 1), 2.0 ** -f_v
+    if mode == "RND":
+        return half
+    if mode == "RND_MIN_INF":
+        return half - eps
+    if mode == "RND_CONV":
+        lsb = v.quantize(0, 1 - f, f, "WRAP", "TRN")  # {0, 2**-f}: the bit that decides even/odd
+        return lsb * (eps / 2.0 ** -f) + (half - eps)
+    sign = v.quantize(1, i_v, -i_v, "WRAP", "TRN") * (-(2.0 ** -i_v)) if v.low < 0 else 0.0  # {0, 1}
+    if mode == "RND_INF":
+        return sign * (-eps) + half if v.low < 0 else half
+    if mode == "RND_ZERO":
+        return sign * eps + (half - eps) if v.low < 0 else half - eps
+    if mode == "TRN_ZERO":
+        return sign * (2 * half - eps) if v.low < 0 else 0.0
+    raise UnsupportedModelError(f"rounding mode {mode} is not supported")

@@ -1,0 +1,129 @@
+"""Quantisation-aware training of the QKeras MLP, or loading a trained Keras/QKeras model.
+
+The model is trained with QKeras quantizers in the loop (QAT), optionally with magnitude pruning from
+tensorflow-model-optimization (polynomial decay to the target sparsity), so the weights hls4ml sees
+are already on the fixed-point grid and exact zeros cost nothing in the firmware.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+from harness.data import Dataset  # noqa: E402
+from harness.flow import Trained  # noqa: E402
+from harness.spec import DesignSpec, NNModelSpec, SpecError  # noqa: E402
+
+
+def train(spec: DesignSpec, data: Dataset, out_dir: Path) -> Trained:
+    import tensorflow as tf
+
+    model_spec: NNModelSpec = spec.model
+    tf.keras.utils.set_random_seed(spec.seed)
+    tf.config.experimental.enable_op_determinism()
+    if model_spec.pretrained is not None:
+        model = load_pretrained(spec)
+        info = {"trained": False, "pretrained": model_spec.pretrained.architecture}
+    else:
+        model, fit_info = _fit(_build(model_spec, data.n_features, data.n_classes), spec, data)
+        info = {"trained": True, **fit_info}
+    scores = model.predict(data.x_test, batch_size=4096, verbose=0)
+    info["sparsity"] = round(_sparsity(model), 4)
+    info["parameters"] = int(model.count_params())
+    return Trained(model=model, float_scores=scores, info=info)
+
+
+def custom_objects() -> dict:
+    from qkeras.utils import _add_supported_quantized_objects
+
+    objects: dict = {}
+    _add_supported_quantized_objects(objects)
+    return objects
+
+
+def load_pretrained(spec: DesignSpec):
+    """Keras JSON + HDF5 weights (never pickles); QKeras layers resolved through its custom objects."""
+    from tensorflow.keras.models import model_from_json
+
+    pre = spec.model.pretrained
+    arch, weights = spec.resolve(pre.architecture), spec.resolve(pre.weights)
+    for path in (arch, weights):
+        if not path.exists():
+            raise SpecError(f"model.pretrained: {path} does not exist")
+    model = model_from_json(arch.read_text(), custom_objects=custom_objects())
+    model.load_weights(str(weights))
+    return model
+
+
+def _build(model_spec: NNModelSpec, n_in: int, n_out: int):
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_bits, quantized_relu
+
+    def weights_q():
+        return quantized_bits(model_spec.weight_bits, model_spec.weight_integer_bits, alpha=1)
+
+    layers = [tf.keras.Input(shape=(n_in,), name="fc1_input")]
+    for index, width in enumerate(model_spec.hidden, start=1):
+        layers.append(QDense(width, kernel_quantizer=weights_q(), bias_quantizer=weights_q(),
+                             kernel_initializer="lecun_uniform", kernel_regularizer=tf.keras.regularizers.l1(1e-4),
+                             name=f"fc{index}"))
+        layers.append(QActivation(quantized_relu(model_spec.activation_bits, model_spec.activation_integer_bits),
+                                  name=f"relu{index}"))
+    layers.append(QDense(n_out, kernel_quantizer=weights_q(), bias_quantizer=weights_q(),
+                         kernel_initializer="lecun_uniform", kernel_regularizer=tf.keras.regularizers.l1(1e-4),
+                         name="output"))
+    layers.append(tf.keras.layers.Activation("softmax", name="softmax"))
+    model = tf.keras.Sequential(layers[1:], name="jet_mlp")
+    model.build((None, n_in))
+    return model
+
+
+def _fit(model, spec: DesignSpec, data: Dataset) -> tuple[object, dict]:
+    """Train (QAT, with pruning when asked); returns the trained model with pruning wrappers stripped."""
+    import tensorflow as tf
+    import tensorflow_model_optimization as tfmot
+
+    recipe = spec.training
+    steps = int(np.ceil(len(data.x_train) / recipe.batch_size)) * recipe.epochs
+    callbacks = []
+    target = spec.model.pruning
+    if target > 0:
+        schedule = tfmot.sparsity.keras.PolynomialDecay(initial_sparsity=0.0, final_sparsity=target,
+                                                        begin_step=steps // 5, end_step=steps * 4 // 5)
+        model = tfmot.sparsity.keras.prune_low_magnitude(model, pruning_schedule=schedule)
+        callbacks.append(tfmot.sparsity.keras.UpdatePruningStep())
+    model.compile(optimizer=tf.keras.optimizers.Adam(recipe.learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
+                        epochs=recipe.epochs, batch_size=recipe.batch_size, shuffle=True, verbose=0,
+                        callbacks=[*callbacks, _Progress(recipe.epochs)])
+    if target > 0:
+        model = tfmot.sparsity.keras.strip_pruning(model)
+    return model, {"epochs": recipe.epochs,
+                   "val_accuracy": round(float(history.history["val_accuracy"][-1]), 5)}
+
+
+def _sparsity(model) -> float:
+    kernels = [w for layer in model.layers for w in layer.get_weights()[:1] if w.ndim == 2]
+    total = sum(k.size for k in kernels)
+    return float(sum((k == 0).sum() for k in kernels) / total) if total else 0.0
+
+
+class _Progress:
+    """A Keras callback printing one line per few epochs (long trainings show progress)."""
+
+    def __new__(cls, epochs: int):
+        import tensorflow as tf
+
+        class Progress(tf.keras.callbacks.Callback):
+            def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+                if (epoch + 1) % max(1, epochs // 5) == 0 or epoch + 1 == epochs:
+                    logs = logs or {}
+                    print(f"  epoch {epoch + 1}/{epochs}: loss {logs.get('loss', float('nan')):.4f} "
+                          f"val_accuracy {logs.get('val_accuracy', float('nan')):.4f}", flush=True)
+
+        return Progress()
