@@ -21,6 +21,7 @@ one-hot weights the sum is then exactly `x[feature]` for every threshold type.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import sys
@@ -44,6 +45,8 @@ REFERENCE_BACKENDS = {"cpp": "C++ emulation, compiled with g++ (the reference)",
                       "vhdl": "conifer's VHDL firmware simulated with GHDL (cross-check)"}
 #: weight_t for conifer's one-hot node weights: holds 0 and 1 exactly whatever the threshold type.
 ONE_HOT_WEIGHT = "ap_fixed<2,2>"
+#: Test events on which conifer's float evaluation (pure Python, slow) is checked against the trained model.
+CHECK_EVENTS = 500
 #: Overflow modes the saturating accumulation chain implements (WRAP needs no chain).
 CHAIN_OVERFLOW_MODES = ("SAT",)
 
@@ -139,7 +142,7 @@ def cpp_type(t: FixedType) -> str:
 
 
 def conifer_config(backend: str, threshold_type: FixedType, score_type: FixedType, out_dir: Path,
-                   project: str) -> dict:
+                   project: str, part: str | None = None) -> dict:
     """A conifer configuration for one of the reference backends, or a clear error for any other name."""
     from conifer.backends import get_available_backends
 
@@ -155,9 +158,12 @@ def conifer_config(backend: str, threshold_type: FixedType, score_type: FixedTyp
     if backend == "vhdl" and (threshold_type != score_type or not threshold_type.signed):
         raise ConiferBackendError(f"conifer's vhdl backend needs one signed type for inputs, thresholds and "
                                   f"scores; got thresholds {threshold_type} and scores {score_type}")
-    return {"Backend": backend, "OutputDir": str(out_dir), "ProjectName": project,
-            "InputPrecision": cpp_type(threshold_type), "ThresholdPrecision": cpp_type(threshold_type),
-            "WeightPrecision": ONE_HOT_WEIGHT, "ScorePrecision": cpp_type(score_type)}
+    config = {"Backend": backend, "OutputDir": str(out_dir), "ProjectName": project,
+              "InputPrecision": cpp_type(threshold_type), "ThresholdPrecision": cpp_type(threshold_type),
+              "WeightPrecision": ONE_HOT_WEIGHT, "ScorePrecision": cpp_type(score_type)}
+    if part is not None:
+        config["XilinxPart"] = part
+    return config
 
 
 @contextlib.contextmanager
@@ -190,6 +196,8 @@ def convert(spec: DesignSpec, trained: Trained, dataset: Dataset, out_dir: Path,
     config = conifer_config(EMULATION_BACKEND, threshold_type, score_type, work, _project(spec.name))
     model = _from_trained(trained.model, config)
     forest = quantise(model, threshold_type, score_type, dataset.n_features)
+    sample = slice(0, CHECK_EVENTS)
+    agreement = check_against_trained(model, trained.float_scores[sample], dataset.x_test[sample])
     print(f"[convert] conifer {conifer.__version__}: {forest.n_outputs} output(s) x {forest.n_trees} trees; "
           f"compiling the cpp emulation ({cpp_type(threshold_type)} / {cpp_type(score_type)}) ...",
           flush=True)
@@ -205,6 +213,7 @@ def convert(spec: DesignSpec, trained: Trained, dataset: Dataset, out_dir: Path,
         "leaves_out_of_range": _out_of_range(_leaf_values(model), score_type),
         "conifer_model_file": str(work / f"{config['ProjectName']}.json"),
         "conifer_compiler": toolchain["c++"].label,
+        "conifer_float_agreement": agreement,
     }
     return Converted(model=model, input_types=[threshold_type] * forest.n_features,
                      output_types=[score_type] * forest.n_outputs, info=info)
@@ -304,9 +313,68 @@ def _from_trained(trained_model: Any, config: dict) -> Any:
     """conifer model from an xgboost Booster or a scikit-learn GradientBoostingClassifier."""
     from conifer.converters import convert_from_sklearn, convert_from_xgboost
 
-    if type(trained_model).__module__.startswith("xgboost"):
-        return convert_from_xgboost(trained_model, config)
-    return convert_from_sklearn(trained_model, config)
+    if not type(trained_model).__module__.startswith("xgboost"):
+        return convert_from_sklearn(trained_model, config)
+    model = convert_from_xgboost(trained_model, config)
+    _restore_float32_splits(model, trained_model)
+    intercepts = _softmax_intercepts(trained_model)
+    if intercepts is not None:
+        model.init_predict = intercepts * (model.n_classes // len(intercepts))
+    return model
+
+
+def _restore_float32_splits(model: Any, booster: Any) -> None:
+    """Put xgboost's exact float32 thresholds and leaf values into the conifer trees.
+
+    conifer reads them from `trees_to_dataframe`, which prints about 8 significant digits. xgboost
+    splits discrete features (stub counts, multiplicities) exactly at data values with `x < t`, so a
+    printed threshold a hair above the float32 one flips every event sitting on the cut. The JSON
+    model holds the float32 values, indexed by the same node ids (leaves keep their value there too).
+    """
+    trees = json.loads(booster.save_raw("json"))["learner"]["gradient_booster"]["model"]["trees"]
+    n_outputs = len(model.trees[0])
+    for i, per_output in enumerate(model.trees):
+        for j, tree in enumerate(per_output):
+            exact = np.asarray(trees[n_outputs * i + j]["split_conditions"], dtype=np.float32).tolist()
+            if len(exact) != len(tree.feature):
+                raise BDTModelError(f"tree {i} of class {j}: xgboost has {len(exact)} nodes, conifer "
+                                    f"{len(tree.feature)}")
+            leaf = [f == -2 for f in tree.feature]
+            tree.threshold = [t if is_leaf else e
+                              for t, e, is_leaf in zip(tree.threshold, exact, leaf, strict=True)]
+            tree.value = [e if is_leaf else v for v, e, is_leaf in zip(tree.value, exact, leaf, strict=True)]
+
+
+def _softmax_intercepts(booster: Any) -> list[float] | None:
+    """xgboost's per-class margins for softmax objectives, which conifer 1.11 gets wrong.
+
+    conifer takes the logit of base_score for every probability objective. For multi:softprob and
+    multi:softmax xgboost keeps base_score as a margin (xgboost 3 stores one fitted intercept per
+    class, often negative), so the logit shifts the scores or makes them NaN. For those objectives
+    the stored values are the initial predictions.
+    """
+    learner = json.loads(booster.save_config())["learner"]
+    if not learner["objective"]["name"].startswith("multi:"):
+        return None
+    return [float(v) for v in learner["learner_model_param"]["base_score"].strip("[]").split(",")]
+
+
+def check_against_trained(model: Any, float_scores: np.ndarray, x: np.ndarray) -> float:
+    """Compare conifer's float evaluation with the trained model's scores on the events `x`.
+
+    A wrong initial prediction shifts every score, so the median difference must vanish; single
+    events may differ where xgboost's float32 threshold and conifer's printed copy straddle a
+    feature value. Returns the share of events whose scores agree within 1e-4.
+    """
+    from conifer.model import ModelBase
+
+    conifer_scores = np.asarray(ModelBase.decision_function(model, np.asarray(x, dtype=np.float64)))
+    diff = np.abs(conifer_scores.reshape(len(x), -1) - float_scores)
+    worst = float(np.max(np.median(diff, axis=0)))
+    if worst > 1e-3:
+        raise BDTModelError(f"conifer's conversion disagrees with the trained model: median score difference "
+                            f"{worst:.4g} (initial prediction or tree structure lost in conversion)")
+    return round(float(np.mean(np.all(diff < 1e-4, axis=1))), 5)
 
 
 def _thresholds(model: Any) -> np.ndarray:

@@ -52,26 +52,25 @@ def to_codes(values: np.ndarray, t: FixedType) -> np.ndarray:
     return codes
 
 
-def vhdl_reference(converted: Converted, input_codes: np.ndarray, work_dir: Path,
-                   toolchain: Toolchain) -> np.ndarray:
+def vhdl_reference(model_file: Path, input_type: FixedType, score_type: FixedType, input_codes: np.ndarray,
+                   work_dir: Path, toolchain: Toolchain, part: str) -> np.ndarray:
     """Output codes of conifer's own VHDL firmware for `input_codes`, simulated with GHDL.
 
-    The same conifer model (its saved JSON) is loaded with the vhdl backend. conifer builds a
-    helper in the current folder and runs GHDL through the shell in its output folder; both happen
-    inside `work_dir`.
+    The conifer model saved at conversion (`model_file`, conifer's JSON) is loaded with the vhdl
+    backend. conifer builds a helper in the current folder and runs GHDL through the shell in its
+    output folder; both happen inside `work_dir`.
     """
     import conifer
     from conifer.backends.vhdl import simulators
 
     toolchain.require("ghdl")
-    input_type, score_type = converted.input_types[0], converted.output_types[0]
     work_dir = work_dir.resolve()
     work_dir.mkdir(parents=True, exist_ok=True)
-    config = conifer_config("vhdl", input_type, score_type, work_dir / "vhdl", "bdt_vhdl")
+    config = conifer_config("vhdl", input_type, score_type, work_dir / "vhdl", "bdt_vhdl", part)
     simulators.set_simulator("ghdl")
     print(f"[vhdl] conifer vhdl backend + GHDL on {len(input_codes)} vectors ...", flush=True)
     with conifer_build_env(toolchain), contextlib.chdir(work_dir):
-        model = conifer.model.load_model(converted.info["conifer_model_file"], new_config=config)
+        model = conifer.model.load_model(str(model_file), new_config=config)
         if not model.compile():
             raise EmulationError(f"GHDL could not compile conifer's VHDL; see "
                                  f"{work_dir / 'vhdl' / 'ghdl_compile.log'}")

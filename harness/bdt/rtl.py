@@ -49,10 +49,13 @@ T_FANOUT = 0.4
 TIMING_MODEL = (f"logic-depth model: {T_LUT} ns per LUT level, {T_CARRY_BIT} ns per carry bit, "
                 f"{T_REGISTER} ns register overhead (UltraScale+ -2, not STA)")
 
-#: LUT cost model per element, fitted to Yosys synth_xilinx -family xcup on generated BDTs.
-LUT_PER_COMPARE_BIT = 0.5
-LUT_PER_SELECT_BIT = 0.3
-LUT_PER_ADDER_BIT = 1.0
+#: LUT cost per bit of each element: least-squares fit (within 15 %) to Yosys synth_xilinx -family xcup
+#: on six generated forests (track and jet data, depth 3-5, 10-50 trees per class, 10-16 bit types).
+#: Comparisons against constants pack into carry chains, and leaf muxes over constants mostly
+#: vanish into the comparison logic. The saturation term (one 2:1 mux per bit) is not fitted.
+LUT_PER_COMPARE_BIT = 0.23  # per distinct (feature, threshold) comparison
+LUT_PER_SELECT_BIT = 0.04  # per 2:1 leaf-mux bit
+LUT_PER_ADDER_BIT = 1.16
 LUT_PER_SATURATE_BIT = 1.0
 
 
@@ -227,8 +230,8 @@ def generate(forest: Forest, top: str, clock_ns: float, stages: int | None = Non
     net = _Netlist()
     wt = forest.threshold_type.width
     features = [_Sig(f"x_in[{f * wt + wt - 1}:{f * wt}]", wt) for f in range(forest.n_features)]
-    compare = _compare(net, forest, features, plan, step=0)
-    leaves = _select(net, forest, compare, plan, step=1)
+    compare, index = _compare(net, forest, features, plan, step=0)
+    leaves = _select(net, forest, compare, index, plan, step=1)
     add = _adder_tree if accumulation == "adder tree" else _saturating_chain
     outputs = [add(net, forest, c, leaves[c], plan, first_step=2) for c in range(forest.n_outputs)]
     out_bits = ", ".join(net.at(sig, plan.n_stages) for sig in reversed(outputs))
@@ -241,28 +244,30 @@ def generate(forest: Forest, top: str, clock_ns: float, stages: int | None = Non
 
 
 def _compare(net: _Netlist, forest: Forest, features: list[_Sig], plan: Plan,
-             step: int) -> list[list[_Sig | None]]:
-    """Comparison bits of every split node: one vector per tree, bit k for its k-th split node."""
+             step: int) -> tuple[_Sig | None, dict[tuple[int, int], int]]:
+    """One comparison bit per distinct (feature, threshold) pair of the whole forest.
+
+    Trees often split a feature at the same code; a shared bit saves the duplicate comparators
+    that synthesis would merge anyway, and keeps the netlist (and the simulator build) small.
+    """
     stage, registered = plan.stage_of[step], plan.registered(step)
-    signed = forest.threshold_type.signed
-    out: list[list[_Sig | None]] = []
-    for c, trees in enumerate(forest.trees):
-        row: list[_Sig | None] = []
-        for t, tree in enumerate(trees):
-            bits = []
-            for node in tree.internal:
-                x = net.at(features[tree.feature[node]], stage)
-                thr = _literal(tree.threshold[node], forest.threshold_type.width)
-                bits.append(f"($signed({x}) {forest.split} $signed({thr}))" if signed
-                            else f"({x} {forest.split} {thr})")
-            expr = "{" + ", ".join(reversed(bits)) + "}"
-            row.append(net.node(f"cmp_{c}_{t}", len(bits), expr, stage, registered) if bits else None)
-        out.append(row)
-    return out
+    t = forest.threshold_type
+    pairs = sorted({(tree.feature[n], tree.threshold[n]) for trees in forest.trees for tree in trees
+                    for n in tree.internal})
+    bits = []
+    for feature, threshold in reversed(pairs):
+        x, thr = net.at(features[feature], stage), _literal(threshold, t.width)
+        bits.append(f"$signed({x}) {forest.split} $signed({thr})" if t.signed
+                    else f"{x} {forest.split} {thr}")
+    index = {pair: k for k, pair in enumerate(pairs)}
+    if not pairs:
+        return None, index
+    expr = "{\n        " + ",\n        ".join(bits) + "}"
+    return net.node("cmp", len(pairs), expr, stage, registered), index
 
 
-def _select(net: _Netlist, forest: Forest, compare: list[list[_Sig | None]], plan: Plan,
-            step: int) -> list[list[_Sig]]:
+def _select(net: _Netlist, forest: Forest, compare: _Sig | None, index: dict[tuple[int, int], int],
+            plan: Plan, step: int) -> list[list[_Sig]]:
     """Each tree's leaf code, chosen by its comparison bits (true: left child, as in conifer)."""
     stage, registered = plan.stage_of[step], plan.registered(step)
     width = forest.score_type.width
@@ -270,21 +275,20 @@ def _select(net: _Netlist, forest: Forest, compare: list[list[_Sig | None]], pla
     for c, trees in enumerate(forest.trees):
         row = []
         for t, tree in enumerate(trees):
-            bits = compare[c][t]
-            if bits is None:
+            if tree.is_leaf(0) or compare is None:
                 row.append(_const(tree.value[0], width))
                 continue
-            index = {node: k for k, node in enumerate(tree.internal)}
-            expr = _mux(tree, 0, net.at(bits, stage), index, width)
+            expr = _mux(tree, 0, net.at(compare, stage), index, width)
             row.append(net.node(f"leaf_{c}_{t}", width, expr, stage, registered))
         out.append(row)
     return out
 
 
-def _mux(tree: QTree, node: int, bits: str, index: dict[int, int], width: int) -> str:
+def _mux(tree: QTree, node: int, bits: str, index: dict[tuple[int, int], int], width: int) -> str:
     if tree.is_leaf(node):
         return _literal(tree.value[node], width)
-    return (f"({bits}[{index[node]}] ? {_mux(tree, tree.left[node], bits, index, width)} : "
+    bit = index[(tree.feature[node], tree.threshold[node])]
+    return (f"({bits}[{bit}] ? {_mux(tree, tree.left[node], bits, index, width)} : "
             f"{_mux(tree, tree.right[node], bits, index, width)})")
 
 
@@ -349,7 +353,8 @@ def _literal(code: int, width: int) -> str:
 def _lut_estimate(forest: Forest, accumulation: str) -> int:
     wt, ws = forest.threshold_type.width, forest.score_type.width
     trees = [tree for trees in forest.trees for tree in trees]
-    compares = sum(len(tree.internal) for tree in trees) * wt * LUT_PER_COMPARE_BIT
+    distinct = len({(t.feature[n], t.threshold[n]) for t in trees for n in t.internal})
+    compares = distinct * wt * LUT_PER_COMPARE_BIT
     selects = sum(len(tree.leaves) - 1 for tree in trees) * ws * LUT_PER_SELECT_BIT
     adders = (_n_terms(forest) - 1) * forest.n_outputs * ws * LUT_PER_ADDER_BIT
     chained = accumulation != "adder tree"
