@@ -22,7 +22,8 @@ def render(toolchain: Toolchain) -> str:
     lines.append("")
     lines.append("open flow:   " + ("usable" if not problems else "NOT usable\n  " + "\n  ".join(problems)))
     vendor = toolchain.vendor_hls
-    lines.append("vendor flow: " + (f"usable ({vendor.label})" if vendor else
+    lines.append("vendor flow: " + (f"usable ({vendor.label}; hls4ml's Vitis backend needs vitis-run, its Vivado "
+                                    "backend vivado_hls; conifer takes any)" if vendor else
                                     "not available (no vitis-run, vitis_hls or vivado_hls on PATH)"))
     return "\n".join(lines)
 

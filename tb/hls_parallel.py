@@ -35,7 +35,7 @@ from cocotb.triggers import FallingEdge, ReadOnly
 
 from harness.vendor.build import INPUTS_ENV, OUTPUTS_ENV, VALID_SUFFIX, resolve_ports
 from harness.verify import compare
-from tb.stream import DRAIN_LIMIT, _pack, _unpack
+from tb.stream import DRAIN_LIMIT, pack, unpack
 
 #: Cycles a block may take to raise ap_idle once the last result is out and ap_start is low.
 IDLE_LIMIT = 1_000
@@ -98,7 +98,7 @@ async def hls_parallel(dut):
         dut.ap_start.value = int(row is not None)
         for port in in_ports:
             if row is not None:
-                port.handle.value = _pack(row[port.elements], in_widths[port.elements])
+                port.handle.value = pack(row[port.elements], in_widths[port.elements])
             if port.valid is not None:
                 port.valid.value = int(row is not None)
 
@@ -126,7 +126,7 @@ async def hls_parallel(dut):
         for port, seen in zip(out_ports, written, strict=True):
             if port.valid.value:
                 word, elements = int(port.handle.value), port.elements
-                seen.append((_unpack(word, out_widths[elements], out_signed[elements]), edge))
+                seen.append((unpack(word, out_widths[elements], out_signed[elements]), edge))
                 progress = True
         while all(len(seen) > len(outputs) for seen in written):
             parts = [seen[len(outputs)] for seen in written]

@@ -23,7 +23,7 @@ from harness.verify import compare
 DRAIN_LIMIT = 100_000
 
 
-def _pack(row: np.ndarray, widths: np.ndarray) -> int:
+def pack(row: np.ndarray, widths: np.ndarray) -> int:
     word, shift = 0, 0
     for value, width in zip(row, widths, strict=True):
         word |= (int(value) & ((1 << int(width)) - 1)) << shift
@@ -31,7 +31,7 @@ def _pack(row: np.ndarray, widths: np.ndarray) -> int:
     return word
 
 
-def _unpack(word: int, widths: np.ndarray, signed: np.ndarray) -> list[int]:
+def unpack(word: int, widths: np.ndarray, signed: np.ndarray) -> list[int]:
     values, shift = [], 0
     for width, is_signed in zip(widths, signed, strict=True):
         width = int(width)
@@ -48,7 +48,7 @@ async def stream(dut):
     data = np.load(os.environ["HARNESS_TB_VECTORS"])
     inputs, in_widths = data["inputs"], data["in_widths"]
     out_widths, out_signed = data["out_widths"], data["out_signed"]
-    words = [_pack(row, in_widths) for row in inputs]
+    words = [pack(row, in_widths) for row in inputs]
     n = len(words)
 
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
@@ -67,7 +67,7 @@ async def stream(dut):
         await FallingEdge(dut.clk)
         cycle += 1
         if dut.out_valid.value:
-            outputs.append(_unpack(int(dut.out_data.value), out_widths, out_signed))
+            outputs.append(unpack(int(dut.out_data.value), out_widths, out_signed))
             output_cycles.append(cycle)
             idle = 0
         else:

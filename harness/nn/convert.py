@@ -58,29 +58,25 @@ def hls_config(spec: DesignSpec, model) -> dict:
                                                   default_precision=_hls4ml_precision(fw.default_precision))
     config["Model"]["Strategy"] = fw.strategy
     config["Model"]["ReuseFactor"] = fw.reuse_factor if isinstance(fw.reuse_factor, int) else 1
+    # hls4ml's own option removes every softmax (also one fused into a Dense as its activation).
+    config.setdefault("LayerType", {}).setdefault("Softmax", {})["Skip"] = True
     layer_config = config.setdefault("LayerName", {})
-    input_name = model.layers[0].input.name.split(":")[0] if granularity == "name" else None
-    for layer in model.layers:
-        entry = layer_config.setdefault(layer.name, {})
-        if getattr(layer, "activation", None) is not None and layer.__class__.__name__ == "Activation" \
-                and layer.get_config().get("activation") == "softmax":
-            entry["Skip"] = True
+    input_name = model.layers[0].input.name.split(":")[0]
     if isinstance(fw.reuse_factor, dict):
         unknown = sorted(set(fw.reuse_factor) - {layer.name for layer in model.layers})
         if unknown:
             raise SpecError(f"firmware.reuse_factor names unknown layers {unknown}; "
                             f"layers: {[layer.name for layer in model.layers]}")
         for name, rf in fw.reuse_factor.items():
-            layer_config[name]["ReuseFactor"] = rf
-    if fw.input_precision and input_name:
+            layer_config.setdefault(name, {})["ReuseFactor"] = rf
+    if fw.input_precision:
         layer_config.setdefault(input_name, {}).setdefault("Precision", {})["result"] = \
             _hls4ml_precision(fw.input_precision)
     pretrained = getattr(spec.model, "pretrained", None)
     if pretrained is not None and pretrained.hls4ml_config:
         _merge_user_config(config, spec.resolve(pretrained.hls4ml_config))
-    if granularity == "model":
-        config.pop("LayerName", None)
-        config["LayerName"] = {n: e for n, e in layer_config.items() if e}
+    if not layer_config:
+        config.pop("LayerName")
     return config
 
 

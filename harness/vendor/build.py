@@ -510,9 +510,9 @@ def simulate_hls_top(toolchain: Toolchain, sources: Sequence[Path], top: str, wo
     for rom in {p for s in sources for p in Path(s).parent.glob("*.dat")}:
         build_dir.mkdir(parents=True, exist_ok=True)
         shutil.copy(rom, build_dir / rom.name)
-    port_toolchain = dataclasses.replace(toolchain, env_overrides={**toolchain.env_overrides, **ports.env()})
-    job = SimJob(top, list(sources), work_dir, vectors, testbench=HLS_TESTBENCH, timeout_s=timeout_s)
-    return VerilatorSimulator(port_toolchain).run(job)
+    job = SimJob(top, list(sources), work_dir, vectors, testbench=HLS_TESTBENCH, timeout_s=timeout_s,
+                 tb_env=ports.env())
+    return VerilatorSimulator(toolchain).run(job)
 
 
 # --------------------------------------------------------------------------------------------------
