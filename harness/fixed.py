@@ -17,7 +17,8 @@ OVERFLOW_MODES = ("WRAP", "SAT", "SAT_ZERO", "SAT_SYM")
 
 _PATTERN = re.compile(
     r"^\s*(?:ap_)?(?P<kind>u?fixed|u?int)\s*<\s*(?P<width>\d+)\s*(?:,\s*(?P<integer>-?\d+)\s*)?"
-    r"(?:,\s*(?P<rounding>\w+)\s*)?(?:,\s*(?P<overflow>\w+)\s*)?(?:,\s*(?P<sat_bits>\d+)\s*)?>\s*$")
+    r"(?:,\s*(?P<rounding>\w+)\s*)?(?:,\s*(?P<overflow>\w+)\s*)?(?:,\s*(?P<sat_bits>\d+)\s*)?>\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -34,36 +35,55 @@ class FixedType:
         if not 1 <= self.width <= 64:
             raise ValueError(f"fixed-point width {self.width} is not valid; must be 1..64")
         if self.rounding not in ROUNDING_MODES:
-            raise ValueError(f"rounding mode {self.rounding!r} is not valid; must be one of {', '.join(ROUNDING_MODES)}")
+            raise ValueError(
+                f"rounding mode {self.rounding!r} is not valid; must be one of {', '.join(ROUNDING_MODES)}"
+            )
         if self.overflow not in OVERFLOW_MODES:
-            raise ValueError(f"overflow mode {self.overflow!r} is not valid; must be one of {', '.join(OVERFLOW_MODES)}")
+            raise ValueError(
+                f"overflow mode {self.overflow!r} is not valid; must be one of {', '.join(OVERFLOW_MODES)}"
+            )
 
     @classmethod
     def parse(cls, text: str) -> FixedType:
-        """Parse hls4ml/Xilinx spellings: ap_fixed<16,6>, fixed<8,3,RND_CONV,SAT>, ap_ufixed<6,0>, ap_int<8>."""
+        """Parse hls4ml/Xilinx spellings.
+
+        ap_fixed<16,6>, fixed<8,3,RND_CONV,SAT>, ap_ufixed<6,0,AP_RND,AP_SAT>, ap_int<8>, uint<4>.
+        """
         match = _PATTERN.match(re.sub(r"\bAP_", "", str(text)))
         if not match:
-            raise ValueError(f"precision {text!r} is not valid; write e.g. ap_fixed<16,6>, "
-                             "ap_fixed<8,3,RND_CONV,SAT>, ap_ufixed<6,0>, ap_int<8> or ap_uint<4>")
+            raise ValueError(
+                f"precision {text!r} is not valid; write e.g. ap_fixed<16,6>, "
+                "ap_fixed<8,3,RND_CONV,SAT>, ap_ufixed<6,0>, ap_int<8> or ap_uint<4>"
+            )
         kind, width = match["kind"], int(match["width"])
         is_int = kind.endswith("int")
         if is_int and match["integer"] is not None and match["rounding"] is None:
             raise ValueError(f"precision {text!r} is not valid: ap_int/ap_uint take only a width")
         integer = width if is_int else int(match["integer"] if match["integer"] is not None else width)
-        return cls(width, integer, signed=not kind.startswith("u"),
-                   rounding=match["rounding"] or "TRN", overflow=match["overflow"] or "WRAP")
+        return cls(
+            width,
+            integer,
+            signed=not kind.startswith("u"),
+            rounding=match["rounding"] or "TRN",
+            overflow=match["overflow"] or "WRAP",
+        )
 
     @classmethod
     def from_hls4ml(cls, precision: object) -> FixedType:
         """From an hls4ml FixedPrecisionType/IntegerPrecisionType (its modes may be enums or None)."""
+
         def mode(value: object, default: str) -> str:
             if value is None:
                 return default
             return getattr(value, "name", str(value)).upper()
 
-        return cls(int(precision.width), int(precision.integer), bool(precision.signed),
-                   mode(getattr(precision, "rounding_mode", None), "TRN"),
-                   mode(getattr(precision, "saturation_mode", None), "WRAP"))
+        return cls(
+            int(precision.width),
+            int(precision.integer),
+            bool(precision.signed),
+            mode(getattr(precision, "rounding_mode", None), "TRN"),
+            mode(getattr(precision, "saturation_mode", None), "WRAP"),
+        )
 
     @property
     def frac(self) -> int:
@@ -84,11 +104,11 @@ class FixedType:
         return base + ">"
 
     def to_float(self, codes: np.ndarray) -> np.ndarray:
-        return np.asarray(codes, dtype=np.float64) * 2.0 ** -self.frac
+        return np.asarray(codes, dtype=np.float64) * 2.0**-self.frac
 
     def quantize(self, values: np.ndarray) -> np.ndarray:
         """Float values -> integer codes, as `ap_fixed<...>(double)` does (exact for |code| < 2**52)."""
-        scaled = np.asarray(values, dtype=np.float64) * 2.0 ** self.frac
+        scaled = np.asarray(values, dtype=np.float64) * 2.0**self.frac
         return self.overflow_codes(_round_scaled(scaled, self.rounding))
 
     def requantize(self, codes: np.ndarray, frac: int) -> np.ndarray:
@@ -145,6 +165,11 @@ def _round_shift(codes: np.ndarray, shift: int, mode: str) -> np.ndarray:
         return floor
     if mode == "TRN_ZERO":
         return np.where((codes < 0) & (rem != 0), floor + 1, floor)
-    tie_up = {"RND": tie, "RND_CONV": tie & (floor % 2 == 1), "RND_ZERO": tie & (codes < 0),
-              "RND_INF": tie & (codes >= 0), "RND_MIN_INF": np.zeros_like(tie)}[mode]
+    tie_up = {
+        "RND": tie,
+        "RND_CONV": tie & (floor % 2 == 1),
+        "RND_ZERO": tie & (codes < 0),
+        "RND_INF": tie & (codes >= 0),
+        "RND_MIN_INF": np.zeros_like(tie),
+    }[mode]
     return floor + (up | tie_up)

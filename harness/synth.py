@@ -20,8 +20,22 @@ from harness.toolchain import Toolchain
 
 #: Cell types counted into each resource class (UltraScale+ primitives as mapped by synth_xilinx).
 _LUT_CELLS = ("LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6", "LUT6_2")
-_LUTRAM_CELLS = ("SRL16E", "SRLC32E", "RAM32X1D", "RAM64X1D", "RAM128X1D", "RAM32M", "RAM64M", "RAM32M16",
-                 "RAM64M8", "RAM256X1S", "RAM64X1S", "RAM32X1S", "RAM128X1S", "RAM512X1S")
+_LUTRAM_CELLS = (
+    "SRL16E",
+    "SRLC32E",
+    "RAM32X1D",
+    "RAM64X1D",
+    "RAM128X1D",
+    "RAM32M",
+    "RAM64M",
+    "RAM32M16",
+    "RAM64M8",
+    "RAM256X1S",
+    "RAM64X1S",
+    "RAM32X1S",
+    "RAM128X1S",
+    "RAM512X1S",
+)
 _FF_CELLS = ("FDRE", "FDSE", "FDCE", "FDPE", "FDRE_1", "FDSE_1", "FDCE_1", "FDPE_1")
 _CARRY_CELLS = ("CARRY8", "CARRY4")
 _DSP_CELLS = ("DSP48E2", "DSP48E1")
@@ -46,13 +60,27 @@ class SynthResult:
     source: str = ""
 
     def metrics(self) -> dict:
-        return {"lut": self.lut, "lutram": self.lutram, "ff": self.ff, "carry": self.carry, "dsp": self.dsp,
-                "bram": self.bram, "source": self.source, "cells": self.cells}
+        return {
+            "lut": self.lut,
+            "lutram": self.lutram,
+            "ff": self.ff,
+            "carry": self.carry,
+            "dsp": self.dsp,
+            "bram": self.bram,
+            "source": self.source,
+            "cells": self.cells,
+        }
 
 
-def synthesize(toolchain: Toolchain, sources: list[Path], top: str, work_dir: Path,
-               family: str = "xcup", timeout_s: float = 1800.0,
-               parameters: dict[str, int] | None = None) -> SynthResult:
+def synthesize(
+    toolchain: Toolchain,
+    sources: list[Path],
+    top: str,
+    work_dir: Path,
+    family: str = "xcup",
+    timeout_s: float = 1800.0,
+    parameters: dict[str, int] | None = None,
+) -> SynthResult:
     """Run `synth_xilinx -family FAMILY -flatten` on `sources` and count the mapped cells.
 
     `parameters` override the top module's Verilog parameters (Yosys `chparam`).
@@ -65,23 +93,36 @@ def synthesize(toolchain: Toolchain, sources: list[Path], top: str, work_dir: Pa
         if Path(src).resolve() != local.resolve():
             local.write_bytes(Path(src).read_bytes())
         names.append(local.name)
-    script = "\n".join([
-        *(f"read_verilog -sv {name}" for name in names),
-        *(f"chparam -set {key} {value} {top}" for key, value in (parameters or {}).items()),
-        f"synth_xilinx -family {family} -top {top} -flatten",
-        "tee -q -o yosys_stat.json stat -json",
-    ])
+    script = "\n".join(
+        [
+            *(f"read_verilog -sv {name}" for name in names),
+            *(f"chparam -set {key} {value} {top}" for key, value in (parameters or {}).items()),
+            f"synth_xilinx -family {family} -top {top} -flatten",
+            "tee -q -o yosys_stat.json stat -json",
+        ]
+    )
     (work_dir / "synth.ys").write_text(script + "\n")
     log = work_dir / "yosys.log"
-    print(f"[synth] yosys synth_xilinx -family {family} on {top} (log: {log}; the first run on a "
-          "machine also compiles Yosys, ~90 s)", flush=True)
+    print(
+        f"[synth] yosys synth_xilinx -family {family} on {top} (log: {log}; the first run on a "
+        "machine also compiles Yosys, ~90 s)",
+        flush=True,
+    )
     start = time.monotonic()
     try:
         with open(log, "w") as fh:
-            proc = subprocess.run([str(yosys.path), "-q", "-s", "synth.ys"], cwd=work_dir, stdout=fh,
-                                  stderr=subprocess.STDOUT, timeout=timeout_s, env=toolchain.env())
+            proc = subprocess.run(
+                [str(yosys.path), "-q", "-s", "synth.ys"],
+                cwd=work_dir,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                timeout=timeout_s,
+                env=toolchain.env(),
+            )
     except subprocess.TimeoutExpired as exc:
-        raise SynthesisError(f"Yosys exceeded its time limit of {timeout_s:.0f} s on {top}; log: {log}") from exc
+        raise SynthesisError(
+            f"Yosys exceeded its time limit of {timeout_s:.0f} s on {top}; log: {log}"
+        ) from exc
     seconds = time.monotonic() - start
     stat = work_dir / "yosys_stat.json"
     if proc.returncode != 0 or not stat.exists():
@@ -89,11 +130,18 @@ def synthesize(toolchain: Toolchain, sources: list[Path], top: str, work_dir: Pa
         raise SynthesisError(f"Yosys failed on {top} (exit {proc.returncode}):\n{tail}")
     cells = _cell_counts(json.loads(stat.read_text()), top)
     return SynthResult(
-        lut=_total(cells, _LUT_CELLS), lutram=_total(cells, _LUTRAM_CELLS), ff=_total(cells, _FF_CELLS),
-        carry=_total(cells, _CARRY_CELLS), dsp=_total(cells, _DSP_CELLS),
-        bram=cells.get("RAMB18E2", 0) + cells.get("RAMB18E1", 0)
+        lut=_total(cells, _LUT_CELLS),
+        lutram=_total(cells, _LUTRAM_CELLS),
+        ff=_total(cells, _FF_CELLS),
+        carry=_total(cells, _CARRY_CELLS),
+        dsp=_total(cells, _DSP_CELLS),
+        bram=cells.get("RAMB18E2", 0)
+        + cells.get("RAMB18E1", 0)
         + 2 * (cells.get("RAMB36E2", 0) + cells.get("RAMB36E1", 0)),
-        cells=cells, seconds=round(seconds, 2), source=f"{yosys.label} synth_xilinx -family {family}")
+        cells=cells,
+        seconds=round(seconds, 2),
+        source=f"{yosys.label} synth_xilinx -family {family}",
+    )
 
 
 def _cell_counts(stat: dict, top: str) -> dict[str, int]:
@@ -107,4 +155,3 @@ def _cell_counts(stat: dict, top: str) -> dict[str, int]:
 
 def _total(cells: dict[str, int], kinds: tuple[str, ...]) -> int:
     return sum(cells.get(kind, 0) for kind in kinds)
-

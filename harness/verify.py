@@ -37,8 +37,10 @@ class Comparison:
         return self.mismatched_words == 0 and self.vectors > 0
 
     def summary(self) -> str:
-        head = (f"{self.mismatched_words} mismatched output words in {self.mismatched_vectors} of "
-                f"{self.vectors} vectors")
+        head = (
+            f"{self.mismatched_words} mismatched output words in {self.mismatched_vectors} of "
+            f"{self.vectors} vectors"
+        )
         return "\n".join([head, *("  " + m.describe() for m in self.first)])
 
 
@@ -50,7 +52,13 @@ def compare(inputs: np.ndarray, expected: np.ndarray, got: np.ndarray, keep: int
         raise ValueError(f"shape mismatch: reference {expected.shape} vs RTL {got.shape}")
     diff = expected != got
     bad_rows = np.flatnonzero(diff.any(axis=1))
-    first = [Mismatch(int(i), [int(v) for v in inputs[i]], [int(v) for v in expected[i]],
-                      [int(v) for v in got[i]]) for i in bad_rows[:keep]]
-    return Comparison(vectors=int(expected.shape[0]), mismatched_vectors=int(bad_rows.size),
-                      mismatched_words=int(diff.sum()), first=first)
+    first = [
+        Mismatch(int(i), [int(v) for v in inputs[i]], [int(v) for v in expected[i]], [int(v) for v in got[i]])
+        for i in bad_rows[:keep]
+    ]
+    return Comparison(
+        vectors=int(expected.shape[0]),
+        mismatched_vectors=int(bad_rows.size),
+        mismatched_words=int(diff.sum()),
+        first=first,
+    )

@@ -82,8 +82,14 @@ async def stream(dut):
             dut.in_valid.value = 0
 
     with open(os.environ["HARNESS_TB_RESULT"], "w") as fh:
-        json.dump({"outputs": [[str(v) for v in row] for row in outputs],
-                   "accept_cycles": accept_cycles, "output_cycles": output_cycles}, fh)
+        json.dump(
+            {
+                "outputs": [[str(v) for v in row] for row in outputs],
+                "accept_cycles": accept_cycles,
+                "output_cycles": output_cycles,
+            },
+            fh,
+        )
 
     if "expected" in data:
         comparison = compare(inputs, data["expected"], np.array(outputs, dtype=object))

@@ -22,5 +22,7 @@ def toolchain() -> Toolchain:
 @pytest.fixture(scope="session")
 def shared_fixtures() -> Path:
     if not SHARED_FIXTURES.is_dir():
-        pytest.fail(f"shared fixtures not found at {SHARED_FIXTURES} (expected ../shared beside the checkout)")
+        pytest.fail(
+            f"shared fixtures not found at {SHARED_FIXTURES} (expected ../shared beside the checkout)"
+        )
     return SHARED_FIXTURES

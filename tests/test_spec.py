@@ -28,16 +28,22 @@ def test_hash_depends_on_every_field_and_seed():
     assert base.design_hash() != load(DESIGN, ["firmware.clock_ns=4"]).design_hash()
 
 
-@pytest.mark.parametrize("override, message", [
-    ("model.hiden=[8]", r"unknown key model\.hiden; valid keys in model:\n  hidden: hidden layer widths"),
-    ("model.weight_bits=0", r"model\.weight_bits: 0 is not valid; must be between 1 and 32"),
-    ("model.hidden=[8,0]", r"model\.hidden: \[8, 0\] is not valid; must be a non-empty list"),
-    ("firmware.input_precision=ap_fixed<16,6,ROUND>", r"rounding mode 'ROUND' is not valid"),
-    ("firmware.strategy=Fast", r"firmware\.strategy: 'Fast' is not valid; must be one of 'Latency', 'Resource'"),
-    ("firmware.clock_ns=fast", r"firmware\.clock_ns: 'fast' is not valid; expected float"),
-    ("data.name=mnist", r"data\.name: 'mnist' is not valid; must be one of 'jets-synthetic'"),
-    ("verify=3", r"verify: expected a mapping, got 3"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("model.hiden=[8]", r"unknown key model\.hiden; valid keys in model:\n  hidden: hidden layer widths"),
+        ("model.weight_bits=0", r"model\.weight_bits: 0 is not valid; must be between 1 and 32"),
+        ("model.hidden=[8,0]", r"model\.hidden: \[8, 0\] is not valid; must be a non-empty list"),
+        ("firmware.input_precision=ap_fixed<16,6,ROUND>", r"rounding mode 'ROUND' is not valid"),
+        (
+            "firmware.strategy=Fast",
+            r"firmware\.strategy: 'Fast' is not valid; must be one of 'Latency', 'Resource'",
+        ),
+        ("firmware.clock_ns=fast", r"firmware\.clock_ns: 'fast' is not valid; expected float"),
+        ("data.name=mnist", r"data\.name: 'mnist' is not valid; must be one of 'jets-synthetic'"),
+        ("verify=3", r"verify: expected a mapping, got 3"),
+    ],
+)
 def test_bad_values_name_the_key_and_what_is_valid(override, message):
     with pytest.raises(SpecError, match=message):
         load(DESIGN, [override])

@@ -45,8 +45,9 @@ def test_activated_restores_environment(toolchain):
 def test_doctor_cli_fails_clearly_without_make_and_compiler(tmp_path):
     # Only the virtualenv's own bin on PATH: no make, no g++.
     env = {**os.environ, "PATH": str(Path(sys.executable).parent), "CXX": ""}
-    proc = subprocess.run([sys.executable, "-m", "harness.cli", "doctor"], capture_output=True, text=True,
-                          env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "doctor"], capture_output=True, text=True, env=env
+    )
     assert proc.returncode == 1
     assert "open flow:   NOT usable" in proc.stdout
     assert "make is not available" in proc.stdout and "c++ is not available" in proc.stdout

@@ -59,8 +59,15 @@ def load(spec: DataSpec, seed: int) -> Dataset:
     return importlib.import_module(module).load(spec, seed)
 
 
-def split_and_standardise(name: str, x: np.ndarray, y: np.ndarray, feature_names: list[str],
-                          class_names: list[str], spec: DataSpec, seed: int) -> Dataset:
+def split_and_standardise(
+    name: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    feature_names: list[str],
+    class_names: list[str],
+    spec: DataSpec,
+    seed: int,
+) -> Dataset:
     """Shuffle with `seed`, split test/val/train, standardise with the training split's statistics."""
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(x))
@@ -68,8 +75,8 @@ def split_and_standardise(name: str, x: np.ndarray, y: np.ndarray, feature_names
     n_test = int(round(spec.test_fraction * len(x)))
     n_val = int(round(spec.val_fraction * len(x)))
     x_test, y_test = x[:n_test], y[:n_test]
-    x_val, y_val = x[n_test:n_test + n_val], y[n_test:n_test + n_val]
-    x_train, y_train = x[n_test + n_val:], y[n_test + n_val:]
+    x_val, y_val = x[n_test : n_test + n_val], y[n_test : n_test + n_val]
+    x_train, y_train = x[n_test + n_val :], y[n_test + n_val :]
     mean = x_train.mean(axis=0)
     scale = x_train.std(axis=0)
     scale[scale == 0] = 1.0
@@ -77,5 +84,16 @@ def split_and_standardise(name: str, x: np.ndarray, y: np.ndarray, feature_names
     def norm(a: np.ndarray) -> np.ndarray:
         return ((a - mean) / scale).astype(np.float32)
 
-    return Dataset(name, list(feature_names), list(class_names), norm(x_train), y_train, norm(x_val), y_val,
-                   norm(x_test), y_test, mean, scale)
+    return Dataset(
+        name,
+        list(feature_names),
+        list(class_names),
+        norm(x_train),
+        y_train,
+        norm(x_val),
+        y_val,
+        norm(x_test),
+        y_test,
+        mean,
+        scale,
+    )

@@ -16,9 +16,22 @@ from harness.data import Dataset, DataUnavailableError, split_and_standardise
 from harness.spec import DataSpec
 
 FEATURES = [
-    "zlogz", "c1_b0_mmdt", "c1_b1_mmdt", "c1_b2_mmdt", "c2_b1_mmdt", "c2_b2_mmdt", "d2_b1_mmdt",
-    "d2_b2_mmdt", "d2_a1_b1_mmdt", "d2_a1_b2_mmdt", "m2_b1_mmdt", "m2_b2_mmdt", "n2_b1_mmdt",
-    "n2_b2_mmdt", "mass_mmdt", "multiplicity",
+    "zlogz",
+    "c1_b0_mmdt",
+    "c1_b1_mmdt",
+    "c1_b2_mmdt",
+    "c2_b1_mmdt",
+    "c2_b2_mmdt",
+    "d2_b1_mmdt",
+    "d2_b2_mmdt",
+    "d2_a1_b1_mmdt",
+    "d2_a1_b2_mmdt",
+    "m2_b1_mmdt",
+    "m2_b2_mmdt",
+    "n2_b1_mmdt",
+    "n2_b2_mmdt",
+    "mass_mmdt",
+    "multiplicity",
 ]
 CLASSES = ["g", "q", "w", "z", "t"]
 OPENML_NAME = "hls4ml_lhc_jets_hlf"
@@ -68,8 +81,11 @@ def generate(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
             prong3[idx] = rng.beta(2.2, 4.0, k)
         else:
             merged = rng.random(k)
-            mass[idx] = np.where(merged < 0.65, rng.normal(172.8, 17.0, k),
-                                 np.where(merged < 0.85, rng.normal(80.4, 10.0, k), 5 + rng.gamma(2.0, 25.0, k)))
+            mass[idx] = np.where(
+                merged < 0.65,
+                rng.normal(172.8, 17.0, k),
+                np.where(merged < 0.85, rng.normal(80.4, 10.0, k), 5 + rng.gamma(2.0, 25.0, k)),
+            )
             mult[idx] = rng.poisson(52, k)
             prong2[idx] = rng.beta(4.0, 3.0, k)
             prong3[idx] = rng.beta(5.0, 2.0, k)
@@ -84,24 +100,27 @@ def generate(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     d2 = 3.0 - 2.0 * prong2 + 0.8 * (1 - prong3) + 0.02 * mult + noise(0.4)
     n2 = 0.35 - 0.15 * prong2 + noise(0.04)
     m2 = 0.10 + 0.12 * prong3 + noise(0.03)
-    features = np.stack([
-        -(1 + 0.01 * mult) * (2.5 + 0.3 * lm + noise(0.3)),  # zlogz
-        0.25 + 0.05 * lm + noise(0.05),                     # c1_b0
-        c1,                                                 # c1_b1
-        c1 * (0.6 + noise(0.08)),                           # c1_b2
-        c2,                                                 # c2_b1
-        c2 * (0.8 + noise(0.1)),                            # c2_b2
-        d2,                                                 # d2_b1
-        d2 * (0.9 + noise(0.1)),                            # d2_b2
-        d2 * (0.7 + 0.002 * mass) + noise(0.3),             # d2_a1_b1
-        d2 * (0.6 + 0.002 * mass) + noise(0.3),             # d2_a1_b2
-        m2,                                                 # m2_b1
-        m2 * (0.7 + noise(0.1)),                            # m2_b2
-        n2,                                                 # n2_b1
-        n2 * (0.85 + noise(0.08)),                          # n2_b2
-        mass * (1 + noise(0.04)),                           # mass_mmdt
-        mult + rng.poisson(3, n),                           # multiplicity
-    ], axis=1)
+    features = np.stack(
+        [
+            -(1 + 0.01 * mult) * (2.5 + 0.3 * lm + noise(0.3)),  # zlogz
+            0.25 + 0.05 * lm + noise(0.05),  # c1_b0
+            c1,  # c1_b1
+            c1 * (0.6 + noise(0.08)),  # c1_b2
+            c2,  # c2_b1
+            c2 * (0.8 + noise(0.1)),  # c2_b2
+            d2,  # d2_b1
+            d2 * (0.9 + noise(0.1)),  # d2_b2
+            d2 * (0.7 + 0.002 * mass) + noise(0.3),  # d2_a1_b1
+            d2 * (0.6 + 0.002 * mass) + noise(0.3),  # d2_a1_b2
+            m2,  # m2_b1
+            m2 * (0.7 + noise(0.1)),  # m2_b2
+            n2,  # n2_b1
+            n2 * (0.85 + noise(0.08)),  # n2_b2
+            mass * (1 + noise(0.04)),  # mass_mmdt
+            mult + rng.poisson(3, n),  # multiplicity
+        ],
+        axis=1,
+    )
     return features.astype(np.float64), y
 
 
@@ -112,7 +131,9 @@ def _read_local(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if path.suffix == ".npz":
         with np.load(path, allow_pickle=False) as data:
             if "x" not in data or "y" not in data:
-                raise DataUnavailableError(f"{path} must hold arrays 'x' (n, 16) and 'y' (n,) of class indices")
+                raise DataUnavailableError(
+                    f"{path} must hold arrays 'x' (n, 16) and 'y' (n,) of class indices"
+                )
             return data["x"], data["y"]
     import pandas as pd
 
@@ -145,7 +166,8 @@ def _fetch_openml() -> tuple[np.ndarray, np.ndarray]:
         raise DataUnavailableError(
             f"could not download OpenML data set {OPENML_NAME!r} ({type(exc).__name__}: {exc}). It is cached "
             f"in {cache_dir()} once downloaded; offline, set data.path to a local .csv/.parquet/.npz copy, "
-            "or use data.name=jets-synthetic") from exc
+            "or use data.name=jets-synthetic"
+        ) from exc
     frame = bunch.frame
     if "class" not in frame.columns:
         frame = frame.assign(**{"class": bunch.target})

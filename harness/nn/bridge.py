@@ -70,10 +70,13 @@ def trace(hls_model: object, rounding_override: str | None = None) -> TracedMode
     for layer in layers[1:]:
         out_type = _type(layer.get_output_variable().type.precision)
         if rounding_override:
-            out_type = FixedType(out_type.width, out_type.integer, out_type.signed, rounding_override,
-                                 out_type.overflow)
+            out_type = FixedType(
+                out_type.width, out_type.integer, out_type.signed, rounding_override, out_type.overflow
+            )
         x = _layer(layer, x, out_type, rounding_override)
-    return TracedModel(inputs, x, in_type, out_type, n_in, int(np.prod(layers[-1].get_output_variable().shape)))
+    return TracedModel(
+        inputs, x, in_type, out_type, n_in, int(np.prod(layers[-1].get_output_variable().shape))
+    )
 
 
 def _layer(layer: object, x: object, out_type: FixedType, rounding_override: str | None) -> object:
@@ -86,10 +89,14 @@ def _layer(layer: object, x: object, out_type: FixedType, rounding_override: str
             return cast(x.relu(), out_type)
         if activation == "linear":
             return cast(x, out_type)
-        raise UnsupportedModelError(f"layer {layer.name}: activation {activation!r} is not supported by the "
-                                    "RTL bridge (supported: relu, linear; the final softmax is skipped)")
-    raise UnsupportedModelError(f"layer {layer.name} ({kind}) is not supported by the RTL bridge "
-                                "(supported: Dense, ReLU/linear Activation)")
+        raise UnsupportedModelError(
+            f"layer {layer.name}: activation {activation!r} is not supported by the "
+            "RTL bridge (supported: relu, linear; the final softmax is skipped)"
+        )
+    raise UnsupportedModelError(
+        f"layer {layer.name} ({kind}) is not supported by the RTL bridge "
+        "(supported: Dense, ReLU/linear Activation)"
+    )
 
 
 def weight_values(layer: object, name: str) -> tuple[np.ndarray, FixedType]:
@@ -107,9 +114,13 @@ def _dense(layer: object, x: object, out_type: FixedType, rounding_override: str
     b, btype = weight_values(layer, "bias")
     acc_type = _type(layer.get_attr("accum_t").precision)
     if rounding_override:
-        acc_type = FixedType(acc_type.width, acc_type.integer, acc_type.signed, rounding_override, acc_type.overflow)
+        acc_type = FixedType(
+            acc_type.width, acc_type.integer, acc_type.signed, rounding_override, acc_type.overflow
+        )
     n_in, n_out = w.shape
-    bias_acc = acc_type.to_float(acc_type.requantize(np.round(b * 2.0 ** btype.frac).astype(np.int64), btype.frac))
+    bias_acc = acc_type.to_float(
+        acc_type.requantize(np.round(b * 2.0**btype.frac).astype(np.int64), btype.frac)
+    )
     x_frac = np.asarray(x.kif[2]).max(initial=0)
     w_frac = max((_frac_bits(v) for v in w.ravel()), default=0)
     if acc_type.overflow == "WRAP" and acc_type.frac >= x_frac + w_frac:
@@ -150,8 +161,10 @@ def _const_like(var: object, value: float) -> object:
 def _type(precision: object) -> FixedType:
     t = FixedType.from_hls4ml(precision)
     if t.overflow not in SUPPORTED_OVERFLOW:
-        raise UnsupportedModelError(f"overflow mode {t.overflow} of {t} is not supported by the RTL bridge "
-                                    f"(supported: {', '.join(SUPPORTED_OVERFLOW)})")
+        raise UnsupportedModelError(
+            f"overflow mode {t.overflow} of {t} is not supported by the RTL bridge "
+            f"(supported: {', '.join(SUPPORTED_OVERFLOW)})"
+        )
     return t
 
 
@@ -159,8 +172,10 @@ def cast(x: object, t: FixedType) -> object:
     """ap_fixed assignment `t(x)` on a da4ml array: exact rounding, then the overflow mode."""
     from da4ml.trace import FixedVariableArray
 
-    return FixedVariableArray(np.array([_cast_var(v, t) for v in np.ravel(x._vars)], dtype=object)  # noqa: SLF001
-                              .reshape(np.shape(x._vars)), x.solver_options)  # noqa: SLF001
+    return FixedVariableArray(
+        np.array([_cast_var(v, t) for v in np.ravel(x._vars)], dtype=object).reshape(np.shape(x._vars)),  # noqa: SLF001
+        x.solver_options,
+    )  # noqa: SLF001
 
 
 def _cast_var(v: object, t: FixedType) -> object:
@@ -178,15 +193,15 @@ def _round_adjust(v: object, mode: str, f: int) -> object | float:
     _, i_v, f_v = (int(a) for a in v.kif)
     if mode == "TRN" or f_v <= f or v.low == v.high and _frac_bits(float(v.low)) <= f:
         return 0.0
-    half, eps = 2.0 ** -(f + 1), 2.0 ** -f_v
+    half, eps = 2.0 ** -(f + 1), 2.0**-f_v
     if mode == "RND":
         return half
     if mode == "RND_MIN_INF":
         return half - eps
     if mode == "RND_CONV":
         lsb = v.quantize(0, 1 - f, f, "WRAP", "TRN")  # {0, 2**-f}: the bit that decides even/odd
-        return lsb * (eps / 2.0 ** -f) + (half - eps)
-    sign = v.quantize(1, i_v, -i_v, "WRAP", "TRN") * (-(2.0 ** -i_v)) if v.low < 0 else 0.0  # {0, 1}
+        return lsb * (eps / 2.0**-f) + (half - eps)
+    sign = v.quantize(1, i_v, -i_v, "WRAP", "TRN") * (-(2.0**-i_v)) if v.low < 0 else 0.0  # {0, 1}
     if mode == "RND_INF":
         return sign * (-eps) + half if v.low < 0 else half
     if mode == "RND_ZERO":

@@ -23,15 +23,23 @@ from harness.spec import DesignSpec, SpecError
 from harness.toolchain import Toolchain
 
 
-def convert(spec: DesignSpec, trained: Trained, data: Dataset, out_dir: Path, toolchain: Toolchain) -> Converted:
+def convert(
+    spec: DesignSpec, trained: Trained, data: Dataset, out_dir: Path, toolchain: Toolchain
+) -> Converted:
     import hls4ml
 
     toolchain.require("c++")
     model = trained.model
     config = hls_config(spec, model)
     hls_model = hls4ml.converters.convert_from_keras_model(
-        model, hls_config=config, output_dir=str(out_dir / "hls4ml"), backend="Vitis",
-        io_type=spec.firmware.io_type, part=spec.firmware.part, clock_period=spec.firmware.clock_ns)
+        model,
+        hls_config=config,
+        output_dir=str(out_dir / "hls4ml"),
+        backend="Vitis",
+        io_type=spec.firmware.io_type,
+        part=spec.firmware.part,
+        clock_period=spec.firmware.clock_ns,
+    )
     print("  compiling the hls4ml C simulation with g++ ...", flush=True)
     with toolchain.activated():
         hls_model.compile()
@@ -39,9 +47,16 @@ def convert(spec: DesignSpec, trained: Trained, data: Dataset, out_dir: Path, to
     input_type = FixedType.from_hls4ml(layers[0].get_output_variable().type.precision)
     output_type = FixedType.from_hls4ml(hls_model.get_output_variables()[0].type.precision)
     n_out = int(np.prod(hls_model.get_output_variables()[0].shape))
-    return Converted(model=hls_model, input_types=[input_type] * data.n_features, output_types=[output_type] * n_out,
-                     info={"hls4ml_layers": [f"{layer.name}:{layer.class_name}" for layer in layers],
-                           "input_type": str(input_type), "output_type": str(output_type)})
+    return Converted(
+        model=hls_model,
+        input_types=[input_type] * data.n_features,
+        output_types=[output_type] * n_out,
+        info={
+            "hls4ml_layers": [f"{layer.name}:{layer.class_name}" for layer in layers],
+            "input_type": str(input_type),
+            "output_type": str(output_type),
+        },
+    )
 
 
 def _is_qkeras(model) -> bool:
@@ -54,8 +69,12 @@ def hls_config(spec: DesignSpec, model) -> dict:
 
     fw = spec.firmware
     granularity = "name" if _is_qkeras(model) else "model"
-    config = hls4ml.utils.config_from_keras_model(model, granularity=granularity, backend="Vitis",
-                                                  default_precision=_hls4ml_precision(fw.default_precision))
+    config = hls4ml.utils.config_from_keras_model(
+        model,
+        granularity=granularity,
+        backend="Vitis",
+        default_precision=_hls4ml_precision(fw.default_precision),
+    )
     config["Model"]["Strategy"] = fw.strategy
     config["Model"]["ReuseFactor"] = fw.reuse_factor if isinstance(fw.reuse_factor, int) else 1
     # hls4ml's own option removes every softmax (also one fused into a Dense as its activation).
@@ -65,13 +84,16 @@ def hls_config(spec: DesignSpec, model) -> dict:
     if isinstance(fw.reuse_factor, dict):
         unknown = sorted(set(fw.reuse_factor) - {layer.name for layer in model.layers})
         if unknown:
-            raise SpecError(f"firmware.reuse_factor names unknown layers {unknown}; "
-                            f"layers: {[layer.name for layer in model.layers]}")
+            raise SpecError(
+                f"firmware.reuse_factor names unknown layers {unknown}; "
+                f"layers: {[layer.name for layer in model.layers]}"
+            )
         for name, rf in fw.reuse_factor.items():
             layer_config.setdefault(name, {})["ReuseFactor"] = rf
     if fw.input_precision:
-        layer_config.setdefault(input_name, {}).setdefault("Precision", {})["result"] = \
-            _hls4ml_precision(fw.input_precision)
+        layer_config.setdefault(input_name, {}).setdefault("Precision", {})["result"] = _hls4ml_precision(
+            fw.input_precision
+        )
     pretrained = getattr(spec.model, "pretrained", None)
     if pretrained is not None and pretrained.hls4ml_config:
         _merge_user_config(config, spec.resolve(pretrained.hls4ml_config))

@@ -19,9 +19,12 @@ def emulate(spec: DesignSpec, converted: Converted, x: np.ndarray) -> Emulation:
     x = np.ascontiguousarray(x, dtype=np.float32)
     out_type = converted.output_types[0]
     y = np.asarray(converted.model.predict(x), dtype=np.float64).reshape(len(x), -1)
-    output_codes = np.round(y * 2.0 ** out_type.frac).astype(np.int64)
+    output_codes = np.round(y * 2.0**out_type.frac).astype(np.int64)
     if not np.array_equal(out_type.to_float(output_codes), y):
         raise RuntimeError("hls4ml outputs are not on the output type's grid; the type bookkeeping is wrong")
     input_codes = np.stack([t.quantize(x[:, i]) for i, t in enumerate(converted.input_types)], axis=1)
-    return Emulation(input_codes=input_codes, output_codes=output_codes,
-                     reference=f"hls4ml {metadata.version('hls4ml')} C simulation (Vitis backend, g++)")
+    return Emulation(
+        input_codes=input_codes,
+        output_codes=output_codes,
+        reference=f"hls4ml {metadata.version('hls4ml')} C simulation (Vitis backend, g++)",
+    )

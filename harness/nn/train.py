@@ -68,14 +68,32 @@ def _build(model_spec: NNModelSpec, n_in: int, n_out: int):
 
     layers = [tf.keras.Input(shape=(n_in,), name="fc1_input")]
     for index, width in enumerate(model_spec.hidden, start=1):
-        layers.append(QDense(width, kernel_quantizer=weights_q(), bias_quantizer=weights_q(),
-                             kernel_initializer="lecun_uniform", kernel_regularizer=tf.keras.regularizers.l1(1e-4),
-                             name=f"fc{index}"))
-        layers.append(QActivation(quantized_relu(model_spec.activation_bits, model_spec.activation_integer_bits),
-                                  name=f"relu{index}"))
-    layers.append(QDense(n_out, kernel_quantizer=weights_q(), bias_quantizer=weights_q(),
-                         kernel_initializer="lecun_uniform", kernel_regularizer=tf.keras.regularizers.l1(1e-4),
-                         name="output"))
+        layers.append(
+            QDense(
+                width,
+                kernel_quantizer=weights_q(),
+                bias_quantizer=weights_q(),
+                kernel_initializer="lecun_uniform",
+                kernel_regularizer=tf.keras.regularizers.l1(1e-4),
+                name=f"fc{index}",
+            )
+        )
+        layers.append(
+            QActivation(
+                quantized_relu(model_spec.activation_bits, model_spec.activation_integer_bits),
+                name=f"relu{index}",
+            )
+        )
+    layers.append(
+        QDense(
+            n_out,
+            kernel_quantizer=weights_q(),
+            bias_quantizer=weights_q(),
+            kernel_initializer="lecun_uniform",
+            kernel_regularizer=tf.keras.regularizers.l1(1e-4),
+            name="output",
+        )
+    )
     layers.append(tf.keras.layers.Activation("softmax", name="softmax"))
     model = tf.keras.Sequential(layers[1:], name="jet_mlp")
     model.build((None, n_in))
@@ -92,19 +110,32 @@ def _fit(model, spec: DesignSpec, data: Dataset) -> tuple[object, dict]:
     callbacks = []
     target = spec.model.pruning
     if target > 0:
-        schedule = tfmot.sparsity.keras.PolynomialDecay(initial_sparsity=0.0, final_sparsity=target,
-                                                        begin_step=steps // 5, end_step=steps * 4 // 5)
+        schedule = tfmot.sparsity.keras.PolynomialDecay(
+            initial_sparsity=0.0, final_sparsity=target, begin_step=steps // 5, end_step=steps * 4 // 5
+        )
         model = tfmot.sparsity.keras.prune_low_magnitude(model, pruning_schedule=schedule)
         callbacks.append(tfmot.sparsity.keras.UpdatePruningStep())
-    model.compile(optimizer=tf.keras.optimizers.Adam(recipe.learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    history = model.fit(data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
-                        epochs=recipe.epochs, batch_size=recipe.batch_size, shuffle=True, verbose=0,
-                        callbacks=[*callbacks, _Progress(recipe.epochs)])
+    model.compile(
+        optimizer=tf.keras.optimizers.Adam(recipe.learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    history = model.fit(
+        data.x_train,
+        data.y_train,
+        validation_data=(data.x_val, data.y_val),
+        epochs=recipe.epochs,
+        batch_size=recipe.batch_size,
+        shuffle=True,
+        verbose=0,
+        callbacks=[*callbacks, _Progress(recipe.epochs)],
+    )
     if target > 0:
         model = tfmot.sparsity.keras.strip_pruning(model)
-    return model, {"epochs": recipe.epochs,
-                   "val_accuracy": round(float(history.history["val_accuracy"][-1]), 5)}
+    return model, {
+        "epochs": recipe.epochs,
+        "val_accuracy": round(float(history.history["val_accuracy"][-1]), 5),
+    }
 
 
 def _sparsity(model) -> float:
@@ -123,7 +154,10 @@ class _Progress:
             def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
                 if (epoch + 1) % max(1, epochs // 5) == 0 or epoch + 1 == epochs:
                     logs = logs or {}
-                    print(f"  epoch {epoch + 1}/{epochs}: loss {logs.get('loss', float('nan')):.4f} "
-                          f"val_accuracy {logs.get('val_accuracy', float('nan')):.4f}", flush=True)
+                    print(
+                        f"  epoch {epoch + 1}/{epochs}: loss {logs.get('loss', float('nan')):.4f} "
+                        f"val_accuracy {logs.get('val_accuracy', float('nan')):.4f}",
+                        flush=True,
+                    )
 
         return Progress()

@@ -12,7 +12,9 @@ def test_synthetic_jets_are_seeded_and_standardised_on_train_only():
     assert np.array_equal(a.x_train, b.x_train) and np.array_equal(a.y_test, b.y_test)
     assert not np.array_equal(a.x_train, load(DataSpec(n_samples=5000), seed=4).x_train)
     assert a.feature_names == FEATURES and a.class_names == CLASSES
-    assert np.allclose(a.x_train.mean(axis=0), 0, atol=1e-3) and np.allclose(a.x_train.std(axis=0), 1, atol=1e-3)
+    assert np.allclose(a.x_train.mean(axis=0), 0, atol=1e-3) and np.allclose(
+        a.x_train.std(axis=0), 1, atol=1e-3
+    )
     assert len(a.x_test) == 1000 and len(a.x_val) == 500
     assert a.standardisation()["mean"] == a.mean.tolist()
 

@@ -15,8 +15,13 @@ from tests.conftest import SHARED_FIXTURES  # noqa: E402
 MODELS = SHARED_FIXTURES / "models"
 
 
-def small_hls_model(tmp: Path, seed: int, sizes: tuple[int, ...], precisions: dict[str, dict[str, str]],
-                    input_precision: str = "fixed<12,4>"):
+def small_hls_model(
+    tmp: Path,
+    seed: int,
+    sizes: tuple[int, ...],
+    precisions: dict[str, dict[str, str]],
+    input_precision: str = "fixed<12,4>",
+):
     """A float Keras MLP (Dense + ReLU layers) with random weights, converted by hls4ml and compiled.
 
     `precisions` maps hls4ml layer names (dense_0, relu_0, dense_1, ...) to their Precision dicts.
@@ -40,8 +45,9 @@ def small_hls_model(tmp: Path, seed: int, sizes: tuple[int, ...], precisions: di
     config["LayerName"]["inp"]["Precision"]["result"] = input_precision
     for name, precision in precisions.items():
         config["LayerName"][name]["Precision"].update(precision)
-    hls_model = hls4ml.converters.convert_from_keras_model(model, hls_config=config, output_dir=str(tmp / "hls4ml"),
-                                                           backend="Vitis", io_type="io_parallel")
+    hls_model = hls4ml.converters.convert_from_keras_model(
+        model, hls_config=config, output_dir=str(tmp / "hls4ml"), backend="Vitis", io_type="io_parallel"
+    )
     hls_model.compile()
     return hls_model
 

@@ -15,25 +15,44 @@ from .conftest import small_hls_model
 
 CASES = {
     # QKeras-like: exact accumulator, unsigned saturating round-half-even activations
-    "qkeras_like": {"dense_0": {"weight": "fixed<6,1>", "bias": "fixed<6,1>", "result": "fixed<14,6>"},
-                    "relu_0": {"result": "ufixed<6,0,RND_CONV,SAT>"},
-                    "dense_1": {"weight": "fixed<6,1>", "bias": "fixed<6,1>", "result": "fixed<12,5,RND_CONV,SAT>"}},
+    "qkeras_like": {
+        "dense_0": {"weight": "fixed<6,1>", "bias": "fixed<6,1>", "result": "fixed<14,6>"},
+        "relu_0": {"result": "ufixed<6,0,RND_CONV,SAT>"},
+        "dense_1": {"weight": "fixed<6,1>", "bias": "fixed<6,1>", "result": "fixed<12,5,RND_CONV,SAT>"},
+    },
     # hls4ml defaults for a float model: products truncated into a narrow wrapping accumulator
     "narrow_wrapping_accumulator": {
-        name: {"weight": "fixed<10,3>", "bias": "fixed<10,3>", "accum": "fixed<12,4>", "result": "fixed<12,4>"}
-        for name in ("dense_0", "dense_1")} | {"relu_0": {"result": "fixed<12,4>"}},
+        name: {
+            "weight": "fixed<10,3>",
+            "bias": "fixed<10,3>",
+            "accum": "fixed<12,4>",
+            "result": "fixed<12,4>",
+        }
+        for name in ("dense_0", "dense_1")
+    }
+    | {"relu_0": {"result": "fixed<12,4>"}},
     # a saturating accumulator: order of accumulation matters
     "saturating_accumulator": {
-        "dense_0": {"weight": "fixed<8,2>", "bias": "fixed<8,2>", "accum": "fixed<10,3,RND,SAT>",
-                    "result": "fixed<9,3,RND_ZERO,SAT_SYM>"},
+        "dense_0": {
+            "weight": "fixed<8,2>",
+            "bias": "fixed<8,2>",
+            "accum": "fixed<10,3,RND,SAT>",
+            "result": "fixed<9,3,RND_ZERO,SAT_SYM>",
+        },
         "relu_0": {"result": "ufixed<7,2,RND_INF,SAT>"},
-        "dense_1": {"weight": "fixed<8,2>", "bias": "fixed<8,2>", "accum": "fixed<11,4,TRN,SAT>",
-                    "result": "fixed<8,3,RND_MIN_INF,WRAP>"}},
+        "dense_1": {
+            "weight": "fixed<8,2>",
+            "bias": "fixed<8,2>",
+            "accum": "fixed<11,4,TRN,SAT>",
+            "result": "fixed<8,3,RND_MIN_INF,WRAP>",
+        },
+    },
     # wrap-around results and toward-zero truncation
     "wrapping_results": {
         "dense_0": {"weight": "fixed<7,2>", "bias": "fixed<7,2>", "result": "fixed<6,2,TRN_ZERO,WRAP>"},
         "relu_0": {"result": "ufixed<5,1,RND,WRAP>"},
-        "dense_1": {"weight": "fixed<7,2>", "bias": "fixed<7,2>", "result": "fixed<7,2,RND_CONV,WRAP>"}},
+        "dense_1": {"weight": "fixed<7,2>", "bias": "fixed<7,2>", "result": "fixed<7,2,RND_CONV,WRAP>"},
+    },
 }
 
 
@@ -43,8 +62,10 @@ def _compare(hls_model, traced, x):
     x_codes = traced.input_type.quantize(x)
     expected = np.asarray(hls_model.predict(np.ascontiguousarray(x, dtype=np.float32)), dtype=np.float64)
     comb = comb_trace(traced.inputs, traced.outputs)
-    got = np.asarray(comb.predict(traced.input_type.to_float(x_codes)), dtype=np.float64).reshape(expected.shape)
-    scale = 2.0 ** traced.output_type.frac
+    got = np.asarray(comb.predict(traced.input_type.to_float(x_codes)), dtype=np.float64).reshape(
+        expected.shape
+    )
+    scale = 2.0**traced.output_type.frac
     return np.round(expected * scale).astype(np.int64), np.round(got * scale).astype(np.int64)
 
 
@@ -56,8 +77,10 @@ def test_bridge_matches_hls4ml_c_simulation(case, tmp_path):
     x = np.random.default_rng(seed).normal(0, 3, size=(3000, 6)).astype(np.float32)
     expected, got = _compare(hls_model, traced, x)
     bad = np.flatnonzero((expected != got).any(axis=1))
-    assert bad.size == 0, f"{case}: {bad.size} vectors differ; first: inputs {x[bad[0]]} hls4ml {expected[bad[0]]} " \
-                          f"bridge {got[bad[0]]}"
+    assert bad.size == 0, (
+        f"{case}: {bad.size} vectors differ; first: inputs {x[bad[0]]} hls4ml {expected[bad[0]]} "
+        f"bridge {got[bad[0]]}"
+    )
     # the case really exercises its modes: outputs are not all equal, and some hit the type's range limits
     assert len(np.unique(expected)) > 10
 
@@ -74,11 +97,16 @@ def test_unsupported_layer_is_named(tmp_path):
     import hls4ml
     import tensorflow as tf
 
-    model = tf.keras.Sequential([tf.keras.layers.Dense(4, input_shape=(3,), name="d"),
-                                 tf.keras.layers.Activation("tanh", name="act")])
+    model = tf.keras.Sequential(
+        [tf.keras.layers.Dense(4, input_shape=(3,), name="d"), tf.keras.layers.Activation("tanh", name="act")]
+    )
     hls_model = hls4ml.converters.convert_from_keras_model(
-        model, hls_config=hls4ml.utils.config_from_keras_model(model, granularity="name"),
-        output_dir=str(tmp_path / "h"), backend="Vitis", io_type="io_parallel")
+        model,
+        hls_config=hls4ml.utils.config_from_keras_model(model, granularity="name"),
+        output_dir=str(tmp_path / "h"),
+        backend="Vitis",
+        io_type="io_parallel",
+    )
     with pytest.raises(UnsupportedModelError, match="layer act: activation 'tanh' is not supported"):
         trace(hls_model)
 

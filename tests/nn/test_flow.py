@@ -33,9 +33,17 @@ def _assert_bit_exact(point: DesignPoint, toolchain) -> object:
 
 
 def _pretrained(name: str, models_dir) -> dict:
-    return {"name": name, "kind": "nn", "data": {"n_samples": 60000},
-            "model": {"pretrained": {"architecture": str(models_dir / f"{name}.json"),
-                                     "weights": str(models_dir / f"{name}_weights.h5")}}}
+    return {
+        "name": name,
+        "kind": "nn",
+        "data": {"n_samples": 60000},
+        "model": {
+            "pretrained": {
+                "architecture": str(models_dir / f"{name}.json"),
+                "weights": str(models_dir / f"{name}_weights.h5"),
+            }
+        },
+    }
 
 
 @pytest.mark.slow
@@ -62,8 +70,22 @@ def test_third_party_models_are_bit_exact(name, toolchain, tmp_path, models_dir)
 @pytest.mark.slow
 def test_evaluate_pruned_4bit_variant_writes_metrics(tmp_path, capsys):
     out = tmp_path / "run"
-    code = main(["evaluate", str(DESIGN), "--set", "model.weight_bits=4", "--set", "model.activation_bits=4",
-                 "--set", "model.pruning=0.8", "--set", "training.epochs=15", "--out", str(out)])
+    code = main(
+        [
+            "evaluate",
+            str(DESIGN),
+            "--set",
+            "model.weight_bits=4",
+            "--set",
+            "model.activation_bits=4",
+            "--set",
+            "model.pruning=0.8",
+            "--set",
+            "training.epochs=15",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["params"]["model"]["weight_bits"] == 4
@@ -86,21 +108,30 @@ def test_evaluate_pruned_4bit_variant_writes_metrics(tmp_path, capsys):
 
 def test_corrupted_bridge_is_caught_by_the_testbench(toolchain, tmp_path):
     """Truncating where hls4ml rounds half to even: the RTL testbench must count mismatches."""
-    precisions = {"dense_0": {"weight": "fixed<6,1>", "bias": "fixed<6,1>", "result": "fixed<14,6>"},
-                  "relu_0": {"result": "ufixed<6,0,RND_CONV,SAT>"},
-                  "dense_1": {"weight": "fixed<6,1>", "bias": "fixed<6,1>", "result": "fixed<12,5>"}}
+    precisions = {
+        "dense_0": {"weight": "fixed<6,1>", "bias": "fixed<6,1>", "result": "fixed<14,6>"},
+        "relu_0": {"result": "ufixed<6,0,RND_CONV,SAT>"},
+        "dense_1": {"weight": "fixed<6,1>", "bias": "fixed<6,1>", "result": "fixed<12,5>"},
+    }
     hls_model = small_hls_model(tmp_path, 1, (6, 12, 4), precisions)
     x = np.random.default_rng(1).normal(0, 3, size=(2000, 6)).astype(np.float32)
     expected_float = np.asarray(hls_model.predict(x), dtype=np.float64)
     good, bad = trace(hls_model), trace(hls_model, rounding_override="TRN")
-    vectors = StreamVectors(good.input_type.quantize(x), [good.input_type.width] * 6,
-                            [good.output_type.width] * 4, [True] * 4,
-                            np.round(expected_float * 2.0 ** good.output_type.frac).astype(np.int64))
+    vectors = StreamVectors(
+        good.input_type.quantize(x),
+        [good.input_type.width] * 6,
+        [good.output_type.width] * 4,
+        [True] * 4,
+        np.round(expected_float * 2.0**good.output_type.frac).astype(np.int64),
+    )
     results = {}
     for label, traced in (("good", good), ("corrupted", bad)):
         design = write_da(traced, f"small_{label}", tmp_path / label, clock_ns=5.0)
-        results[label] = VerilatorSimulator(toolchain).run(
-            SimJob(design.top, design.sources, tmp_path / label / "sim", vectors)).comparison
+        results[label] = (
+            VerilatorSimulator(toolchain)
+            .run(SimJob(design.top, design.sources, tmp_path / label / "sim", vectors))
+            .comparison
+        )
     assert results["good"].mismatched_words == 0, results["good"].summary()
     assert results["corrupted"].mismatched_words > 0
     assert "expected=" in results["corrupted"].summary()
