@@ -52,11 +52,11 @@ TIMING_MODEL = (f"logic-depth model: {T_LUT} ns per LUT level, {T_CARRY_BIT} ns 
 #: LUT cost per bit of each element: least-squares fit (within 15 %) to Yosys synth_xilinx -family xcup
 #: on six generated forests (track and jet data, depth 3-5, 10-50 trees per class, 10-16 bit types).
 #: Comparisons against constants pack into carry chains, and leaf muxes over constants mostly
-#: vanish into the comparison logic. The saturation term (one 2:1 mux per bit) is not fitted.
+#: vanish into the comparison logic. The saturation term comes from one saturating-chain design.
 LUT_PER_COMPARE_BIT = 0.23  # per distinct (feature, threshold) comparison
 LUT_PER_SELECT_BIT = 0.04  # per 2:1 leaf-mux bit
 LUT_PER_ADDER_BIT = 1.16
-LUT_PER_SATURATE_BIT = 1.0
+LUT_PER_SATURATE_BIT = 1.2
 
 
 @dataclass(frozen=True)
@@ -239,7 +239,8 @@ def generate(forest: Forest, top: str, clock_ns: float, stages: int | None = Non
     estimate = {"lut": _lut_estimate(forest, accumulation), "ff": net.reg_bits + forest.n_features * wt
                 + plan.n_stages + 1, "dsp": 0, "latency_cycles": plan.n_stages, "ii_cycles": 1,
                 "source": "harness.bdt.rtl generator model (LUTs per comparator/mux/adder bit fitted to "
-                          "Yosys; FFs counted from the netlist; latency from the pipeline plan)"}
+                          "Yosys; ff = register bits of the netlist, of which Yosys packs delay lines into "
+                          "SRL16E; latency from the pipeline plan)"}
     return GeneratedRTL(verilog, plan, accumulation, estimate)
 
 

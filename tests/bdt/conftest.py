@@ -69,6 +69,8 @@ TRACK_SATURATING = ["firmware.threshold_precision=ap_fixed<12,4,RND,SAT>",
 JET_WRAPPING = ["firmware.score_precision=ap_fixed<13,3>", "firmware.clock_ns=2.5"]
 #: The jet forest at the design's precision, pipelined by hand.
 JET_DEFAULT = ["firmware.pipeline_stages=6"]
+#: A small scikit-learn forest (its nodes split with <=, xgboost's with <).
+TRACK_SKLEARN = ["model.trainer=sklearn", "model.n_trees=10", "model.max_depth=3"]
 
 
 @pytest.fixture(scope="session")
@@ -82,6 +84,11 @@ def track_flow(toolchain, tmp_path_factory) -> tuple[dict, Path]:
 @pytest.fixture(scope="session")
 def track_saturating(toolchain, tmp_path_factory) -> DesignPoint:
     return run_point("track_quality_bdt", TRACK_SATURATING, tmp_path_factory.mktemp("track_sat"), toolchain)
+
+
+@pytest.fixture(scope="session")
+def track_sklearn(toolchain, tmp_path_factory) -> DesignPoint:
+    return run_point("track_quality_bdt", TRACK_SKLEARN, tmp_path_factory.mktemp("track_sklearn"), toolchain)
 
 
 @pytest.fixture(scope="session")

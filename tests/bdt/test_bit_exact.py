@@ -1,7 +1,11 @@
 """Generated Verilog against conifer's cpp emulation, integer for integer, on 10 000 test vectors:
-the track-quality forest with saturating types and the 5-class jet forest at two precisions."""
+the track-quality forest with saturating types, the 5-class jet forest at two precisions, and a
+scikit-learn forest."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -56,3 +60,17 @@ def test_jet_forest_with_wrapping_scores(jet_wrapping, jet_default):
     # At 2.5 ns the generator derives a deeper pipeline than at the design's 5 ns.
     assert point.sim.latency_cycles == point.rtl.estimate["latency_cycles"] > 2
     assert point.sim.ii_cycles == 1.0
+
+
+def test_scikit_learn_forest_splits_with_less_or_equal(track_sklearn):
+    """scikit-learn trees send x <= threshold left; the generated comparators must follow."""
+    point = track_sklearn
+    assert_bit_exact(point)
+    info = point.converted.info
+    assert info["converter"] == "sklearn" and info["splitting"] == "<="
+    verilog = point.rtl.sources[0].read_text()
+    assert verilog.count(") <= $signed(") > 0 and ") < $signed(" not in verilog
+    assert info["conifer_float_agreement"] > 0.99
+    # No pickle anywhere: the forest is kept as conifer's JSON.
+    saved = json.loads(Path(info["conifer_model_file"]).read_text())
+    assert saved["library"] == "sklearn" and saved["n_trees"] == 10
