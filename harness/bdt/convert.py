@@ -41,8 +41,10 @@ from harness.toolchain import Toolchain
 #: conifer backend that produces the reference emulation.
 EMULATION_BACKEND = "cpp"
 #: conifer backends the harness can run as a bit-exact reference, and what each needs.
-REFERENCE_BACKENDS = {"cpp": "C++ emulation, compiled with g++ (the reference)",
-                      "vhdl": "conifer's VHDL firmware simulated with GHDL (cross-check)"}
+REFERENCE_BACKENDS = {
+    "cpp": "C++ emulation, compiled with g++ (the reference)",
+    "vhdl": "conifer's VHDL firmware simulated with GHDL (cross-check)",
+}
 #: weight_t for conifer's one-hot node weights: holds 0 and 1 exactly whatever the threshold type.
 ONE_HOT_WEIGHT = "ap_fixed<2,2>"
 #: Test events on which conifer's float evaluation (pure Python, slow) is checked against the trained model.
@@ -141,26 +143,43 @@ def cpp_type(t: FixedType) -> str:
     return base + ">"
 
 
-def conifer_config(backend: str, threshold_type: FixedType, score_type: FixedType, out_dir: Path,
-                   project: str, part: str | None = None) -> dict:
+def conifer_config(
+    backend: str,
+    threshold_type: FixedType,
+    score_type: FixedType,
+    out_dir: Path,
+    project: str,
+    part: str | None = None,
+) -> dict:
     """A conifer configuration for one of the reference backends, or a clear error for any other name."""
     from conifer.backends import get_available_backends
 
     available = get_available_backends()
     if backend not in available:
-        raise ConiferBackendError(f"conifer backend {backend!r} does not exist; conifer has "
-                                  f"{', '.join(map(repr, available))}")
+        raise ConiferBackendError(
+            f"conifer backend {backend!r} does not exist; conifer has {', '.join(map(repr, available))}"
+        )
     if backend not in REFERENCE_BACKENDS:
         usable = "; ".join(f"{name!r}: {what}" for name, what in REFERENCE_BACKENDS.items())
-        raise ConiferBackendError(f"conifer backend {backend!r} is not supported by the harness as a "
-                                  "bit-exact reference (it needs vendor tools or is not bit-accurate); "
-                                  f"usable: {usable}")
+        raise ConiferBackendError(
+            f"conifer backend {backend!r} is not supported by the harness as a "
+            "bit-exact reference (it needs vendor tools or is not bit-accurate); "
+            f"usable: {usable}"
+        )
     if backend == "vhdl" and (threshold_type != score_type or not threshold_type.signed):
-        raise ConiferBackendError(f"conifer's vhdl backend needs one signed type for inputs, thresholds and "
-                                  f"scores; got thresholds {threshold_type} and scores {score_type}")
-    config = {"Backend": backend, "OutputDir": str(out_dir), "ProjectName": project,
-              "InputPrecision": cpp_type(threshold_type), "ThresholdPrecision": cpp_type(threshold_type),
-              "WeightPrecision": ONE_HOT_WEIGHT, "ScorePrecision": cpp_type(score_type)}
+        raise ConiferBackendError(
+            f"conifer's vhdl backend needs one signed type for inputs, thresholds and "
+            f"scores; got thresholds {threshold_type} and scores {score_type}"
+        )
+    config = {
+        "Backend": backend,
+        "OutputDir": str(out_dir),
+        "ProjectName": project,
+        "InputPrecision": cpp_type(threshold_type),
+        "ThresholdPrecision": cpp_type(threshold_type),
+        "WeightPrecision": ONE_HOT_WEIGHT,
+        "ScorePrecision": cpp_type(score_type),
+    }
     if part is not None:
         config["XilinxPart"] = part
     return config
@@ -185,8 +204,9 @@ def conifer_build_env(toolchain: Toolchain) -> Iterator[None]:
         yield
 
 
-def convert(spec: DesignSpec, trained: Trained, dataset: Dataset, out_dir: Path,
-            toolchain: Toolchain) -> Converted:
+def convert(
+    spec: DesignSpec, trained: Trained, dataset: Dataset, out_dir: Path, toolchain: Toolchain
+) -> Converted:
     """conifer model (cpp backend, compiled) plus the input/output types the RTL is built with."""
     import conifer
 
@@ -198,25 +218,36 @@ def convert(spec: DesignSpec, trained: Trained, dataset: Dataset, out_dir: Path,
     forest = quantise(model, threshold_type, score_type, dataset.n_features)
     sample = slice(0, CHECK_EVENTS)
     agreement = check_against_trained(model, trained.float_scores[sample], dataset.x_test[sample])
-    print(f"[convert] conifer {conifer.__version__}: {forest.n_outputs} output(s) x {forest.n_trees} trees; "
-          f"compiling the cpp emulation ({cpp_type(threshold_type)} / {cpp_type(score_type)}) ...",
-          flush=True)
+    print(
+        f"[convert] conifer {conifer.__version__}: {forest.n_outputs} output(s) x {forest.n_trees} trees; "
+        f"compiling the cpp emulation ({cpp_type(threshold_type)} / {cpp_type(score_type)}) ...",
+        flush=True,
+    )
     with conifer_build_env(toolchain):
         model.compile()
     info = {
-        "conifer": conifer.__version__, "converter": model.library, "splitting": model.splitting_convention,
-        "threshold_precision": str(threshold_type), "score_precision": str(score_type),
-        "n_outputs": forest.n_outputs, "n_nodes": model.n_nodes() - model.n_leaves(),
+        "conifer": conifer.__version__,
+        "converter": model.library,
+        "splitting": model.splitting_convention,
+        "threshold_precision": str(threshold_type),
+        "score_precision": str(score_type),
+        "n_outputs": forest.n_outputs,
+        "n_nodes": model.n_nodes() - model.n_leaves(),
         "n_leaves": model.n_leaves(),
-        "tree_depth": forest.max_depth, "init_predict": list(forest.init),
+        "tree_depth": forest.max_depth,
+        "init_predict": list(forest.init),
         "thresholds_out_of_range": _out_of_range(_thresholds(model), threshold_type),
         "leaves_out_of_range": _out_of_range(_leaf_values(model), score_type),
         "conifer_model_file": str(work / f"{config['ProjectName']}.json"),
         "conifer_compiler": toolchain["c++"].label,
         "conifer_float_agreement": agreement,
     }
-    return Converted(model=model, input_types=[threshold_type] * forest.n_features,
-                     output_types=[score_type] * forest.n_outputs, info=info)
+    return Converted(
+        model=model,
+        input_types=[threshold_type] * forest.n_features,
+        output_types=[score_type] * forest.n_outputs,
+        info=info,
+    )
 
 
 def quantise(model: Any, threshold_type: FixedType, score_type: FixedType, n_inputs: int) -> Forest:
@@ -225,8 +256,10 @@ def quantise(model: Any, threshold_type: FixedType, score_type: FixedType, n_inp
     check_threshold_precision(model, threshold_type)
     check_score_precision(score_type)
     n_outputs = 1 if model.n_classes == 2 else model.n_classes
-    trees = tuple(tuple(_quantise_tree(model.trees[i][c], threshold_type, score_type)
-                        for i in range(model.n_trees)) for c in range(n_outputs))
+    trees = tuple(
+        tuple(_quantise_tree(model.trees[i][c], threshold_type, score_type) for i in range(model.n_trees))
+        for c in range(n_outputs)
+    )
     init_predict = np.asarray(model.init_predict[:n_outputs], dtype=np.float64)
     init = tuple(int(v) for v in score_type.quantize(init_predict))
     forest = Forest(n_inputs, model.splitting_convention, threshold_type, score_type, init, trees)
@@ -234,18 +267,22 @@ def quantise(model: Any, threshold_type: FixedType, score_type: FixedType, n_inp
         raise PrecisionError(
             f"firmware.score_precision: {score_type} may overflow while the trees are summed, and the RTL "
             f"implements overflow during accumulation only for WRAP and {', '.join(CHAIN_OVERFLOW_MODES)}; "
-            "use one of those modes or more integer bits")
+            "use one of those modes or more integer bits"
+        )
     return forest
 
 
 def validate_model(model: Any, n_inputs: int) -> None:
     """Reject forests the generator cannot implement faithfully, naming the tree and node."""
     if model.splitting_convention not in ("<", "<="):
-        raise BDTModelError(f"splitting convention {model.splitting_convention!r} is not valid; "
-                            "must be '<' or '<='")
+        raise BDTModelError(
+            f"splitting convention {model.splitting_convention!r} is not valid; must be '<' or '<='"
+        )
     if model.norm != 1:
-        raise BDTModelError(f"model normalisation {model.norm} is not supported; the generator implements "
-                            "norm == 1 (conifer's xgboost and scikit-learn converters always produce 1)")
+        raise BDTModelError(
+            f"model normalisation {model.norm} is not supported; the generator implements "
+            "norm == 1 (conifer's xgboost and scikit-learn converters always produce 1)"
+        )
     if model.is_oblique():
         raise BDTModelError("oblique splits (weights other than one-hot) are not supported by the generator")
     for i, trees in enumerate(model.trees):
@@ -258,13 +295,17 @@ def _validate_tree(tree: Any, n_inputs: int, where: str) -> None:
     for node, feature in enumerate(tree.feature):
         leaf = feature == -2
         if not leaf and not 0 <= feature < n_inputs:
-            raise BDTModelError(f"{where}, node {node}: feature index {feature} is out of range; the "
-                                f"firmware has {n_inputs} inputs, so valid indices are 0..{n_inputs - 1} "
-                                "(or -2 for a leaf)")
+            raise BDTModelError(
+                f"{where}, node {node}: feature index {feature} is out of range; the "
+                f"firmware has {n_inputs} inputs, so valid indices are 0..{n_inputs - 1} "
+                "(or -2 for a leaf)"
+            )
         children = (tree.children_left[node], tree.children_right[node])
         if leaf != (children == (-1, -1)) or (not leaf and not all(0 < child < n for child in children)):
-            raise BDTModelError(f"{where}, node {node}: children {children} do not match a "
-                                f"{'leaf' if leaf else 'split'} node of a {n}-node tree")
+            raise BDTModelError(
+                f"{where}, node {node}: children {children} do not match a "
+                f"{'leaf' if leaf else 'split'} node of a {n}-node tree"
+            )
 
 
 def check_threshold_precision(model: Any, threshold_type: FixedType) -> None:
@@ -290,23 +331,30 @@ def check_threshold_precision(model: Any, threshold_type: FixedType) -> None:
             f"[{lo:g}, {hi:g}] holds {held.size} of {thresholds.size} thresholds, which quantise to "
             f"{distinct} distinct code(s); at least {needed} are needed. The thresholds span "
             f"[{thresholds.min():.4g}, {thresholds.max():.4g}]: use at least {integer} integer bits, "
-            f"e.g. ap_fixed<{integer + 10},{integer}>")
+            f"e.g. ap_fixed<{integer + 10},{integer}>"
+        )
 
 
 def check_score_precision(score_type: FixedType) -> None:
     """conifer multiplies every score by (score_t) norm = 1; a type without 1.0 would change all scores."""
     if score_type.to_float(score_type.quantize(np.array([1.0])))[0] != 1.0:
-        raise PrecisionError(f"firmware.score_precision: {score_type} cannot represent 1.0, and conifer "
-                             "multiplies every score by (score_t) 1; give it at least 2 integer bits "
-                             "(1 if unsigned)")
+        raise PrecisionError(
+            f"firmware.score_precision: {score_type} cannot represent 1.0, and conifer "
+            "multiplies every score by (score_t) 1; give it at least 2 integer bits "
+            "(1 if unsigned)"
+        )
 
 
 def _quantise_tree(tree: Any, threshold_type: FixedType, score_type: FixedType) -> QTree:
     thresholds = threshold_type.quantize(np.asarray(tree.threshold, dtype=np.float64))
     values = score_type.quantize(np.asarray(tree.value, dtype=np.float64))
-    return QTree(tuple(int(f) for f in tree.feature), tuple(int(t) for t in thresholds),
-                 tuple(int(c) for c in tree.children_left), tuple(int(c) for c in tree.children_right),
-                 tuple(int(v) for v in values))
+    return QTree(
+        tuple(int(f) for f in tree.feature),
+        tuple(int(t) for t in thresholds),
+        tuple(int(c) for c in tree.children_left),
+        tuple(int(c) for c in tree.children_right),
+        tuple(int(v) for v in values),
+    )
 
 
 def _from_trained(trained_model: Any, config: dict) -> Any:
@@ -337,11 +385,13 @@ def _restore_float32_splits(model: Any, booster: Any) -> None:
         for j, tree in enumerate(per_output):
             exact = np.asarray(trees[n_outputs * i + j]["split_conditions"], dtype=np.float32).tolist()
             if len(exact) != len(tree.feature):
-                raise BDTModelError(f"tree {i} of class {j}: xgboost has {len(exact)} nodes, conifer "
-                                    f"{len(tree.feature)}")
+                raise BDTModelError(
+                    f"tree {i} of class {j}: xgboost has {len(exact)} nodes, conifer {len(tree.feature)}"
+                )
             leaf = [f == -2 for f in tree.feature]
-            tree.threshold = [t if is_leaf else e
-                              for t, e, is_leaf in zip(tree.threshold, exact, leaf, strict=True)]
+            tree.threshold = [
+                t if is_leaf else e for t, e, is_leaf in zip(tree.threshold, exact, leaf, strict=True)
+            ]
             tree.value = [e if is_leaf else v for v, e, is_leaf in zip(tree.value, exact, leaf, strict=True)]
 
 
@@ -372,19 +422,37 @@ def check_against_trained(model: Any, float_scores: np.ndarray, x: np.ndarray) -
     diff = np.abs(conifer_scores.reshape(len(x), -1) - float_scores)
     worst = float(np.max(np.median(diff, axis=0)))
     if worst > 1e-3:
-        raise BDTModelError(f"conifer's conversion disagrees with the trained model: median score difference "
-                            f"{worst:.4g} (initial prediction or tree structure lost in conversion)")
+        raise BDTModelError(
+            f"conifer's conversion disagrees with the trained model: median score difference "
+            f"{worst:.4g} (initial prediction or tree structure lost in conversion)"
+        )
     return round(float(np.mean(np.all(diff < 1e-4, axis=1))), 5)
 
 
 def _thresholds(model: Any) -> np.ndarray:
-    return np.array([t for trees in model.trees for tree in trees
-                     for f, t in zip(tree.feature, tree.threshold, strict=True) if f != -2], dtype=np.float64)
+    return np.array(
+        [
+            t
+            for trees in model.trees
+            for tree in trees
+            for f, t in zip(tree.feature, tree.threshold, strict=True)
+            if f != -2
+        ],
+        dtype=np.float64,
+    )
 
 
 def _leaf_values(model: Any) -> np.ndarray:
-    return np.array([v for trees in model.trees for tree in trees
-                     for f, v in zip(tree.feature, tree.value, strict=True) if f == -2], dtype=np.float64)
+    return np.array(
+        [
+            v
+            for trees in model.trees
+            for tree in trees
+            for f, v in zip(tree.feature, tree.value, strict=True)
+            if f == -2
+        ],
+        dtype=np.float64,
+    )
 
 
 def _range(t: FixedType) -> tuple[float, float]:

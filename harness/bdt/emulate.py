@@ -29,17 +29,23 @@ def emulate(spec: DesignSpec, converted: Converted, x: np.ndarray) -> Emulation:
     """Input codes as conifer quantises them, and conifer cpp's output codes for every event."""
     input_type, score_type = converted.input_types[0], converted.output_types[0]
     codes = input_type.quantize(x)
-    print(f"[emulate] conifer cpp emulation on {len(x)} events (float inputs and quantised codes) ...",
-          flush=True)
+    print(
+        f"[emulate] conifer cpp emulation on {len(x)} events (float inputs and quantised codes) ...",
+        flush=True,
+    )
     from_floats = _scores(converted.model, np.asarray(x, dtype=np.float64))
     from_codes = _scores(converted.model, input_type.to_float(codes))
     differ = np.flatnonzero(np.any(from_floats != from_codes, axis=1))
     if differ.size:
         i = int(differ[0])
-        raise EmulationError(f"conifer scored {differ.size} events differently from their {input_type} "
-                             f"codes; first: event {i} x={x[i].tolist()} codes={codes[i].tolist()}")
-    reference = (f"conifer {converted.info['conifer']} {EMULATION_BACKEND} backend "
-                 f"({converted.info['conifer_compiler']})")
+        raise EmulationError(
+            f"conifer scored {differ.size} events differently from their {input_type} "
+            f"codes; first: event {i} x={x[i].tolist()} codes={codes[i].tolist()}"
+        )
+    reference = (
+        f"conifer {converted.info['conifer']} {EMULATION_BACKEND} backend "
+        f"({converted.info['conifer_compiler']})"
+    )
     return Emulation(input_codes=codes, output_codes=to_codes(from_codes, score_type), reference=reference)
 
 
@@ -52,8 +58,15 @@ def to_codes(values: np.ndarray, t: FixedType) -> np.ndarray:
     return codes
 
 
-def vhdl_reference(model_file: Path, input_type: FixedType, score_type: FixedType, input_codes: np.ndarray,
-                   work_dir: Path, toolchain: Toolchain, part: str) -> np.ndarray:
+def vhdl_reference(
+    model_file: Path,
+    input_type: FixedType,
+    score_type: FixedType,
+    input_codes: np.ndarray,
+    work_dir: Path,
+    toolchain: Toolchain,
+    part: str,
+) -> np.ndarray:
     """Output codes of conifer's own VHDL firmware for `input_codes`, simulated with GHDL.
 
     The conifer model saved at conversion (`model_file`, conifer's JSON) is loaded with the vhdl
@@ -72,12 +85,14 @@ def vhdl_reference(model_file: Path, input_type: FixedType, score_type: FixedTyp
     with conifer_build_env(toolchain), contextlib.chdir(work_dir):
         model = conifer.model.load_model(str(model_file), new_config=config)
         if not model.compile():
-            raise EmulationError(f"GHDL could not compile conifer's VHDL; see "
-                                 f"{work_dir / 'vhdl' / 'ghdl_compile.log'}")
+            raise EmulationError(
+                f"GHDL could not compile conifer's VHDL; see {work_dir / 'vhdl' / 'ghdl_compile.log'}"
+            )
         scores = model.decision_function(input_type.to_float(input_codes))
     if scores is None:
-        raise EmulationError(f"GHDL simulation of conifer's VHDL failed; see "
-                             f"{work_dir / 'vhdl' / 'ghdl.log'}")
+        raise EmulationError(
+            f"GHDL simulation of conifer's VHDL failed; see {work_dir / 'vhdl' / 'ghdl.log'}"
+        )
     return to_codes(np.asarray(scores).reshape(len(input_codes), -1), score_type)
 
 

@@ -46,8 +46,10 @@ T_REGISTER = 0.5
 T_LUT = 0.6
 T_CARRY_BIT = 0.02
 T_FANOUT = 0.4
-TIMING_MODEL = (f"logic-depth model: {T_LUT} ns per LUT level, {T_CARRY_BIT} ns per carry bit, "
-                f"{T_REGISTER} ns register overhead (UltraScale+ -2, not STA)")
+TIMING_MODEL = (
+    f"logic-depth model: {T_LUT} ns per LUT level, {T_CARRY_BIT} ns per carry bit, "
+    f"{T_REGISTER} ns register overhead (UltraScale+ -2, not STA)"
+)
 
 #: LUT cost per bit of each element: least-squares fit (within 15 %) to Yosys synth_xilinx -family xcup
 #: on six generated forests (track and jet data, depth 3-5, 10-50 trees per class, 10-16 bit types).
@@ -86,10 +88,17 @@ class Plan:
 
     def describe(self, clock_ns: float) -> dict:
         worst = max(self.stage_delays()) + T_REGISTER
-        return {"stages": self.n_stages, "clock_ns": clock_ns, "worst_stage_ns": round(worst, 3),
-                "meets_clock": worst <= clock_ns, "timing_model": TIMING_MODEL,
-                "steps": [{"step": s.name, "stage": st, "ns": round(s.delay_ns, 3)}
-                          for s, st in zip(self.steps, self.stage_of, strict=True)]}
+        return {
+            "stages": self.n_stages,
+            "clock_ns": clock_ns,
+            "worst_stage_ns": round(worst, 3),
+            "meets_clock": worst <= clock_ns,
+            "timing_model": TIMING_MODEL,
+            "steps": [
+                {"step": s.name, "stage": st, "ns": round(s.delay_ns, 3)}
+                for s, st in zip(self.steps, self.stage_of, strict=True)
+            ],
+        }
 
 
 def plan_pipeline(steps: list[Step], clock_ns: float, stages: int | None = None) -> Plan:
@@ -213,8 +222,10 @@ def pipeline_steps(forest: Forest, accumulation: str) -> list[Step]:
     """The logic steps of the design with their modelled delays."""
     wt, ws = forest.threshold_type.width, forest.score_type.width
     add = T_LUT + ws * T_CARRY_BIT
-    steps = [Step("compare", T_FANOUT + T_LUT + wt * T_CARRY_BIT),
-             Step("select", T_LUT * max(1, math.ceil(forest.max_depth / 2)))]
+    steps = [
+        Step("compare", T_FANOUT + T_LUT + wt * T_CARRY_BIT),
+        Step("select", T_LUT * max(1, math.ceil(forest.max_depth / 2))),
+    ]
     if accumulation == "adder tree":
         levels = math.ceil(math.log2(_n_terms(forest))) if _n_terms(forest) > 1 else 0
         steps += [Step(f"add level {k}", add) for k in range(levels)]
@@ -236,16 +247,22 @@ def generate(forest: Forest, top: str, clock_ns: float, stages: int | None = Non
     outputs = [add(net, forest, c, leaves[c], plan, first_step=2) for c in range(forest.n_outputs)]
     out_bits = ", ".join(net.at(sig, plan.n_stages) for sig in reversed(outputs))
     verilog = _module(forest, top, net, plan, out_bits, accumulation)
-    estimate = {"lut": _lut_estimate(forest, accumulation), "ff": net.reg_bits + forest.n_features * wt
-                + plan.n_stages + 1, "dsp": 0, "latency_cycles": plan.n_stages, "ii_cycles": 1,
-                "source": "harness.bdt.rtl generator model (LUTs per comparator/mux/adder bit fitted to "
-                          "Yosys; ff = register bits of the netlist, of which Yosys packs delay lines into "
-                          "SRL16E; latency from the pipeline plan)"}
+    estimate = {
+        "lut": _lut_estimate(forest, accumulation),
+        "ff": net.reg_bits + forest.n_features * wt + plan.n_stages + 1,
+        "dsp": 0,
+        "latency_cycles": plan.n_stages,
+        "ii_cycles": 1,
+        "source": "harness.bdt.rtl generator model (LUTs per comparator/mux/adder bit fitted to "
+        "Yosys; ff = register bits of the netlist, of which Yosys packs delay lines into "
+        "SRL16E; latency from the pipeline plan)",
+    }
     return GeneratedRTL(verilog, plan, accumulation, estimate)
 
 
-def _compare(net: _Netlist, forest: Forest, features: list[_Sig], plan: Plan,
-             step: int) -> tuple[_Sig | None, dict[tuple[int, int], int]]:
+def _compare(
+    net: _Netlist, forest: Forest, features: list[_Sig], plan: Plan, step: int
+) -> tuple[_Sig | None, dict[tuple[int, int], int]]:
     """One comparison bit per distinct (feature, threshold) pair of the whole forest.
 
     Trees often split a feature at the same code; a shared bit saves the duplicate comparators
@@ -253,13 +270,20 @@ def _compare(net: _Netlist, forest: Forest, features: list[_Sig], plan: Plan,
     """
     stage, registered = plan.stage_of[step], plan.registered(step)
     t = forest.threshold_type
-    pairs = sorted({(tree.feature[n], tree.threshold[n]) for trees in forest.trees for tree in trees
-                    for n in tree.internal})
+    pairs = sorted(
+        {
+            (tree.feature[n], tree.threshold[n])
+            for trees in forest.trees
+            for tree in trees
+            for n in tree.internal
+        }
+    )
     bits = []
     for feature, threshold in reversed(pairs):
         x, thr = net.at(features[feature], stage), _literal(threshold, t.width)
-        bits.append(f"$signed({x}) {forest.split} $signed({thr})" if t.signed
-                    else f"{x} {forest.split} {thr}")
+        bits.append(
+            f"$signed({x}) {forest.split} $signed({thr})" if t.signed else f"{x} {forest.split} {thr}"
+        )
     index = {pair: k for k, pair in enumerate(pairs)}
     if not pairs:
         return None, index
@@ -267,8 +291,14 @@ def _compare(net: _Netlist, forest: Forest, features: list[_Sig], plan: Plan,
     return net.node("cmp", len(pairs), expr, stage, registered), index
 
 
-def _select(net: _Netlist, forest: Forest, compare: _Sig | None, index: dict[tuple[int, int], int],
-            plan: Plan, step: int) -> list[list[_Sig]]:
+def _select(
+    net: _Netlist,
+    forest: Forest,
+    compare: _Sig | None,
+    index: dict[tuple[int, int], int],
+    plan: Plan,
+    step: int,
+) -> list[list[_Sig]]:
     """Each tree's leaf code, chosen by its comparison bits (true: left child, as in conifer)."""
     stage, registered = plan.stage_of[step], plan.registered(step)
     width = forest.score_type.width
@@ -289,12 +319,15 @@ def _mux(tree: QTree, node: int, bits: str, index: dict[tuple[int, int], int], w
     if tree.is_leaf(node):
         return _literal(tree.value[node], width)
     bit = index[(tree.feature[node], tree.threshold[node])]
-    return (f"({bits}[{bit}] ? {_mux(tree, tree.left[node], bits, index, width)} : "
-            f"{_mux(tree, tree.right[node], bits, index, width)})")
+    return (
+        f"({bits}[{bit}] ? {_mux(tree, tree.left[node], bits, index, width)} : "
+        f"{_mux(tree, tree.right[node], bits, index, width)})"
+    )
 
 
-def _adder_tree(net: _Netlist, forest: Forest, c: int, leaves: list[_Sig], plan: Plan,
-                first_step: int) -> _Sig:
+def _adder_tree(
+    net: _Netlist, forest: Forest, c: int, leaves: list[_Sig], plan: Plan, first_step: int
+) -> _Sig:
     """Balanced modular sum of init + leaves in the score width (order-free, see module doc)."""
     width = forest.score_type.width
     terms = _terms(forest, c, leaves)
@@ -302,16 +335,26 @@ def _adder_tree(net: _Netlist, forest: Forest, c: int, leaves: list[_Sig], plan:
     while len(terms) > 1:
         step = first_step + level
         stage, registered = plan.stage_of[step], plan.registered(step)
-        pairs = [terms[i:i + 2] for i in range(0, len(terms), 2)]
-        terms = [pair[0] if len(pair) == 1 else net.node(
-            f"sum_{c}_{level}_{j}", width, f"{net.at(pair[0], stage)} + {net.at(pair[1], stage)}", stage,
-            registered) for j, pair in enumerate(pairs)]
+        pairs = [terms[i : i + 2] for i in range(0, len(terms), 2)]
+        terms = [
+            pair[0]
+            if len(pair) == 1
+            else net.node(
+                f"sum_{c}_{level}_{j}",
+                width,
+                f"{net.at(pair[0], stage)} + {net.at(pair[1], stage)}",
+                stage,
+                registered,
+            )
+            for j, pair in enumerate(pairs)
+        ]
         level += 1
     return terms[0]
 
 
-def _saturating_chain(net: _Netlist, forest: Forest, c: int, leaves: list[_Sig], plan: Plan,
-                      first_step: int) -> _Sig:
+def _saturating_chain(
+    net: _Netlist, forest: Forest, c: int, leaves: list[_Sig], plan: Plan, first_step: int
+) -> _Sig:
     """init, + tree 0, + tree 1, ...: each partial sum saturated to the score type, in conifer's order."""
     t = forest.score_type
     w = t.width
@@ -319,12 +362,20 @@ def _saturating_chain(net: _Netlist, forest: Forest, c: int, leaves: list[_Sig],
     for i, leaf in enumerate(leaves):
         step = first_step + i
         stage, registered = plan.stage_of[step], plan.registered(step)
-        wide = net.node(f"wide_{c}_{i}", w + 1, f"{_extend(net, acc, stage, t.signed)} + "
-                        f"{_extend(net, leaf, stage, t.signed)}", stage, registered=False)
+        wide = net.node(
+            f"wide_{c}_{i}",
+            w + 1,
+            f"{_extend(net, acc, stage, t.signed)} + {_extend(net, leaf, stage, t.signed)}",
+            stage,
+            registered=False,
+        )
         s = wide.text
         hi, lo = _literal(t.max_code, w), _literal(t.min_code, w)
-        expr = (f"(({s}[{w}] != {s}[{w - 1}]) ? ({s}[{w}] ? {lo} : {hi}) : {s}[{w - 1}:0])" if t.signed
-                else f"({s}[{w}] ? {hi} : {s}[{w - 1}:0])")
+        expr = (
+            f"(({s}[{w}] != {s}[{w - 1}]) ? ({s}[{w}] ? {lo} : {hi}) : {s}[{w - 1}:0])"
+            if t.signed
+            else f"({s}[{w}] ? {hi} : {s}[{w - 1}:0])"
+        )
         acc = net.node(f"acc_{c}_{i}", w, expr, stage, registered)
     return acc
 
@@ -419,26 +470,36 @@ def conifer_estimates(model: Any) -> dict:
     import conifer
     from conifer.utils.performance import performance_estimates
 
-    estimates: dict[str, Any] = {backend: {key: int(value) for key, value in
-                                           performance_estimates(model, backend=backend).items()}
-                                 for backend in ("vhdl", "xilinxhls")}
-    estimates["source"] = (f"conifer {conifer.__version__} utils.performance.performance_estimates (vhdl: "
-                           "analytic, 2 + depth + ceil(log2 trees) cycles; xilinxhls: BDT fitted to HLS "
-                           "reports)")
+    estimates: dict[str, Any] = {
+        backend: {key: int(value) for key, value in performance_estimates(model, backend=backend).items()}
+        for backend in ("vhdl", "xilinxhls")
+    }
+    estimates["source"] = (
+        f"conifer {conifer.__version__} utils.performance.performance_estimates (vhdl: "
+        "analytic, 2 + depth + ceil(log2 trees) cycles; xilinxhls: BDT fitted to HLS "
+        "reports)"
+    )
     return estimates
 
 
 def rtl(spec: DesignSpec, converted: Converted, out_dir: Path, toolchain: Toolchain) -> RTLDesign:
     """Generate the Verilog for the converted forest and report its plan beside conifer's estimates."""
-    forest = quantise(converted.model, converted.input_types[0], converted.output_types[0],
-                      len(converted.input_types))
+    forest = quantise(
+        converted.model, converted.input_types[0], converted.output_types[0], len(converted.input_types)
+    )
     top = module_name(spec.name)
     design = generate(forest, top, spec.firmware.clock_ns, spec.firmware.pipeline_stages)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{top}.v"
     path.write_text(design.verilog)
-    print(f"[rtl] {path}: {design.accumulation}, {design.plan.n_stages} stage(s), "
-          f"~{design.estimate['lut']} LUT (model)", flush=True)
-    info = {"rtl_accumulation": design.accumulation, "pipeline": design.plan.describe(spec.firmware.clock_ns),
-            "conifer_estimates": conifer_estimates(converted.model)}
+    print(
+        f"[rtl] {path}: {design.accumulation}, {design.plan.n_stages} stage(s), "
+        f"~{design.estimate['lut']} LUT (model)",
+        flush=True,
+    )
+    info = {
+        "rtl_accumulation": design.accumulation,
+        "pipeline": design.plan.describe(spec.firmware.clock_ns),
+        "conifer_estimates": conifer_estimates(converted.model),
+    }
     return RTLDesign(sources=[path], top=top, estimate=design.estimate, info=info)

@@ -27,10 +27,17 @@ def train(spec: DesignSpec, dataset: Dataset, out_dir: Path) -> Trained:
     model, info = fit(spec, dataset, out_dir)
     scores = decision_function(model, dataset.x_test)
     val_scores = decision_function(model, dataset.x_val)
-    info.update(n_trees=spec.model.n_trees, max_depth=spec.model.max_depth,
-                learning_rate=spec.model.learning_rate, val_accuracy=_accuracy(val_scores, dataset.y_val))
-    print(f"[train] {info['trainer']}: {spec.model.n_trees} trees/class, depth {spec.model.max_depth}, "
-          f"validation accuracy {info['val_accuracy']:.4f}", flush=True)
+    info.update(
+        n_trees=spec.model.n_trees,
+        max_depth=spec.model.max_depth,
+        learning_rate=spec.model.learning_rate,
+        val_accuracy=_accuracy(val_scores, dataset.y_val),
+    )
+    print(
+        f"[train] {info['trainer']}: {spec.model.n_trees} trees/class, depth {spec.model.max_depth}, "
+        f"validation accuracy {info['val_accuracy']:.4f}",
+        flush=True,
+    )
     return Trained(model=model, float_scores=scores, info=info)
 
 
@@ -49,9 +56,13 @@ def decision_function(model: Any, x: np.ndarray) -> np.ndarray:
 def _train_xgboost(spec: DesignSpec, dataset: Dataset, out_dir: Path) -> tuple[Any, dict]:
     import xgboost as xgb
 
-    clf = xgb.XGBClassifier(n_estimators=spec.model.n_trees, max_depth=spec.model.max_depth,
-                            learning_rate=spec.model.learning_rate, random_state=spec.seed,
-                            tree_method="hist")
+    clf = xgb.XGBClassifier(
+        n_estimators=spec.model.n_trees,
+        max_depth=spec.model.max_depth,
+        learning_rate=spec.model.learning_rate,
+        random_state=spec.seed,
+        tree_method="hist",
+    )
     clf.fit(dataset.x_train, dataset.y_train)
     path = out_dir / MODEL_FILE
     clf.save_model(path)
@@ -66,11 +77,17 @@ def _train_xgboost(spec: DesignSpec, dataset: Dataset, out_dir: Path) -> tuple[A
 def _train_sklearn(spec: DesignSpec, dataset: Dataset, out_dir: Path) -> tuple[Any, dict]:
     from sklearn.ensemble import GradientBoostingClassifier
 
-    clf = GradientBoostingClassifier(n_estimators=spec.model.n_trees, max_depth=spec.model.max_depth,
-                                     learning_rate=spec.model.learning_rate, random_state=spec.seed)
+    clf = GradientBoostingClassifier(
+        n_estimators=spec.model.n_trees,
+        max_depth=spec.model.max_depth,
+        learning_rate=spec.model.learning_rate,
+        random_state=spec.seed,
+    )
     clf.fit(dataset.x_train, dataset.y_train)
-    return clf, {"trainer": f"scikit-learn {metadata.version('scikit-learn')} GradientBoostingClassifier",
-                 "model_file": None}
+    return clf, {
+        "trainer": f"scikit-learn {metadata.version('scikit-learn')} GradientBoostingClassifier",
+        "model_file": None,
+    }
 
 
 def _is_booster(model: Any) -> bool:

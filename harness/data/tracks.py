@@ -26,8 +26,17 @@ import numpy as np
 from harness.data import Dataset, split_and_standardise
 from harness.spec import DataSpec
 
-FEATURES = ["log_chi2rphi", "log_chi2rz", "log_bendchi2", "n_stubs", "n_missing_inner", "n_missing_outer",
-            "pt", "eta", "z0"]
+FEATURES = [
+    "log_chi2rphi",
+    "log_chi2rz",
+    "log_bendchi2",
+    "n_stubs",
+    "n_missing_inner",
+    "n_missing_outer",
+    "pt",
+    "eta",
+    "z0",
+]
 CLASSES = ["fake", "real"]
 
 
@@ -102,16 +111,24 @@ def _particles(rng: np.random.Generator, n: int, detector: Detector) -> Particle
     pt = 2.0 / np.sqrt(1 - u * (1 - (2.0 / 100.0) ** 2))  # inverse CDF of pT^-3 on [2, 100]
     charge = rng.choice([-1.0, 1.0], n)
     eta = rng.uniform(-1.1, 1.1, n)
-    return Particles(rho=charge * detector.curvature(pt), phi0=rng.uniform(-np.pi, np.pi, n),
-                     cot=np.sinh(eta), z0=rng.normal(0.0, 5.0, n))
+    return Particles(
+        rho=charge * detector.curvature(pt),
+        phi0=rng.uniform(-np.pi, np.pi, n),
+        cot=np.sinh(eta),
+        z0=rng.normal(0.0, 5.0, n),
+    )
 
 
 def _neighbours(rng: np.random.Generator, p: Particles, detector: Detector) -> Particles:
     """Other particles of the same event that pass through the same road as `p`."""
     n = p.rho.size
     other = _particles(rng, n, detector)
-    return Particles(rho=other.rho, phi0=p.phi0 + rng.normal(0.0, 0.01, n),
-                     cot=p.cot + rng.normal(0.0, 0.03, n), z0=p.z0 + rng.normal(0.0, 1.0, n))
+    return Particles(
+        rho=other.rho,
+        phi0=p.phi0 + rng.normal(0.0, 0.01, n),
+        cot=p.cot + rng.normal(0.0, 0.03, n),
+        z0=p.z0 + rng.normal(0.0, 1.0, n),
+    )
 
 
 def _measure(rng: np.random.Generator, p: Particles, detector: Detector) -> tuple[np.ndarray, ...]:
@@ -123,15 +140,19 @@ def _measure(rng: np.random.Generator, p: Particles, detector: Detector) -> tupl
     lever = np.maximum(r[None, :] - r[:, None], 0.0)  # lever[j, k]: distance from layer j to layer k
     kink_rphi = rng.normal(size=(n, r.size)) * theta0[:, None]
     kink_z = rng.normal(size=(n, r.size)) * (theta0 * (1 + p.cot**2))[:, None]
-    phi = p.phi_at(r) + (kink_rphi @ lever) / r + rng.normal(size=(n, r.size)) * detector.per_layer(
-        detector.sigma_rphi) / r
+    phi = (
+        p.phi_at(r)
+        + (kink_rphi @ lever) / r
+        + rng.normal(size=(n, r.size)) * detector.per_layer(detector.sigma_rphi) / r
+    )
     z = p.z_at(r) + kink_z @ lever + rng.normal(size=(n, r.size)) * detector.per_layer(detector.sigma_z)
     bend = p.rho[:, None] + rng.normal(size=(n, r.size)) * detector.bend_resolution / r
     return phi, z, bend
 
 
-def _candidates(rng: np.random.Generator, labels: np.ndarray,
-                detector: Detector) -> tuple[np.ndarray, np.ndarray]:
+def _candidates(
+    rng: np.random.Generator, labels: np.ndarray, detector: Detector
+) -> tuple[np.ndarray, np.ndarray]:
     """Assemble one candidate per label (stubs from one or several particles) and fit it."""
     n, n_layers = labels.size, len(detector.radii)
     real = labels == 1
@@ -141,8 +162,11 @@ def _candidates(rng: np.random.Generator, labels: np.ndarray,
 
     # Which stubs come from another particle: at most one on a real track (a stray stub the road
     # search picked up), at least two on a fake one; a share of fakes is a seed completed by noise.
-    stray = real[:, None] & (np.arange(n_layers) == rng.integers(0, n_layers, n)[:, None]) & (
-        rng.random(n) < 0.12)[:, None]
+    stray = (
+        real[:, None]
+        & (np.arange(n_layers) == rng.integers(0, n_layers, n)[:, None])
+        & (rng.random(n) < 0.12)[:, None]
+    )
     mixed = ~real[:, None] & (rng.random((n, n_layers)) < rng.uniform(0.3, 0.9, n)[:, None])
     forced = rng.integers(1, n_layers, n)  # make sure a fake has at least two foreign stubs
     mixed |= ~real[:, None] & ((np.arange(n_layers) == forced[:, None]) | (np.arange(n_layers) == 0))
@@ -167,8 +191,15 @@ def _candidates(rng: np.random.Generator, labels: np.ndarray,
     return features, present.sum(axis=1) >= 4
 
 
-def _fit(phi: np.ndarray, z: np.ndarray, bend: np.ndarray, present: np.ndarray, inside: np.ndarray,
-         phi_ref: np.ndarray, detector: Detector) -> np.ndarray:
+def _fit(
+    phi: np.ndarray,
+    z: np.ndarray,
+    bend: np.ndarray,
+    present: np.ndarray,
+    inside: np.ndarray,
+    phi_ref: np.ndarray,
+    detector: Detector,
+) -> np.ndarray:
     """Linearised helix fit of every candidate; returns the feature matrix (see FEATURES)."""
     r = np.broadcast_to(detector.r, phi.shape)
     dphi = np.angle(np.exp(1j * (phi - phi_ref[:, None])))  # unwrap around the seed direction
@@ -186,10 +217,19 @@ def _fit(phi: np.ndarray, z: np.ndarray, bend: np.ndarray, present: np.ndarray, 
     bend_sigma = detector.bend_resolution / r
     chi2_bend = (present * ((bend - rho[:, None]) / bend_sigma) ** 2).sum(axis=1)
     missing = inside & ~present
-    return np.column_stack([
-        _log_chi2(chi2_rphi, dof), _log_chi2(chi2_rz, dof), _log_chi2(chi2_bend, np.maximum(n_stubs, 1)),
-        n_stubs, missing[:, :detector.n_ps].sum(axis=1), missing[:, detector.n_ps:].sum(axis=1),
-        np.minimum(detector.curvature(1.0) / np.maximum(np.abs(rho), 1e-9), 200.0), np.arcsinh(cot), z0])
+    return np.column_stack(
+        [
+            _log_chi2(chi2_rphi, dof),
+            _log_chi2(chi2_rz, dof),
+            _log_chi2(chi2_bend, np.maximum(n_stubs, 1)),
+            n_stubs,
+            missing[:, : detector.n_ps].sum(axis=1),
+            missing[:, detector.n_ps :].sum(axis=1),
+            np.minimum(detector.curvature(1.0) / np.maximum(np.abs(rho), 1e-9), 200.0),
+            np.arcsinh(cot),
+            z0,
+        ]
+    )
 
 
 def _log_chi2(chi2: np.ndarray, dof: np.ndarray) -> np.ndarray:

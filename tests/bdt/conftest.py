@@ -40,10 +40,13 @@ class DesignPoint:
 
 def stream_vectors(converted: Converted, emulation: Emulation, n: int = VECTORS) -> StreamVectors:
     """The first `n` test events as the testbench drives them, with conifer's outputs expected."""
-    return StreamVectors(inputs=emulation.input_codes[:n], in_widths=[t.width for t in converted.input_types],
-                         out_widths=[t.width for t in converted.output_types],
-                         out_signed=[t.signed for t in converted.output_types],
-                         expected=emulation.output_codes[:n])
+    return StreamVectors(
+        inputs=emulation.input_codes[:n],
+        in_widths=[t.width for t in converted.input_types],
+        out_widths=[t.width for t in converted.output_types],
+        out_signed=[t.signed for t in converted.output_types],
+        expected=emulation.output_codes[:n],
+    )
 
 
 def simulate(rtl: RTLDesign, vectors: StreamVectors, work_dir: Path, toolchain: Toolchain) -> SimResult:
@@ -63,8 +66,10 @@ def run_point(design: str, overrides: list[str], out_dir: Path, toolchain: Toolc
 
 
 #: Track quality with narrow saturating types: thresholds round to nearest, scores saturate at +-2.
-TRACK_SATURATING = ["firmware.threshold_precision=ap_fixed<12,4,RND,SAT>",
-                    "firmware.score_precision=ap_fixed<8,2,RND,SAT>"]
+TRACK_SATURATING = [
+    "firmware.threshold_precision=ap_fixed<12,4,RND,SAT>",
+    "firmware.score_precision=ap_fixed<8,2,RND,SAT>",
+]
 #: The jet forest with scores one bit short of its range: same grid as ap_fixed<16,6>, range +-4, WRAP.
 JET_WRAPPING = ["firmware.score_precision=ap_fixed<13,3>", "firmware.clock_ns=2.5"]
 #: The jet forest at the design's precision, pipelined by hand.

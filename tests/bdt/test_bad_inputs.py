@@ -43,8 +43,11 @@ def test_feature_index_beyond_the_inputs(small_track, tmp_path, toolchain):
     """A forest trained with a tenth feature cannot run on the 9-input track firmware."""
     spec, dataset, _ = small_track
     extra = dataset.y_train + np.random.default_rng(0).normal(0, 0.5, len(dataset.y_train))
-    booster = xgb.XGBClassifier(n_estimators=3, max_depth=2).fit(
-        np.column_stack([dataset.x_train, extra]), dataset.y_train).get_booster()
+    booster = (
+        xgb.XGBClassifier(n_estimators=3, max_depth=2)
+        .fit(np.column_stack([dataset.x_train, extra]), dataset.y_train)
+        .get_booster()
+    )
     x_test = np.column_stack([dataset.x_test, dataset.y_test.astype(np.float32)])
     trained = Trained(model=booster, float_scores=decision_function(booster, x_test))
     with pytest.raises(BDTModelError, match=r"feature index 9 is out of range.*valid indices are 0\.\.8"):

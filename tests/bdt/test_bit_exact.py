@@ -22,8 +22,10 @@ def test_track_quality_saturating_scores(track_saturating):
     reference = point.emulation.output_codes[:VECTORS]
     at_max = int(np.sum(reference == score_type.max_code))
     at_min = int(np.sum(reference == score_type.min_code))
-    print(f"{score_type}: {at_max} scores saturated at +{score_type.to_float(score_type.max_code)}, "
-          f"{at_min} at {score_type.to_float(score_type.min_code)}")
+    print(
+        f"{score_type}: {at_max} scores saturated at +{score_type.to_float(score_type.max_code)}, "
+        f"{at_min} at {score_type.to_float(score_type.min_code)}"
+    )
     assert at_max > 0 and at_min > 0  # conifer's sums really hit both limits of the type
     # Saturation in the middle of the sum depends on the order, so the generator chained the adders.
     assert point.rtl.info["rtl_accumulation"] == "saturating chain"

@@ -23,8 +23,10 @@ def test_evaluate_writes_bit_exact_metrics(track_flow):
     record, out = track_flow
     assert json.loads((out / "metrics.json").read_text())["design_hash"] == record["design_hash"]
     verification = record["verification"]
-    print(f"track_quality_bdt: {verification['vectors']} vectors, {verification['mismatches']} mismatches "
-          f"against {verification['reference']}; accuracy {record['accuracy']}")
+    print(
+        f"track_quality_bdt: {verification['vectors']} vectors, {verification['mismatches']} mismatches "
+        f"against {verification['reference']}; accuracy {record['accuracy']}"
+    )
     assert verification["vectors"] >= VECTORS
     assert verification["mismatches"] == 0
     assert verification["reference"].startswith("conifer 1.11 cpp backend")
@@ -41,10 +43,12 @@ def test_measured_latency_is_reported_with_conifers_estimates(track_flow):
     record, _ = track_flow
     latency, model = record["latency"], record["model"]
     conifer = model["conifer_estimates"]
-    print(f"latency: measured {latency['cycles']} cycles at {latency['clock_ns']} ns "
-          f"(II {latency['ii_cycles']}); "
-          f"generator plan {record['estimate']['latency_cycles']}; conifer estimates: VHDL "
-          f"{conifer['vhdl']['latency']}, HLS {conifer['xilinxhls']['latency']} cycles")
+    print(
+        f"latency: measured {latency['cycles']} cycles at {latency['clock_ns']} ns "
+        f"(II {latency['ii_cycles']}); "
+        f"generator plan {record['estimate']['latency_cycles']}; conifer estimates: VHDL "
+        f"{conifer['vhdl']['latency']}, HLS {conifer['xilinxhls']['latency']} cycles"
+    )
     assert latency["source"].endswith("(measured)")
     assert latency["ii_cycles"] == 1.0
     assert latency["cycles"] == latency["max_cycles"] == record["estimate"]["latency_cycles"]
@@ -67,8 +71,13 @@ def test_corrupted_comparison_is_caught(track_flow, toolchain, tmp_path):
     path = tmp_path / "broken.v"
     path.write_text(broken)
     saved = np.load(out / "sim" / "vectors.npz")
-    vectors = StreamVectors(saved["inputs"], saved["in_widths"].tolist(), saved["out_widths"].tolist(),
-                            saved["out_signed"].tolist(), saved["expected"])
+    vectors = StreamVectors(
+        saved["inputs"],
+        saved["in_widths"].tolist(),
+        saved["out_widths"].tolist(),
+        saved["out_signed"].tolist(),
+        saved["expected"],
+    )
     rtl = RTLDesign(sources=[path], top=record["rtl"]["top"], estimate={})
     result = simulate(rtl, vectors, tmp_path / "sim", toolchain)
     print(result.comparison.summary())
@@ -80,18 +89,26 @@ def test_corrupted_comparison_is_caught(track_flow, toolchain, tmp_path):
 def test_conifer_vhdl_agrees_with_verilog(track_flow, toolchain, tmp_path):
     """conifer's own VHDL backend, simulated by GHDL on the same vectors, gives our Verilog's outputs."""
     if not toolchain["ghdl"].found:
-        pytest.skip(f"GHDL is not installed, so conifer's VHDL cannot be simulated "
-                    f"({toolchain['ghdl'].hint})")
+        pytest.skip(
+            f"GHDL is not installed, so conifer's VHDL cannot be simulated ({toolchain['ghdl'].hint})"
+        )
     record, out = track_flow
     model = record["model"]
     inputs = np.load(out / "sim" / "vectors.npz")["inputs"]
     outputs = json.loads((out / "sim" / "tb_result.json").read_text())["outputs"]
     verilog = np.array(outputs, dtype=np.int64)
-    vhdl = vhdl_reference(model["conifer_model_file"], FixedType.parse(model["threshold_precision"]),
-                          FixedType.parse(model["score_precision"]), inputs, tmp_path, toolchain,
-                          record["params"]["firmware"]["part"])
+    vhdl = vhdl_reference(
+        model["conifer_model_file"],
+        FixedType.parse(model["threshold_precision"]),
+        FixedType.parse(model["score_precision"]),
+        inputs,
+        tmp_path,
+        toolchain,
+        record["params"]["firmware"]["part"],
+    )
     differ = int(np.sum(vhdl != verilog))
-    print(f"conifer VHDL (GHDL) vs generated Verilog (Verilator): {len(inputs)} vectors, "
-          f"{differ} differences")
+    print(
+        f"conifer VHDL (GHDL) vs generated Verilog (Verilator): {len(inputs)} vectors, {differ} differences"
+    )
     assert vhdl.shape == verilog.shape == (VECTORS, 1)
     assert differ == 0

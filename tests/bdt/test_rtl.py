@@ -15,15 +15,21 @@ STEPS = [Step("compare", 1.3), Step("select", 1.2), *(Step(f"add level {k}", 0.9
 def _stump_pair(left: float, right: float, t: FixedType) -> QTree:
     """x0 < 0 ? left : right, as integer codes."""
     left_code, right_code = (int(c) for c in t.quantize([left, right]))
-    return QTree(feature=(0, -2, -2), threshold=(0, 0, 0), left=(1, -1, -1), right=(2, -1, -1),
-                 value=(0, left_code, right_code))
+    return QTree(
+        feature=(0, -2, -2),
+        threshold=(0, 0, 0),
+        left=(1, -1, -1),
+        right=(2, -1, -1),
+        value=(0, left_code, right_code),
+    )
 
 
 def _forest(score: str, leaf: float, n_trees: int = 4) -> Forest:
     t, s = FixedType.parse("ap_fixed<8,4>"), FixedType.parse(score)
     tree = _stump_pair(leaf, -leaf, s)
-    return Forest(n_features=1, split="<", threshold_type=t, score_type=s, init=(0,),
-                  trees=((tree,) * n_trees,))
+    return Forest(
+        n_features=1, split="<", threshold_type=t, score_type=s, init=(0,), trees=((tree,) * n_trees,)
+    )
 
 
 def test_greedy_plan_fits_the_clock():
@@ -56,8 +62,15 @@ def test_accumulation_follows_the_overflow_mode():
 def test_generated_module_has_the_stream_interface():
     design = generate(_forest("ap_fixed<6,3,TRN,SAT>", 1.5), "bdt_top", 5.0)
     text = design.verilog
-    for port in ("input  wire clk", "input  wire rst", "input  wire in_valid", "output wire in_ready",
-                 "input  wire [7:0] in_data", "output wire out_valid", "output wire [5:0] out_data"):
+    for port in (
+        "input  wire clk",
+        "input  wire rst",
+        "input  wire in_valid",
+        "output wire in_ready",
+        "input  wire [7:0] in_data",
+        "output wire out_valid",
+        "output wire [5:0] out_data",
+    ):
         assert port in text
     assert "assign in_ready = 1'b1;" in text
     assert f"assign out_valid = valid[{design.plan.n_stages}];" in text
