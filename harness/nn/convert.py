@@ -78,8 +78,12 @@ def hls_config(spec: DesignSpec, model) -> dict:
     config["Model"]["Strategy"] = fw.strategy
     config["Model"]["ReuseFactor"] = fw.reuse_factor if isinstance(fw.reuse_factor, int) else 1
     # hls4ml's own option removes every softmax (also one fused into a Dense as its activation).
+    # Per-layer entries (granularity "name") carry their own Skip: false, which wins over LayerType.
     config.setdefault("LayerType", {}).setdefault("Softmax", {})["Skip"] = True
     layer_config = config.setdefault("LayerName", {})
+    for entry in layer_config.values():
+        if "Skip" in entry:
+            entry["Skip"] = True
     input_name = model.layers[0].input.name.split(":")[0]
     if isinstance(fw.reuse_factor, dict):
         unknown = sorted(set(fw.reuse_factor) - {layer.name for layer in model.layers})
