@@ -8,6 +8,8 @@ the record; the fidelity decides how far the flow goes:
     estimate  stop after RTL generation; latency and resources are the generator's estimates
     synth     add Yosys resources
     verify    add the cocotb/Verilator run: bit-exact check, measured latency and II, RTL accuracy
+    vendor    instead of the open RTL: hls4ml's/conifer's own build() with Vivado/Vitis HLS, their
+              reports, and their exported RTL simulated against the same reference (where installed)
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ from harness.fixed import FixedType
 from harness.sim import SimJob, SimResult, StreamVectors, VerilatorSimulator
 from harness.spec import DesignSpec
 from harness.synth import synthesize
-from harness.toolchain import Toolchain
+from harness.toolchain import Toolchain, ToolNotFoundError
 
-FIDELITIES = ("estimate", "synth", "verify")
+FIDELITIES = ("estimate", "synth", "verify", "vendor")
 KIND_MODULES = {"nn": "harness.nn", "bdt": "harness.bdt"}
 
 
@@ -155,6 +157,10 @@ def evaluate(spec: DesignSpec, out_dir: Path, toolchain: Toolchain, fidelity: st
     """Run the flow for one design point and write `out_dir/metrics.json`."""
     if fidelity not in FIDELITIES:
         raise ValueError(f"fidelity {fidelity!r} is not valid; must be one of {', '.join(FIDELITIES)}")
+    if fidelity == "vendor":
+        from harness.vendor.build import require_vendor_tools
+
+        require_vendor_tools(spec.kind, toolchain)  # refuse before training anything
     point = prepare(spec, out_dir, toolchain)
     rtl, y = point.rtl, point.dataset.y_test
     float_decisions = decide(point.trained.float_scores)
@@ -222,6 +228,13 @@ def evaluate(spec: DesignSpec, out_dir: Path, toolchain: Toolchain, fidelity: st
             "lutram": synth.lutram,
             "source": synth.source,
         }
+    if fidelity == "vendor":
+        from harness.vendor.build import vendor_metrics
+
+        vendor = _timed(spec, point.timings, "vendor", vendor_metrics, spec, point.converted,
+                        out_dir / "vendor", toolchain)
+        record["vendor"] = vendor
+        record["latency"], record["resources"] = vendor["latency"], vendor["resources"]
     if fidelity == "verify":
         sim = simulate(point, toolchain)
         n = sim.outputs.shape[0]
@@ -282,7 +295,11 @@ def _run_cli(args: Any) -> int:
         print(f"error: {exc}")
         return 2
     out = Path(args.out) if args.out else Path("runs") / f"{spec.name}-{spec.design_hash()}"
-    record = evaluate(spec, out, Toolchain.discover(), args.fidelity)
+    try:
+        record = evaluate(spec, out, Toolchain.discover(), args.fidelity)
+    except ToolNotFoundError as exc:
+        print(f"error: {exc}")
+        return 2
     summary = {
         k: record[k] for k in ("design", "design_hash", "accuracy", "verification", "latency", "resources")
     }
@@ -307,7 +324,8 @@ def register(subparsers: Any) -> None:
         "--fidelity",
         choices=FIDELITIES,
         default="verify",
-        help="estimate: no Yosys/Verilator; synth: add Yosys; verify: add RTL simulation",
+        help="estimate: no Yosys/Verilator; synth: add Yosys; verify: add RTL simulation; "
+        "vendor: Vivado/Vitis HLS where installed",
     )
     parser.add_argument("--out", help="output folder (default runs/<name>-<hash>)")
     parser.set_defaults(func=_run_cli)

