@@ -63,41 +63,19 @@ def _build(model_spec: NNModelSpec, n_in: int, n_out: int):
     import tensorflow as tf
     from qkeras import QActivation, QDense, quantized_bits, quantized_relu
 
-    def weights_q():
-        return quantized_bits(model_spec.weight_bits, model_spec.weight_integer_bits, alpha=1)
+    def dense(width: int, name: str) -> QDense:
+        quantizer = quantized_bits(model_spec.weight_bits, model_spec.weight_integer_bits, alpha=1)
+        return QDense(width, kernel_quantizer=quantizer, bias_quantizer=quantizer, name=name,
+                      kernel_initializer="lecun_uniform", kernel_regularizer=tf.keras.regularizers.l1(1e-4))
 
     layers = [tf.keras.Input(shape=(n_in,), name="fc1_input")]
     for index, width in enumerate(model_spec.hidden, start=1):
-        layers.append(
-            QDense(
-                width,
-                kernel_quantizer=weights_q(),
-                bias_quantizer=weights_q(),
-                kernel_initializer="lecun_uniform",
-                kernel_regularizer=tf.keras.regularizers.l1(1e-4),
-                name=f"fc{index}",
-            )
-        )
-        layers.append(
-            QActivation(
-                quantized_relu(model_spec.activation_bits, model_spec.activation_integer_bits),
-                name=f"relu{index}",
-            )
-        )
-    layers.append(
-        QDense(
-            n_out,
-            kernel_quantizer=weights_q(),
-            bias_quantizer=weights_q(),
-            kernel_initializer="lecun_uniform",
-            kernel_regularizer=tf.keras.regularizers.l1(1e-4),
-            name="output",
-        )
-    )
+        layers.append(dense(width, f"fc{index}"))
+        relu = quantized_relu(model_spec.activation_bits, model_spec.activation_integer_bits)
+        layers.append(QActivation(relu, name=f"relu{index}"))
+    layers.append(dense(n_out, "output"))
     layers.append(tf.keras.layers.Activation("softmax", name="softmax"))
-    model = tf.keras.Sequential(layers[1:], name="jet_mlp")
-    model.build((None, n_in))
-    return model
+    return tf.keras.Sequential(layers, name="jet_mlp")
 
 
 def _fit(model, spec: DesignSpec, data: Dataset) -> tuple[object, dict]:
