@@ -8,13 +8,14 @@ hls4ml output type, so the testbench compares exactly the integers hls4ml comput
 
 from __future__ import annotations
 
-
 from pathlib import Path
 
 from harness.fixed import FixedType
 from harness.flow import Converted, RTLDesign
 from harness.nn.bridge import TracedModel, trace
-from harness.spec import DesignSpec, SpecError
+from harness.nn.mac import write_mac
+from harness.nn.reuse import DenseShape, check
+from harness.spec import DesignSpec
 from harness.toolchain import Toolchain
 
 #: da4ml counts latency in adder levels; on UltraScale+ (-2) one level with routing is about 1 ns.
@@ -22,19 +23,18 @@ NS_PER_ADDER_LEVEL = 1.0
 
 
 def rtl(spec: DesignSpec, converted: Converted, out_dir: Path, toolchain: Toolchain) -> RTLDesign:
-    _check_reuse(spec)
-    if spec.firmware.arithmetic != "da":
-        raise SpecError("firmware.arithmetic: 'mac' is not available yet; use 'da'")
+    """The MAC generator for arithmetic 'mac' (any reuse factor); da4ml for 'da' (reuse factor 1 only)."""
+    _check_reuse(spec, converted.model)
+    if spec.firmware.arithmetic == "mac":
+        return write_mac(converted.model, spec.name, out_dir, spec.firmware.reuse_factor)
     traced = trace(converted.model)
     return write_da(traced, spec.name, out_dir, spec.firmware.clock_ns, spec.firmware.pipeline_stages)
 
 
-def _check_reuse(spec: DesignSpec) -> None:
-    rf = spec.firmware.reuse_factor
-    values = rf.values() if isinstance(rf, dict) else [rf]
-    if any(v != 1 for v in values):
-        raise SpecError(f"firmware.reuse_factor: {rf!r} is not supported by the open flow's RTL yet; "
-                        "only 1 (fully parallel, one input per clock) is")
+def _check_reuse(spec: DesignSpec, hls_model: object) -> None:
+    """The spec's reuse factors against hls4ml's rule for the converted model's dense layers."""
+    check(spec, [DenseShape(layer.name, int(layer.get_attr("n_in")), int(layer.get_attr("n_out")))
+                 for layer in hls_model.get_layers() if layer.class_name == "Dense"])
 
 
 def write_da(traced: TracedModel, name: str, out_dir: Path, clock_ns: float,
