@@ -28,4 +28,4 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Static checks."""
     session.install("ruff")
-    session.run("ruff", "check", "harness", "tests", "tb", "noxfile.py")
+    session.run("ruff", "check", "harness", "tests", "tb", "benchmarks", "noxfile.py")
