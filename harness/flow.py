@@ -81,6 +81,8 @@ class Stages:
     convert: Callable[[DesignSpec, Trained, Dataset, Path, Toolchain], Converted]
     emulate: Callable[[DesignSpec, Converted, np.ndarray], Emulation]
     rtl: Callable[[DesignSpec, Converted, Path, Toolchain], RTLDesign]
+    #: Checks that need the kind's knowledge (e.g. hls4ml's reuse-factor rule), run before any work.
+    check: Callable[[DesignSpec], None] | None = None
 
 
 def decide(scores: np.ndarray) -> np.ndarray:
@@ -132,6 +134,8 @@ def prepare(spec: DesignSpec, out_dir: Path, toolchain: Toolchain) -> DesignPoin
     """data -> train -> convert -> emulate -> rtl, each stage timed."""
     out_dir.mkdir(parents=True, exist_ok=True)
     stages = stages_for(spec.kind)
+    if stages.check is not None:
+        stages.check(spec)
     timings: dict[str, float] = {}
     dataset = _timed(spec, timings, "data", load_data, spec.data, spec.seed)
     trained = _timed(spec, timings, "train", stages.train, spec, dataset, out_dir)
@@ -291,13 +295,9 @@ def _run_cli(args: Any) -> int:
 
     try:
         spec = load(args.design, args.set)
-    except SpecError as exc:
-        print(f"error: {exc}")
-        return 2
-    out = Path(args.out) if args.out else Path("runs") / f"{spec.name}-{spec.design_hash()}"
-    try:
+        out = Path(args.out) if args.out else Path("runs") / f"{spec.name}-{spec.design_hash()}"
         record = evaluate(spec, out, Toolchain.discover(), args.fidelity)
-    except ToolNotFoundError as exc:
+    except (SpecError, ToolNotFoundError) as exc:
         print(f"error: {exc}")
         return 2
     summary = {

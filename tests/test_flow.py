@@ -29,3 +29,11 @@ def test_vendor_fidelity_is_refused_before_any_work_without_the_tools(tmp_path, 
     out = capsys.readouterr().out
     assert "vitis-run" in out and "--fidelity verify" in out
     assert not (tmp_path / "metrics.json").exists() and "train" not in out
+
+
+def test_invalid_reuse_factor_is_refused_before_training(tmp_path, capsys):
+    args = ["evaluate", DESIGN, "--set", "firmware.arithmetic=mac", "--set", "firmware.reuse_factor=7"]
+    assert main([*args, "--out", str(tmp_path)]) == 2
+    out = capsys.readouterr().out
+    assert "firmware.reuse_factor: 7 is not valid for layer fc1 (16 inputs x 64 outputs)" in out
+    assert "allows 1, 2, 4, 8, 16" in out and "train" not in out
