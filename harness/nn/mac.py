@@ -358,7 +358,7 @@ def dense_module(module: str, layer: DenseLayer) -> str:
     act = "".join(f", then {a.name} ({a.kind}) to {a.out}" for a in layer.activations)
     lines = [
         f"// {layer.name}: {layer.n_in} x {layer.n_out} dense, reuse factor {r}, {len(slots)} multipliers "
-        f"({layer.zeros} zero weights skipped), accum {layer.accum}, result {layer.result}{act}",
+        f"({layer.zeros} zero weights skipped), accum (as summed) {layer.accum}, result {layer.result}{act}",
         f"module {module} (",
         "    input  wire clk,",
         "    input  wire rst,",

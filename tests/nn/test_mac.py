@@ -294,15 +294,23 @@ def test_jet_bit_exact_at_ii_equal_to_reuse_factor(jets, variant, key):
 
 @pytest.mark.slow
 def test_reuse_table_dsp_falls_as_one_over_rf(jets, tmp_path):
-    """Yosys cells and measured latency for the default jet design: the DSP count falls as 1/RF."""
+    """Yosys cells and measured latency for the default jet design: the DSP count falls as 1/RF.
+
+    Yosys is single-threaded, so the points are synthesised side by side on the two cores."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from benchmarks.reuse_table import Row, markdown
     from harness.synth import synthesize
 
-    jet, rows = jets["6bit"], []
-    for key in TABLE:
+    jet = jets["6bit"]
+
+    def point(key: str):
         design, sim = jet.run(key)
         synth = synthesize(jet.toolchain, design.sources, design.top, tmp_path / key, "xcup", 1800)
-        rows.append(
+        comparison = sim.comparison
+        return (
+            synth,
+            sim,
             Row(
                 REUSE[key],
                 design.estimate["dsp"],
@@ -311,10 +319,15 @@ def test_reuse_table_dsp_falls_as_one_over_rf(jets, tmp_path):
                 synth.ff,
                 sim.latency_cycles,
                 sim.ii_cycles,
-                sim.comparison.vectors,
-                sim.comparison.mismatched_words,
-            )
+                comparison.vectors,
+                comparison.mismatched_words,
+            ),
         )
+
+    with ThreadPoolExecutor(len(TABLE)) as pool:
+        results = list(pool.map(point, TABLE))
+    synth, sim, _ = results[0]
+    rows = [row for _, _, row in results]
     print("\n" + markdown(rows, synth.source, f"{sim.simulator} (measured)"))
     assert all(row.mismatches == 0 and row.vectors >= 10_000 and row.ii == row.reuse for row in rows)
     low, high = rows
