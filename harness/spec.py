@@ -151,13 +151,16 @@ class FirmwareSpec:
     strategy: str = field(default="Latency", metadata=_doc("hls4ml strategy", _one_of("Latency", "Resource")))
     reuse_factor: int | dict[str, int] = field(
         default=1,
-        metadata=_doc("hls4ml ReuseFactor: one for the whole model, or a mapping layer name -> reuse factor"),
+        metadata=_doc(
+            "hls4ml ReuseFactor: one for the whole model, or a mapping dense layer name -> reuse factor "
+            "(others 1); must be valid by hls4ml's rule for each layer; > 1 needs arithmetic: mac"
+        ),
     )
     arithmetic: str = field(
         default="da",
         metadata=_doc(
-            "RTL arithmetic at reuse factor 1: da (da4ml distributed arithmetic, LUT only) "
-            "or mac (multipliers)",
+            "RTL arithmetic: da (da4ml distributed arithmetic, LUT only, reuse factor 1) or mac "
+            "(time-multiplexed multipliers mapped to DSPs, any valid reuse factor; see harness.nn.mac)",
             _one_of("da", "mac"),
         ),
     )

@@ -84,6 +84,10 @@ def hls_config(spec: DesignSpec, model) -> dict:
     for entry in layer_config.values():
         if "Skip" in entry:
             entry["Skip"] = True
+        # config_from_keras_model writes ReuseFactor 1 into every layer entry (granularity "name"), and a
+        # layer's entry wins over Model.ReuseFactor: carry the model-wide value into each entry.
+        if "ReuseFactor" in entry:
+            entry["ReuseFactor"] = config["Model"]["ReuseFactor"]
     input_name = model.layers[0].input.name.split(":")[0]
     if isinstance(fw.reuse_factor, dict):
         unknown = sorted(set(fw.reuse_factor) - {layer.name for layer in model.layers})
