@@ -153,15 +153,16 @@ class FirmwareSpec:
         default=1,
         metadata=_doc(
             "hls4ml ReuseFactor: one for the whole model, or a mapping dense layer name -> reuse factor "
-            "(others 1); must be valid by hls4ml's rule for each layer; > 1 needs arithmetic: mac"
+            "(others 1); must be valid by hls4ml's rule for each layer; > 1 needs arithmetic auto or mac"
         ),
     )
     arithmetic: str = field(
-        default="da",
+        default="auto",
         metadata=_doc(
-            "RTL arithmetic: da (da4ml distributed arithmetic, LUT only, reuse factor 1) or mac "
-            "(time-multiplexed multipliers mapped to DSPs, any valid reuse factor; see harness.nn.mac)",
-            _one_of("da", "mac"),
+            "RTL arithmetic: auto (da at reuse factor 1, mac above; the choice is recorded), da (da4ml "
+            "distributed arithmetic, LUT only, reuse factor 1) or mac (time-multiplexed multipliers "
+            "mapped to DSPs, any valid reuse factor; see harness.nn.mac)",
+            _one_of("auto", "da", "mac"),
         ),
     )
     input_precision: str | None = field(

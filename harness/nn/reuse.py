@@ -85,12 +85,19 @@ def check_layer(layer: DenseShape, reuse: int) -> None:
         )
 
 
+def resolve_arithmetic(arithmetic: str, reuse_factor: int | dict[str, int]) -> str:
+    """The RTL generator a spec asks for: `auto` is da4ml at reuse factor 1, the MAC generator above."""
+    if arithmetic != "auto":
+        return arithmetic
+    return "mac" if is_time_multiplexed(reuse_factor) else "da"
+
+
 def check_arithmetic(spec: DesignSpec) -> None:
     """A reuse factor above 1 needs the multiplier generator: da4ml is fully unrolled."""
     rf = spec.firmware.reuse_factor
     if is_time_multiplexed(rf) and spec.firmware.arithmetic == "da":
         raise SpecError(
-            f"firmware.reuse_factor: {rf!r} needs firmware.arithmetic: mac; da4ml's distributed "
+            f"firmware.reuse_factor: {rf!r} needs firmware.arithmetic: auto or mac; da4ml's distributed "
             "arithmetic is fully unrolled (reuse factor 1 only)"
         )
 

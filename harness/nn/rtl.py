@@ -14,7 +14,7 @@ from harness.fixed import FixedType
 from harness.flow import Converted, RTLDesign
 from harness.nn.bridge import TracedModel, trace
 from harness.nn.mac import write_mac
-from harness.nn.reuse import DenseShape, check
+from harness.nn.reuse import DenseShape, check, resolve_arithmetic
 from harness.spec import DesignSpec
 from harness.toolchain import Toolchain
 
@@ -23,12 +23,16 @@ NS_PER_ADDER_LEVEL = 1.0
 
 
 def rtl(spec: DesignSpec, converted: Converted, out_dir: Path, toolchain: Toolchain) -> RTLDesign:
-    """The MAC generator for arithmetic 'mac' (any reuse factor); da4ml for 'da' (reuse factor 1 only)."""
+    """The MAC generator for arithmetic 'mac' (any reuse factor); da4ml for 'da' (reuse factor 1 only);
+    'auto' picks da at reuse factor 1 and mac above. `info.arithmetic` records the generator used."""
     _check_reuse(spec, converted.model)
-    if spec.firmware.arithmetic == "mac":
-        return write_mac(converted.model, spec.name, out_dir, spec.firmware.reuse_factor)
-    traced = trace(converted.model)
-    return write_da(traced, spec.name, out_dir, spec.firmware.clock_ns, spec.firmware.pipeline_stages)
+    fw = spec.firmware
+    if resolve_arithmetic(fw.arithmetic, fw.reuse_factor) == "mac":
+        design = write_mac(converted.model, spec.name, out_dir, fw.reuse_factor)
+    else:
+        design = write_da(trace(converted.model), spec.name, out_dir, fw.clock_ns, fw.pipeline_stages)
+    design.info["arithmetic_requested"] = fw.arithmetic
+    return design
 
 
 def _check_reuse(spec: DesignSpec, hls_model: object) -> None:

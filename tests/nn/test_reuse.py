@@ -68,12 +68,31 @@ def test_per_layer_mapping_must_name_dense_layers():
         check_spec(_spec("firmware.arithmetic=mac", "firmware.reuse_factor={relu1: 2}"))
 
 
-def test_time_multiplexing_needs_mac_arithmetic():
+def test_time_multiplexing_refused_only_with_explicit_da():
+    """A reuse factor alone is sweepable (auto is the default); only an explicit `da` refuses it."""
+    assert _spec().firmware.arithmetic == "auto"
+    check_spec(_spec("firmware.reuse_factor=4"))
+    check_spec(_spec("firmware.reuse_factor={fc2: 4}"))
     with pytest.raises(
-        SpecError, match="needs firmware.arithmetic: mac; da4ml's distributed arithmetic is fully"
+        SpecError, match="needs firmware.arithmetic: auto or mac; da4ml's distributed arithmetic is fully"
     ):
-        check_spec(_spec("firmware.reuse_factor=4"))
-    check_spec(_spec("firmware.reuse_factor=1"))  # da at reuse factor 1 stays the default
+        check_spec(_spec("firmware.arithmetic=da", "firmware.reuse_factor=4"))
+    check_spec(_spec("firmware.arithmetic=da", "firmware.reuse_factor=1"))
+
+
+@pytest.mark.parametrize(
+    ("arithmetic", "reuse", "expected"),
+    [("auto", 1, "da"), ("auto", 2, "mac"), ("auto", {"dense_1": 2}, "mac"), ("mac", 1, "mac"), ("da", 1, "da")],
+)
+def test_auto_arithmetic_picks_and_records_the_generator(tmp_path, arithmetic, reuse, expected):
+    """The RTL stage on a real converted model: auto writes da4ml's core at RF 1 and the MAC generator
+    above, and the record says which (and what was asked for)."""
+    hls_model = small_hls_model(tmp_path, 1, (6, 12, 4), {})
+    spec = _spec(f"firmware.arithmetic={arithmetic}", f"firmware.reuse_factor={reuse}")
+    design = rtl(spec, Converted(model=hls_model, input_types=[], output_types=[]), tmp_path / "rtl", None)
+    assert design.info["arithmetic"] == expected
+    assert design.info["arithmetic_requested"] == arithmetic
+    assert (tmp_path / "rtl" / "da4ml").is_dir() == (expected == "da")
 
 
 def test_rtl_stage_rejects_before_writing(tmp_path):
