@@ -157,8 +157,15 @@ def simulate(point: DesignPoint, toolchain: Toolchain) -> SimResult:
     return _timed(point.spec, point.timings, "sim", VerilatorSimulator(toolchain).run, job)
 
 
+#: Open-flow fidelities in the order each adds to the previous one (vendor replaces synth and sim).
+FIDELITY_ORDER = {"estimate": 0, "synth": 1, "verify": 2}
+
+
 def evaluate(spec: DesignSpec, out_dir: Path, toolchain: Toolchain, fidelity: str = "verify") -> dict:
-    """Run the flow for one design point and write `out_dir/metrics.json`."""
+    """Run the flow for one design point up to `fidelity` and write `out_dir/metrics.json`.
+
+    Raises SpecError / ToolNotFoundError before any work for a bad spec or a missing vendor tool.
+    """
     if fidelity not in FIDELITIES:
         raise ValueError(f"fidelity {fidelity!r} is not valid; must be one of {', '.join(FIDELITIES)}")
     if fidelity == "vendor":
@@ -166,12 +173,26 @@ def evaluate(spec: DesignSpec, out_dir: Path, toolchain: Toolchain, fidelity: st
 
         require_vendor_tools(spec.kind, toolchain)  # refuse before training anything
     point = prepare(spec, out_dir, toolchain)
-    rtl, y = point.rtl, point.dataset.y_test
+    record = estimate_record(point, toolchain)
+    if fidelity in ("synth", "verify"):
+        add_synth(point, record, toolchain)
+    if fidelity == "vendor":
+        add_vendor(point, record, toolchain)
+    if fidelity == "verify":
+        add_verify(point, record, toolchain)
+    write_record(point, record)
+    return record
+
+
+def estimate_record(point: DesignPoint, toolchain: Toolchain) -> dict:
+    """The record at fidelity `estimate`: accuracies of the float model and the bit-accurate reference,
+    and the RTL generator's own latency and resource estimates (each with its source; unknown is null)."""
+    spec, rtl, y = point.spec, point.rtl, point.dataset.y_test
     float_decisions = decide(point.trained.float_scores)
-    record: dict[str, Any] = {
+    return {
         "design": spec.name,
         "kind": spec.kind,
-        "fidelity": fidelity,
+        "fidelity": "estimate",
         "params": spec.to_dict(),
         "design_hash": spec.design_hash(),
         "data": {
@@ -210,52 +231,80 @@ def evaluate(spec: DesignSpec, out_dir: Path, toolchain: Toolchain, fidelity: st
         "rtl": {"top": rtl.top, "sources": [str(s) for s in rtl.sources]},
         "tools": _tool_versions(toolchain),
     }
-    if fidelity in ("synth", "verify"):
-        synth = _timed(
-            spec,
-            point.timings,
-            "synth",
-            synthesize,
-            toolchain,
-            rtl.sources,
-            rtl.top,
-            out_dir / "synth",
-            "xcup",
-            spec.verify.synth_timeout_s,
-        )
-        record["resources"] = {
-            "lut": synth.lut,
-            "ff": synth.ff,
-            "dsp": synth.dsp,
-            "bram": synth.bram,
-            "carry": synth.carry,
-            "lutram": synth.lutram,
-            "source": synth.source,
-        }
-    if fidelity == "vendor":
-        from harness.vendor.build import vendor_metrics
 
-        vendor = _timed(spec, point.timings, "vendor", vendor_metrics, spec, point.converted,
-                        out_dir / "vendor", toolchain)
-        record["vendor"] = vendor
-        record["latency"], record["resources"] = vendor["latency"], vendor["resources"]
-    if fidelity == "verify":
-        sim = simulate(point, toolchain)
-        n = sim.outputs.shape[0]
-        rtl_decisions = decide(sim.outputs.astype(np.float64))
-        record["verification"].update(sim.metrics())
-        record["accuracy"].update(
-            rtl=_accuracy(rtl_decisions, y[:n]),
-            rtl_events=n,
-            rtl_vs_float_agreement=_accuracy(rtl_decisions, float_decisions[:n]),
-        )
-        record["latency"] = _latency(
-            sim.latency_cycles, sim.ii_cycles, spec.firmware.clock_ns, f"{sim.simulator} (measured)"
-        )
-        record["latency"]["max_cycles"] = sim.latency_max_cycles
-    record["seconds"] = point.timings
-    (out_dir / "metrics.json").write_text(json.dumps(record, indent=2, default=_json_default))
-    return record
+
+def add_synth(point: DesignPoint, record: dict, toolchain: Toolchain) -> None:
+    """Fidelity `synth`: Yosys resources replace the generator's estimates (kept under `estimate`)."""
+    spec, rtl = point.spec, point.rtl
+    synth = _timed(
+        spec,
+        point.timings,
+        "synth",
+        synthesize,
+        toolchain,
+        rtl.sources,
+        rtl.top,
+        point.out_dir / "synth",
+        "xcup",
+        spec.verify.synth_timeout_s,
+    )
+    record["resources"] = {
+        "lut": synth.lut,
+        "ff": synth.ff,
+        "dsp": synth.dsp,
+        "bram": synth.bram,
+        "carry": synth.carry,
+        "lutram": synth.lutram,
+        "source": synth.source,
+    }
+    record["fidelity"] = "synth"
+
+
+def add_verify(point: DesignPoint, record: dict, toolchain: Toolchain) -> None:
+    """Fidelity `verify`: the RTL on Verilator, every output word compared; measured latency and II."""
+    spec, y = point.spec, point.dataset.y_test
+    sim = simulate(point, toolchain)
+    n = sim.outputs.shape[0]
+    rtl_decisions = decide(sim.outputs.astype(np.float64))
+    record["verification"].update(sim.metrics())
+    record["accuracy"].update(
+        rtl=_accuracy(rtl_decisions, y[:n]),
+        rtl_events=n,
+        rtl_vs_float_agreement=_accuracy(rtl_decisions, decide(point.trained.float_scores)[:n]),
+    )
+    record["latency"] = _latency(
+        sim.latency_cycles, sim.ii_cycles, spec.firmware.clock_ns, f"{sim.simulator} (measured)"
+    )
+    record["latency"]["max_cycles"] = sim.latency_max_cycles
+    record["fidelity"] = "verify"
+
+
+def add_vendor(point: DesignPoint, record: dict, toolchain: Toolchain) -> None:
+    """Fidelity `vendor`: hls4ml's/conifer's own build() with the vendor tools, and their reports."""
+    from harness.vendor.build import vendor_metrics
+
+    spec = point.spec
+    vendor = _timed(
+        spec,
+        point.timings,
+        "vendor",
+        vendor_metrics,
+        spec,
+        point.converted,
+        point.out_dir / "vendor",
+        toolchain,
+    )
+    record["vendor"] = vendor
+    record["latency"], record["resources"] = vendor["latency"], vendor["resources"]
+    record["fidelity"] = "vendor"
+
+
+def write_record(point: DesignPoint, record: dict) -> Path:
+    """Write `metrics.json` (with the per-stage seconds so far) into the design point's folder."""
+    record["seconds"] = dict(point.timings)
+    path = point.out_dir / "metrics.json"
+    path.write_text(json.dumps(record, indent=2, default=_json_default))
+    return path
 
 
 def _accuracy(decisions: np.ndarray, truth: np.ndarray) -> float:

@@ -65,8 +65,14 @@ def _build(model_spec: NNModelSpec, n_in: int, n_out: int):
 
     def dense(width: int, name: str) -> QDense:
         quantizer = quantized_bits(model_spec.weight_bits, model_spec.weight_integer_bits, alpha=1)
-        return QDense(width, kernel_quantizer=quantizer, bias_quantizer=quantizer, name=name,
-                      kernel_initializer="lecun_uniform", kernel_regularizer=tf.keras.regularizers.l1(1e-4))
+        return QDense(
+            width,
+            kernel_quantizer=quantizer,
+            bias_quantizer=quantizer,
+            name=name,
+            kernel_initializer="lecun_uniform",
+            kernel_regularizer=tf.keras.regularizers.l1(1e-4),
+        )
 
     layers = [tf.keras.Input(shape=(n_in,), name="fc1_input")]
     for index, width in enumerate(model_spec.hidden, start=1):
@@ -89,7 +95,7 @@ def _fit(model, spec: DesignSpec, data: Dataset) -> tuple[object, dict]:
     target = spec.model.pruning
     if target > 0:
         schedule = tfmot.sparsity.keras.PolynomialDecay(
-            initial_sparsity=0.0, final_sparsity=target, begin_step=steps // 5, end_step=steps * 4 // 5
+            initial_sparsity=0.0, final_sparsity=target, **pruning_steps(steps)
         )
         model = tfmot.sparsity.keras.prune_low_magnitude(model, pruning_schedule=schedule)
         callbacks.append(tfmot.sparsity.keras.UpdatePruningStep())
@@ -112,8 +118,25 @@ def _fit(model, spec: DesignSpec, data: Dataset) -> tuple[object, dict]:
         model = tfmot.sparsity.keras.strip_pruning(model)
     return model, {
         "epochs": recipe.epochs,
+        "steps": steps,
+        "pruning_target": target,
         "val_accuracy": round(float(history.history["val_accuracy"][-1]), 5),
     }
+
+
+def pruning_steps(steps: int) -> dict[str, int]:
+    """begin/end step and update frequency of the polynomial-decay pruning schedule for `steps` steps.
+
+    tensorflow-model-optimization prunes only on steps where (step - begin) % frequency == 0 and
+    step <= end, with a default frequency of 100: a short (sweep) training of a few hundred steps
+    would stop short of its target sparsity. Pruning runs over the middle 60 % of training in 10
+    updates, and end is placed on an update step, so the last update reaches the target exactly and
+    the remaining 20 % of the steps fine-tune the pruned weights.
+    """
+    begin = steps // 5
+    frequency = max(1, (steps * 3 // 5) // 10)
+    updates = max(1, (steps * 4 // 5 - begin) // frequency)
+    return {"begin_step": begin, "end_step": begin + updates * frequency, "frequency": frequency}
 
 
 def _sparsity(model) -> float:
