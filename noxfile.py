@@ -14,7 +14,7 @@ PYTHON = "3.11"
 
 
 def _install(session: nox.Session) -> None:
-    session.install("-e", ".[dev]")
+    session.install("-e", ".[dev,gp]")
 
 
 @nox.session(python=PYTHON)
@@ -22,6 +22,15 @@ def tests(session: nox.Session) -> None:
     """Run the test suite (pass `-- -m "not slow"` for the quick subset)."""
     _install(session)
     session.run("pytest", *(session.posargs or []))
+
+
+@nox.session(python=PYTHON, venv_backend="venv")
+def sweep(session: nox.Session) -> None:
+    """The default design-space sweep (sweeps/jet_mlp.yaml, 2 worker processes); extra arguments go
+    to `harness sweep`, e.g. `nox -s sweep -- sweeps/track_quality_bdt.yaml --trials 30`."""
+    _install(session)
+    args = session.posargs or ["sweeps/jet_mlp.yaml", "--jobs", "2"]
+    session.run("harness", "sweep", *args)
 
 
 @nox.session(python=PYTHON)

@@ -10,6 +10,7 @@ import sys
 _COMMAND_MODULES = (
     "harness.doctor",
     "harness.flow",
+    "harness.sweep.cli",
     "harness.vendor.cli",
 )
 

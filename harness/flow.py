@@ -124,7 +124,11 @@ class DesignPoint:
 def _timed(spec: DesignSpec, timings: dict[str, float], name: str, fn: Callable[..., Any], *args: Any) -> Any:
     print(f"[{spec.name}] {name} ...", flush=True)
     start = time.monotonic()
-    result = fn(*args)
+    try:
+        result = fn(*args)
+    except Exception as exc:
+        exc.add_note(f"stage: {name}")  # a sweep stores which stage failed with the trial
+        raise
     timings[name] = round(time.monotonic() - start, 2)
     print(f"[{spec.name}] {name} done in {timings[name]:.1f} s", flush=True)
     return result

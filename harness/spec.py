@@ -272,14 +272,19 @@ def apply_overrides(raw: dict, overrides: list[str]) -> dict:
         key, sep, text = item.partition("=")
         if not sep or not key:
             raise SpecError(f"override {item!r} must look like key.sub=value")
-        node = data
-        parts = key.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                raise SpecError(f"override {item!r}: {part!r} is not a section")
-        node[parts[-1]] = yaml.safe_load(text)
+        set_path(data, key, yaml.safe_load(text), f"override {item!r}")
     return data
+
+
+def set_path(raw: dict, key: str, value: Any, where: str | None = None) -> None:
+    """Set dotted `key` (e.g. `model.weight_bits`) in a raw spec mapping, creating sections on the way."""
+    node = raw
+    parts = key.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise SpecError(f"{where or key}: {part!r} is not a section")
+    node[parts[-1]] = value
 
 
 def from_dict(raw: dict, base_dir: Path = Path(".")) -> DesignSpec:

@@ -528,13 +528,13 @@ def write_mac(hls_model: object, name: str, out_dir: Path, reuse_factor: int | d
         sources=[path],
         top=top,
         estimate={
-            "lut": None,
+            "lut": sum(estimate_luts(layer) for layer in layers),
             "dsp": sum(multipliers.values()),
             "latency_cycles": network.latency,
             "ii_cycles": network.ii,
             "source": "estimate: harness.nn.mac schedule (dsp: one DSP48E2 per multiplier, "
-            "ceil(non-zero weights / "
-            "reuse factor) per layer; latency and II: the generated pipeline)",
+            "ceil(non-zero weights / reuse factor) per layer; lut: closed-form count of adder bits and "
+            "operand-mux LUT6s, see harness.nn.mac.estimate_luts; latency and II: the generated pipeline)",
         },
         info={
             "arithmetic": "mac",
@@ -544,3 +544,27 @@ def write_mac(hls_model: object, name: str, out_dir: Path, reuse_factor: int | d
             "zero_weights_skipped": {d.name: d.zeros for d in layers},
         },
     )
+
+
+def estimate_luts(layer: DenseLayer) -> int:
+    """A closed-form LUT6 count of one generated layer, for the sweeps' `estimate` fidelity (no Yosys).
+
+    Counted, from the schedule itself: per multiplier, its operand multiplexer (d distinct inputs in
+    its run: ceil((d - 1) / 3) LUT6 per input bit, 4:1 muxes in a tree), its weight ROM (one LUT per
+    weight bit that changes within its run) and, when the product must be rounded to accum_t, the
+    rounding adder (one LUT per accum_t bit); per output, one LUT per accum_t bit for each term of
+    its sum, and one per bit of the result_t cast and of each activation's cast. The multipliers are
+    counted as DSPs. Not counted: registers, control, and constant multipliers that Yosys maps to LUTs
+    (at reuse factor 1 many narrow constant products become LUTs instead of DSPs).
+    """
+    acc_w, in_w = layer.accum.width, layer.in_fmt.signed_width
+    rounds = layer.in_fmt.frac + layer.weight.frac > layer.accum.frac and layer.accum.rounding != "TRN"
+    total = 0
+    for run in layer.slots:
+        inputs = len({s.i for s in run})
+        codes = [s.code & ((1 << layer.weight.signed_width) - 1) for s in run]
+        varying = bin(np.bitwise_or.reduce(codes) & ~np.bitwise_and.reduce(codes)).count("1")
+        total += in_w * math.ceil((inputs - 1) / 3) + varying + (acc_w if rounds else 0)
+    terms = sum(len(f) for f in feeds(layer.slots, layer.n_out))
+    per_out = layer.result.width + sum(a.out.width for a in layer.activations)
+    return total + acc_w * terms + layer.n_out * per_out

@@ -93,6 +93,16 @@ def write_da(
     )
 
 
+def warm_up_da4ml() -> None:
+    """Solve a 2 x 2 constant matrix with da4ml so numba compiles its solver now (about 2 minutes the
+    first time in an environment, then loaded from numba's on-disk cache in about a second)."""
+    import numpy as np
+    from da4ml.trace import FixedVariableArrayInput, comb_trace
+
+    inputs = FixedVariableArrayInput((2,))
+    comb_trace(inputs, inputs.quantize(1, 3, 2) @ np.array([[1.0, 3.0], [-2.0, 5.0]]))
+
+
 def _da4ml_version() -> str:
     from importlib import metadata
 

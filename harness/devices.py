@@ -1,0 +1,89 @@
+"""FPGA device capacities: what a design may use, for the sweeps' device constraints and the reports.
+
+Capacities are the product tables of AMD's data sheets: DS890 (UltraScale and UltraScale+ FPGAs:
+Virtex UltraScale+ VU9P, VU13P; Kintex UltraScale+ KU15P), DS891 (Zynq UltraScale+ MPSoC: ZU9EG),
+DS190 (Zynq-7000: XC7Z020) and DS180 (7 series: XC7VX690T). Block RAM is counted in 18 Kb halves,
+as Yosys (`RAMB18E2`, a `RAMB36E2` counting two) and Vivado HLS (`BRAM_18K`) count it. The Vivado HLS
+reports in the shared fixtures state the same numbers in their `Available` rows for the xc7z020
+and the xcu250 (a VU13P die), and a test holds the table to them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Device:
+    """Capacity of one device: LUTs, flip-flops, DSP slices, 18 Kb block RAMs."""
+
+    name: str
+    family: str
+    lut: int
+    ff: int
+    dsp: int
+    bram: int  # 18 Kb units
+    source: str
+
+    def capacity(self, resource: str) -> int:
+        return getattr(self, resource)
+
+
+RESOURCES = ("lut", "ff", "dsp", "bram")
+
+_DS890 = "AMD DS890 UltraScale Architecture and Product Data Sheet: Overview, product tables"
+DEVICES: dict[str, Device] = {
+    d.name: d
+    for d in (
+        Device("xcvu9p", "Virtex UltraScale+", 1_182_240, 2_364_480, 6_840, 4_320, _DS890),
+        Device("xcvu13p", "Virtex UltraScale+", 1_728_000, 3_456_000, 12_288, 5_376, _DS890),
+        Device("xcu250", "Alveo U250 (VU13P die)", 1_728_000, 3_456_000, 12_288, 5_376, _DS890),
+        Device("xcku15p", "Kintex UltraScale+", 522_720, 1_045_440, 1_968, 1_968, _DS890),
+        Device(
+            "xczu9eg",
+            "Zynq UltraScale+ MPSoC",
+            274_080,
+            548_160,
+            2_520,
+            1_824,
+            "AMD DS891 Zynq UltraScale+ MPSoC Data Sheet: Overview, product tables",
+        ),
+        Device(
+            "xc7z020",
+            "Zynq-7000",
+            53_200,
+            106_400,
+            220,
+            280,
+            "AMD DS190 Zynq-7000 SoC Data Sheet: Overview, product table",
+        ),
+        Device(
+            "xc7vx690t",
+            "Virtex-7",
+            433_200,
+            866_400,
+            3_600,
+            2_940,
+            "AMD DS180 7 Series FPGAs Data Sheet: Overview, product table",
+        ),
+    )
+}
+
+
+class UnknownDeviceError(ValueError):
+    """A part number that is not in the capacity table; the message lists the known devices."""
+
+
+def device_for_part(part: str) -> Device:
+    """The device of a full part number (`xcvu9p-flga2104-2L-e` -> xcvu9p); case-insensitive.
+
+    Raises UnknownDeviceError naming the known devices when the part is not in the table.
+    """
+    base = part.lower().split("-")[0]
+    for name in sorted(DEVICES, key=len, reverse=True):
+        if base == name or base.startswith(name):
+            return DEVICES[name]
+    raise UnknownDeviceError(
+        f"part {part!r} is not in the device table; known devices: {', '.join(DEVICES)} "
+        "(or set the sweep's device capacity limits explicitly under `constraints`)"
+    )

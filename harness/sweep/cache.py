@@ -1,0 +1,50 @@
+"""The results folder: one folder per design point, keyed by its design hash.
+
+The design hash covers everything that determines a result (the resolved spec with its seed, the
+input files, the tool versions), so a repeated trial, a re-run of a finished study, or another worker
+evaluating the same design finds the metrics.json and artefacts already there. A cached record
+answers only for the fidelity it reached: an estimate never stands in for a verification.
+A file lock per design keeps two worker processes from computing (and clobbering) the same folder.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from filelock import FileLock
+
+from harness.spec import DesignSpec
+from harness.sweep.objectives import FIDELITY_RANK
+
+
+@dataclass(frozen=True)
+class ResultsCache:
+    root: Path
+
+    def folder(self, spec: DesignSpec) -> Path:
+        return self.root / "designs" / f"{spec.name}-{spec.design_hash()}"
+
+    def load(self, spec: DesignSpec, fidelity: str) -> dict | None:
+        """The stored record if it reached at least `fidelity` (and is this design's), else None."""
+        path = self.folder(spec) / "metrics.json"
+        if not path.exists():
+            return None
+        try:
+            record = json.loads(path.read_text())
+        except json.JSONDecodeError:
+            return None  # a worker killed while writing: recompute
+        reached = FIDELITY_RANK.get(record.get("fidelity"), -1)
+        if record.get("design_hash") != spec.design_hash() or reached < FIDELITY_RANK[fidelity]:
+            return None
+        return record
+
+    @contextmanager
+    def lock(self, spec: DesignSpec) -> Iterator[Path]:
+        folder = self.folder(spec)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(folder) + ".lock"):
+            yield folder

@@ -1,0 +1,118 @@
+"""`harness sweep`: run or resume a design-space sweep and print its Pareto front with sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from harness.spec import SpecError
+from harness.sweep.objectives import Objective
+from harness.sweep.spec import SweepSpec, load_sweep
+from harness.sweep.study import SweepOptions, run
+from harness.sweep.trials import TrialRecord, moved_off_front, pareto_front
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("sweep", help="Optuna design-space sweep with multi-fidelity verification")
+    parser.add_argument("spec", help="sweep YAML, e.g. sweeps/jet_mlp.yaml")
+    parser.add_argument("--trials", type=int, help="completed trials to stop at (default: spec)")
+    parser.add_argument("--timeout", type=float, help="wall-clock budget in seconds per worker")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes on the study (default 1)")
+    parser.add_argument("--storage", help="Optuna storage URL (default: journal file)")
+    parser.add_argument("--study", help="study name (default: the spec's `name`)")
+    parser.add_argument("--results", default="runs/sweeps", help="results folder (default runs/sweeps)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a sweep field (e.g. budget_us=0.2), or a design field with set.PATH=VALUE",
+    )
+    parser.set_defaults(func=_run_cli)
+
+
+def _run_cli(args: Any) -> int:
+    try:
+        sweep = load_sweep(args.spec, args.set)
+        if args.jobs < 1 or (args.trials is not None and args.trials < 1):
+            raise SpecError("--jobs and --trials must be >= 1")
+        options = SweepOptions(
+            results=Path(args.results),
+            storage=args.storage,
+            study=args.study,
+            trials=args.trials,
+            timeout_s=args.timeout,
+            jobs=args.jobs,
+        )
+        print(
+            f"[sweep] study {options.study_name(sweep)!r}: {len(sweep.candidates)} design(s), "
+            f"{options.trials or sweep.trials} trials, sampler {sweep.sampler}, seed {sweep.seed}, "
+            f"storage {options.storage_url(sweep)}",
+            flush=True,
+        )
+        trials = run(sweep, options, args.set)
+    except SpecError as exc:
+        print(f"error: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        print("\n[sweep] interrupted: finished trials are stored; run the same command to resume")
+        return 130
+    print(summary(sweep, trials, options))
+    return 0
+
+
+def summary(sweep: SweepSpec, trials: list[TrialRecord], options: SweepOptions) -> str:
+    """The end-of-sweep table: the Pareto designs with each value's fidelity and source."""
+    front = pareto_front(trials, sweep.directions)
+    states = [t.state for t in trials]
+    lines = [
+        "",
+        f"study {options.study_name(sweep)}: {states.count('COMPLETE')} complete, "
+        f"{states.count('FAIL')} failed, "
+        f"{sum(t.promoted for t in trials)} promoted, {sum(t.verified for t in trials)} verified "
+        f"bit-exact, {sum(bool(t.mismatches) for t in trials)} with RTL mismatches",
+        f"Pareto front ({len(front)} designs"
+        + (f", latency budget {sweep.budget_us} us" if sweep.budget_us else "")
+        + "):",
+    ]
+    header = ["trial", "design", *(_label(o) for o in sweep.objectives), "fidelity", "verified", "parameters"]
+    rows = [header]
+    for t in sorted(front, key=lambda t: t.values[0]):
+        rows.append(
+            [
+                str(t.number),
+                str(t.design),
+                *(_fmt(v) for v in t.values),
+                str(t.fidelity),
+                "yes" if t.verified else "no",
+                ", ".join(f"{k}={v}" for k, v in t.params.items() if k != "design"),
+            ]
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
+    lines += [
+        "  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1] for r in rows
+    ]
+    lines.append("sources:")
+    for t in front:
+        lines.append(f"  trial {t.number}: " + "; ".join(f"{k}: {v}" for k, v in t.sources.items()))
+    moved = moved_off_front(trials, sweep.directions)
+    if moved:
+        lines.append(
+            "moved off the front by synthesis/simulation: "
+            + ", ".join(f"trial {t.number} ({t.design})" for t in moved)
+        )
+    failed = [t for t in trials if t.state == "FAIL"]
+    for t in failed[:10]:
+        reason = (t.error or "interrupted, or no reason stored").splitlines()[0]
+        lines.append(f"failed trial {t.number}: {reason}")
+    lines.append(f"results: {options.results} (metrics.json per design: designs/<name>-<hash>/)")
+    lines.append(f"study:   {options.storage_url(sweep)} (study {options.study_name(sweep)})")
+    return "\n".join(lines)
+
+
+def _label(objective: Objective) -> str:
+    return f"{objective.metric} ({'max' if objective.direction == 'maximize' else 'min'})"
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4f}" if abs(value) < 10 else f"{value:.0f}"

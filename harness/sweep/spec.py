@@ -1,0 +1,433 @@
+"""Sweep specifications (`sweeps/*.yaml`): the designs a study starts from, their search spaces, the
+objectives and constraints, the sampler and the multi-fidelity promotion rule.
+
+Everything is checked before the first trial: an unknown design path, an empty or inverted range, a
+value the design would refuse, a reuse factor hls4ml's rule forbids for a width in the space, an
+objective that is not a metric, an unknown device. Each error names the key and what is valid.
+
+A single-design sweep:
+
+    name: jet_mlp                  # the study's name
+    seed: 1                        # the sampler's seed (each design keeps its own `seed`)
+    design: ../designs/jet_mlp.yaml
+    set: {training.epochs: 8}      # fixed overrides for every trial
+    space: {model.weight_bits: {type: int, low: 3, high: 8}}
+
+Several designs competing on one front (the design is then a categorical parameter, and each
+design's parameters exist only in its own trials):
+
+    designs:
+      mlp: {design: ../designs/jet_mlp.yaml, set: {...}, space: {...}}
+      bdt: {design: ../designs/jet_bdt.yaml, space: {...}}
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.devices import Device, UnknownDeviceError, device_for_part
+from harness.spec import DesignSpec, SpecError, from_dict, set_path
+from harness.sweep.objectives import FIDELITY_RANK, METRICS, Objective
+from harness.sweep.space import Param, Space, parse_space
+
+SAMPLERS = ("tpe", "nsga2", "gp", "random")
+DEFAULT_OBJECTIVES = (
+    Objective("accuracy.emulation", "maximize"),
+    Objective("lut_equivalent", "minimize"),
+    Objective("latency.ns", "minimize"),
+)
+#: Random combinations drawn from the space at validation, each checked as the flow would check it.
+VALIDATION_SAMPLES = 64
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """Which estimate-fidelity trials go on to Yosys and RTL simulation within the same study."""
+
+    fidelity: str = "verify"  # synth or verify
+    near: float = 0.02  # promote trials within this fraction of the current front (each objective)
+    max: int | None = None  # at most this many promotions (None: no limit)
+    verify_front: bool = True  # at the end, promote front designs that were not (e.g. after the cap)
+
+
+@dataclass
+class Candidate:
+    """One design the study draws from: its raw spec (with the sweep's `set` applied) and space."""
+
+    label: str
+    path: Path
+    raw: dict
+    space: Space
+
+    def build(self, values: dict[str, Any]) -> DesignSpec:
+        """The design spec of one trial: the base design with the trial's values (dotted paths)."""
+        raw = copy.deepcopy(self.raw)
+        for key, value in values.items():
+            set_path(raw, key, value, f"space.{key}")
+        return from_dict(raw, base_dir=self.path.parent)
+
+    @property
+    def kind(self) -> str:
+        return self.raw["kind"]
+
+
+@dataclass
+class SweepSpec:
+    name: str
+    seed: int
+    candidates: dict[str, Candidate]
+    objectives: tuple[Objective, ...] = DEFAULT_OBJECTIVES
+    dsp_weight: float = 55.0
+    budget_us: float | None = None
+    device: Device | None = None  # None: each design's firmware.part
+    limits: dict[str, float] = field(default_factory=dict)  # metric -> maximum
+    sampler: str = "tpe"
+    trials: int = 20
+    timeout_s: float | None = None
+    promotion: Promotion = field(default_factory=Promotion)
+    hypervolume_reference: tuple[float, ...] | None = None
+    path: Path = Path(".")
+
+    @property
+    def directions(self) -> list[str]:
+        return [o.direction for o in self.objectives]
+
+    def device_for(self, design: DesignSpec) -> Device | None:
+        return self.device or device_for_part(design.firmware.part)
+
+
+_TOP_KEYS = {
+    "name": "study name (also the default --study)",
+    "seed": "seed of the sampler",
+    "design": "design YAML the sweep starts from (relative to the sweep file)",
+    "set": "fixed overrides of the design for every trial, {dotted.path: value}",
+    "space": "search space, {dotted.path: parameter}",
+    "designs": "several designs on one front: {label: {design, set, space}}",
+    "objectives": "list of {metric, direction}; default: accuracy.emulation max, lut_equivalent min, "
+    "latency.ns min",
+    "dsp_weight": "LUTs per DSP in lut_equivalent (default 55)",
+    "budget_us": "latency budget in microseconds (a constraint)",
+    "device": "device whose capacity constrains LUT/FF/DSP/BRAM (default: each design's firmware.part)",
+    "constraints": "further limits, {metric: maximum}",
+    "sampler": f"one of {', '.join(SAMPLERS)}",
+    "trials": "completed trials to stop at",
+    "timeout_s": "wall-clock budget in seconds (null: none)",
+    "promotion": "{fidelity: synth|verify, near: fraction, max: count|null, verify_front: bool}",
+    "hypervolume_reference": "reference point for hypervolumes, one value per objective",
+}
+
+
+def load_sweep(path: str | Path, overrides: list[str] | None = None) -> SweepSpec:
+    """Read a sweep YAML (safe_load), apply `key=value` overrides to it, and check it all.
+
+    `set.<design path>=value` overrides go into the sweep's `set` (every design's, when it has
+    several), so a design field can be fixed from the command line too.
+    """
+    from harness.spec import apply_overrides
+
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise SpecError(f"sweep file {path} does not exist") from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise SpecError(f"{path} must hold a mapping of sweep fields")
+    for item in overrides or []:
+        if _is_design_override(item):
+            key, _, text = item.partition("=")
+            entries = raw.get("designs", {}).values() if "designs" in raw else [raw]
+            for entry in entries:
+                entry.setdefault("set", {})[key[len("set.") :]] = yaml.safe_load(text)
+    sweep = parse(apply_overrides(raw, [o for o in overrides or [] if not _is_design_override(o)]), path)
+    validate(sweep)
+    return sweep
+
+
+def parse(raw: dict, path: Path) -> SweepSpec:
+    unknown = sorted(set(raw) - set(_TOP_KEYS))
+    if unknown:
+        valid = "\n".join(f"  {k}: {v}" for k, v in _TOP_KEYS.items())
+        raise SpecError(f"unknown sweep key(s) {', '.join(unknown)}; valid keys:\n{valid}")
+    if ("design" in raw) == ("designs" in raw):
+        raise SpecError("a sweep names exactly one of `design` (one design) or `designs` (several)")
+    single = {"": {k: raw[k] for k in ("design", "set", "space") if k in raw}}
+    entries = raw["designs"] if "designs" in raw else single
+    if not isinstance(entries, dict) or not entries:
+        raise SpecError("designs: expected a mapping {label: {design, set, space}} with at least one entry")
+    multi = "designs" in raw
+    candidates = {label: _candidate(label, entry, path, multi) for label, entry in entries.items()}
+    return SweepSpec(
+        name=str(raw.get("name") or path.stem),
+        seed=_typed(raw, "seed", int, 0),
+        candidates=candidates,
+        objectives=_objectives(raw.get("objectives")),
+        dsp_weight=float(_typed(raw, "dsp_weight", (int, float), 55.0)),
+        budget_us=_positive_or_none(raw, "budget_us"),
+        device=_device(raw.get("device")),
+        limits=_limits(raw.get("constraints")),
+        sampler=_sampler(raw.get("sampler", "tpe")),
+        trials=_typed(raw, "trials", int, 20),
+        timeout_s=_positive_or_none(raw, "timeout_s"),
+        promotion=_promotion(raw.get("promotion")),
+        hypervolume_reference=_reference(raw.get("hypervolume_reference"), raw.get("objectives")),
+        path=path,
+    )
+
+
+def _is_design_override(item: str) -> bool:
+    return item.startswith("set.")
+
+
+def _typed(raw: dict, key: str, types: type | tuple, default: Any) -> Any:
+    value = raw.get(key, default)
+    if value is None or isinstance(value, bool) or not isinstance(value, types):
+        raise SpecError(f"{key}: {value!r} is not valid; expected {getattr(types, '__name__', 'a number')}")
+    return value
+
+
+def _positive_or_none(raw: dict, key: str) -> float | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise SpecError(f"{key}: {value!r} is not valid; must be a positive number or null")
+    return float(value)
+
+
+def _candidate(label: str, entry: Any, sweep_path: Path, multi: bool) -> Candidate:
+    where = f"designs.{label}" if multi else "design"
+    if not isinstance(entry, dict) or "design" not in entry:
+        raise SpecError(f"{where}: expected {{design: path, set: {{...}}, space: {{...}}}}")
+    unknown = sorted(set(entry) - {"design", "set", "space"})
+    if unknown:
+        raise SpecError(f"{where}: unknown key(s) {unknown}; valid: design, set, space")
+    design_path = sweep_path.parent / entry["design"]
+    try:
+        raw = yaml.safe_load(design_path.read_text())
+    except FileNotFoundError:
+        raise SpecError(f"{where}: design file {design_path} does not exist") from None
+    fixed = entry.get("set") or {}
+    if not isinstance(fixed, dict):
+        raise SpecError(f"{where}.set: expected a mapping {{dotted.path: value}}, got {fixed!r}")
+    for key, value in fixed.items():
+        set_path(raw, key, value, f"set.{key}")
+    try:
+        from_dict(raw, base_dir=design_path.parent)
+    except SpecError as exc:
+        raise SpecError(f"{where} ({design_path.name} with `set`): {exc}") from None
+    space = parse_space(entry.get("space"))
+    if multi:
+        space = Space(space.params, prefix=f"{label}/")
+    return Candidate(label, design_path, raw, space)
+
+
+def _objectives(raw: Any) -> tuple[Objective, ...]:
+    if raw is None:
+        return DEFAULT_OBJECTIVES
+    if not isinstance(raw, list) or not raw:
+        raise SpecError("objectives: expected a non-empty list of {metric, direction}")
+    result = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict) or set(item) != {"metric", "direction"}:
+            raise SpecError(f"objectives[{index}]: expected {{metric: ..., direction: minimize|maximize}}")
+        _check_metric(f"objectives[{index}].metric", item["metric"])
+        if item["direction"] not in ("minimize", "maximize"):
+            raise SpecError(
+                f"objectives[{index}].direction: {item['direction']!r}; must be minimize or maximize"
+            )
+        result.append(Objective(item["metric"], item["direction"]))
+    return tuple(result)
+
+
+def _check_metric(where: str, metric: Any) -> None:
+    if metric not in METRICS:
+        listing = "\n".join(f"  {name}: {doc} (from fidelity {fid})" for name, (doc, fid) in METRICS.items())
+        raise SpecError(f"{where}: {metric!r} is not a metric; metrics:\n{listing}")
+
+
+def _limits(raw: Any) -> dict[str, float]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise SpecError("constraints: expected a mapping {metric: maximum}")
+    for metric, limit in raw.items():
+        _check_metric(f"constraints.{metric}", metric)
+        if isinstance(limit, bool) or not isinstance(limit, int | float):
+            raise SpecError(f"constraints.{metric}: {limit!r} is not a number")
+    return {k: float(v) for k, v in raw.items()}
+
+
+def _device(raw: Any) -> Device | None:
+    if raw is None:
+        return None
+    try:
+        return device_for_part(str(raw))
+    except UnknownDeviceError as exc:
+        raise SpecError(f"device: {exc}") from None
+
+
+def _sampler(raw: Any) -> str:
+    if raw not in SAMPLERS:
+        raise SpecError(f"sampler: {raw!r} is not valid; must be one of {', '.join(SAMPLERS)}")
+    return raw
+
+
+def _promotion(raw: Any) -> Promotion:
+    if raw is None:
+        return Promotion()
+    if not isinstance(raw, dict) or set(raw) - {"fidelity", "near", "max", "verify_front"}:
+        raise SpecError(
+            "promotion: expected {fidelity: synth|verify, near: fraction, max: count|null, verify_front}"
+        )
+    promotion = Promotion(**raw)
+    if promotion.fidelity not in ("synth", "verify"):
+        raise SpecError(f"promotion.fidelity: {promotion.fidelity!r}; must be synth or verify")
+    if not isinstance(promotion.near, int | float) or not 0 <= promotion.near < 1:
+        raise SpecError(f"promotion.near: {promotion.near!r}; must be a fraction in [0, 1)")
+    if promotion.max is not None and (not isinstance(promotion.max, int) or promotion.max < 0):
+        raise SpecError(f"promotion.max: {promotion.max!r}; must be a count >= 0 or null")
+    return promotion
+
+
+def _reference(raw: Any, objectives: Any) -> tuple[float, ...] | None:
+    if raw is None:
+        return None
+    n = len(objectives) if isinstance(objectives, list) else len(DEFAULT_OBJECTIVES)
+    if not isinstance(raw, list) or len(raw) != n or not all(isinstance(v, int | float) for v in raw):
+        raise SpecError(f"hypervolume_reference: expected {n} numbers, one per objective")
+    return tuple(float(v) for v in raw)
+
+
+def validate(sweep: SweepSpec) -> None:
+    """Everything decidable without training: paths and values, reuse factors per width, the
+    objectives' fidelity, the devices, and a random sample of whole trials checked as the flow would."""
+    if sweep.trials < 1:
+        raise SpecError(f"trials: {sweep.trials} is not valid; must be >= 1")
+    for objective in sweep.objectives:
+        first = METRICS[objective.metric][1]
+        if FIDELITY_RANK[first] > 0:
+            raise SpecError(
+                f"objectives: {objective.metric} is known only from fidelity {first}, but every trial is "
+                "evaluated at estimate first; choose a metric known at estimate (or make it a constraint)"
+            )
+    for candidate in sweep.candidates.values():
+        for param in candidate.space.params:
+            _check_values(candidate, param)
+        if candidate.kind == "nn":
+            _check_reuse_factors(candidate)
+        if sweep.device is None:
+            try:
+                device_for_part(candidate.build({}).firmware.part)
+            except UnknownDeviceError as exc:
+                raise SpecError(f"{candidate.label or 'design'} firmware.part: {exc}") from None
+    _check_samples(sweep)
+
+
+def _check_values(candidate: Candidate, param: Param) -> None:
+    """Each value of the parameter on its own, applied to the base design, must pass the spec checks."""
+    if param.type == "list":
+        trial_values = [[item] * n for n in param.length.values() for item in param.item.values()]
+    elif param.type == "per_layer":
+        return  # checked per layer shape by _check_reuse_factors and the random sample
+    else:
+        trial_values = param.values()
+    for value in trial_values:
+        try:
+            candidate.build({param.name: value})
+        except SpecError as exc:
+            raise SpecError(f"space.{param.name}: the value {value!r} would be refused: {exc}") from None
+
+
+def _layer_shapes(candidate: Candidate) -> list[tuple[str, set[int], set[int]]]:
+    """(layer name, possible n_in, possible n_out) for every dense layer position the space allows."""
+    import importlib
+
+    from harness.data import DATASETS
+
+    base = candidate.build({})
+    if base.model.pretrained is not None:
+        return []
+    data = importlib.import_module(DATASETS[base.data.name])
+    hidden = next((p for p in candidate.space.params if p.name == "model.hidden"), None)
+    if hidden is None:
+        options = [base.model.hidden]
+    elif hidden.type == "list":
+        items = hidden.item.values()
+        options = [list(c) for n in hidden.length.values() for c in itertools.product(items, repeat=n)]
+    else:
+        options = hidden.values()
+    shapes: dict[str, tuple[set[int], set[int]]] = {}
+    for widths in options:
+        full = [len(data.FEATURES), *widths, len(data.CLASSES)]
+        names = [f"fc{i}" for i in range(1, len(widths) + 1)] + ["output"]
+        for name, n_in, n_out in zip(names, full[:-1], full[1:], strict=True):
+            ins, outs = shapes.setdefault(name, (set(), set()))
+            ins.add(n_in)
+            outs.add(n_out)
+    return [(name, ins, outs) for name, (ins, outs) in shapes.items()]
+
+
+def _check_reuse_factors(candidate: Candidate) -> None:
+    """Every reuse factor the space can choose, for every layer shape its widths can give."""
+    from harness.nn.reuse import valid_reuse_factors
+
+    param = next((p for p in candidate.space.params if p.name == "firmware.reuse_factor"), None)
+    if param is None:
+        return
+    choices = param.item.values() if param.type == "per_layer" else param.values()
+    for name, ins, outs in _layer_shapes(candidate):
+        for n_in, n_out, rf in itertools.product(sorted(ins), sorted(outs), choices):
+            if not isinstance(rf, int):
+                raise SpecError(f"space.firmware.reuse_factor: {rf!r} is not an integer reuse factor")
+            if rf not in valid_reuse_factors(n_in, n_out):
+                raise SpecError(
+                    f"space.firmware.reuse_factor: {rf} is not valid for layer {name} when it is "
+                    f"{n_in} inputs x {n_out} outputs (widths the space allows); hls4ml's rule allows "
+                    f"{', '.join(map(str, valid_reuse_factors(n_in, n_out)))}"
+                )
+
+
+def _check_samples(sweep: SweepSpec) -> None:
+    """Draw whole trials at random from the space and check each design as the flow would."""
+    import optuna
+
+    from harness.flow import stages_for
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=sweep.seed))
+    for _ in range(VALIDATION_SAMPLES):
+        trial = study.ask()
+        try:
+            label, design = suggest_design(sweep, trial)
+            check = stages_for(design.kind).check
+            if check is not None:
+                check(design)
+        except SpecError as exc:
+            raise SpecError(
+                f"the space contains designs the flow would refuse, e.g. {trial.params}: {exc}"
+            ) from None
+        study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+
+
+def suggest_design(sweep: SweepSpec, trial: Any) -> tuple[str, DesignSpec]:
+    """The design of one trial: its candidate (a categorical `design` when there are several) and spec."""
+    labels = list(sweep.candidates)
+    label = trial.suggest_categorical("design", labels) if len(labels) > 1 else labels[0]
+    candidate = sweep.candidates[label]
+    values = candidate.space.suggest(trial, lambda partial: _dense_layer_names(candidate, partial))
+    return label, candidate.build(values)
+
+
+def _dense_layer_names(candidate: Candidate, partial: dict[str, Any]) -> list[str] | None:
+    from harness.nn.reuse import planned_dense_layers
+
+    layers = planned_dense_layers(candidate.build(partial))
+    return None if layers is None else [layer.name for layer in layers]

@@ -1,0 +1,378 @@
+"""Running a sweep: an Optuna multi-objective study whose trials are design points of the flow.
+
+Every trial is evaluated at fidelity `estimate` (train, convert, bit-accurate emulation, RTL with the
+generator's cost model). A trial whose estimate lies on or near (`promotion.near`) the front of the
+trials finished so far, and inside the constraints, is promoted in the same trial to Yosys (`synth`)
+and RTL simulation (`verify`), reusing everything the estimate computed; its objective values are then
+its highest-fidelity ones, each with its source. At the end, front designs that were not promoted
+(after the promotion cap) are re-run with promotion forced (`promotion.verify_front`).
+
+Storage is Optuna's: by default a journal file under the results folder (safe for several worker
+processes on one machine); any Optuna storage URL otherwise. Trials are counted across workers, so
+`trials: N` stops the study at N completed trials whichever worker ran them. A failing trial is
+marked failed with its reason (`error`) and the study goes on; Ctrl-C stops, and the same command
+resumes the study.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.spec import DesignSpec, SpecError
+from harness.sweep.cache import ResultsCache
+from harness.sweep.objectives import FIDELITY_RANK, measure
+from harness.sweep.pareto import near_front
+from harness.sweep.spec import SweepSpec, load_sweep, suggest_design
+from harness.sweep.trials import TrialRecord, pareto_front
+
+#: Optuna user attribute an enqueued trial carries to be promoted whatever its estimate.
+FORCE_PROMOTION = "force_promotion"
+
+
+@dataclass(frozen=True)
+class SweepOptions:
+    """How to run a sweep (the command line's options); None takes the spec's value."""
+
+    results: Path = Path("runs/sweeps")
+    storage: str | None = None
+    study: str | None = None
+    trials: int | None = None
+    timeout_s: float | None = None
+    jobs: int = 1
+
+    def study_name(self, sweep: SweepSpec) -> str:
+        return self.study or sweep.name
+
+    def storage_url(self, sweep: SweepSpec) -> str:
+        """The storage as a description: an Optuna URL, or the journal file's path."""
+        return self.storage or str(self.results / "studies" / f"{self.study_name(sweep)}.journal")
+
+
+def open_storage(url: str) -> Any:
+    """An Optuna storage for a URL (`sqlite:///`, `postgresql://`, ...) or a journal file path."""
+    import optuna
+
+    if "://" in url:
+        return optuna.storages.get_storage(url)
+    from optuna.storages.journal import JournalFileBackend
+
+    Path(url).parent.mkdir(parents=True, exist_ok=True)
+    return optuna.storages.JournalStorage(JournalFileBackend(url))
+
+
+def make_sampler(name: str, seed: int, trials: int) -> Any:
+    """The sampler `name` seeded with `seed`; GP needs PyTorch (the `gp` extra).
+
+    TPE and GP start with random trials: a quarter of the study (2 to 10), not Optuna's fixed 10,
+    so a 20-trial sweep spends 15 of its trials on the model-based search.
+    """
+    import optuna
+
+    startup = min(10, max(2, trials // 4))
+    if name == "tpe":
+        return optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True, n_startup_trials=startup)
+    if name == "nsga2":
+        return optuna.samplers.NSGAIISampler(seed=seed, population_size=max(4, min(50, trials // 3)))
+    if name == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise SpecError(
+            "sampler: gp needs PyTorch, which is not installed; `pip install 'fpga-ml-harness[gp]'` "
+            "(or choose tpe, nsga2 or random)"
+        ) from None
+    return optuna.samplers.GPSampler(seed=seed, n_startup_trials=startup)
+
+
+def open_study(sweep: SweepSpec, options: SweepOptions, worker: int = 0) -> Any:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna.create_study(
+        study_name=options.study_name(sweep),
+        storage=open_storage(options.storage_url(sweep)),
+        sampler=make_sampler(sweep.sampler, sweep.seed + worker, options.trials or sweep.trials),
+        directions=sweep.directions,
+        load_if_exists=True,
+    )
+
+
+def records(study: Any) -> list[TrialRecord]:
+    return [TrialRecord.from_frozen(t) for t in study.get_trials(deepcopy=False)]
+
+
+@dataclass
+class Evaluator:
+    """The trial objective: estimate, maybe promote, report values with their sources and constraints."""
+
+    sweep: SweepSpec
+    cache: ResultsCache
+    toolchain: Any
+
+    def __call__(self, trial: Any) -> list[float]:
+        try:
+            return self._evaluate(trial)
+        except Exception as exc:
+            stage = next((n for n in getattr(exc, "__notes__", []) if n.startswith("stage:")), "")
+            reason = f"{stage + ': ' if stage else ''}{type(exc).__name__}: {exc}"
+            trial.set_user_attr("error", reason[:2000])
+            print(f"[sweep] trial {trial.number} failed: {reason.splitlines()[0][:300]}", flush=True)
+            raise
+
+    def _evaluate(self, trial: Any) -> list[float]:
+        from harness.flow import add_synth, add_verify, estimate_record, prepare, write_record
+
+        label, design = suggest_design(self.sweep, trial)
+        trial.set_user_attr("design", label or design.name)
+        trial.set_user_attr("kind", design.kind)
+        trial.set_user_attr("design_hash", design.design_hash())
+        with self.cache.lock(design) as folder:
+            record, point = self.cache.load(design, "estimate"), None
+            trial.set_user_attr("cache", "hit" if record else "miss")
+            if record is None:
+                point = prepare(design, folder, self.toolchain)
+                record = estimate_record(point, self.toolchain)
+                write_record(point, record)
+            estimate = at_estimate(record)
+            est_values = self._values(estimate)
+            est_feasible = all(v is None or v <= 0 for v in self._constraints(estimate, design).values())
+            trial.set_user_attr("estimate_values", est_values)
+            trial.set_user_attr("feasible_estimate", est_feasible)
+            target = self.sweep.promotion.fidelity
+            if trial.user_attrs.get(FORCE_PROMOTION) or self._promote(trial, est_values, est_feasible):
+                trial.set_user_attr("promoted", True)
+                cached = self.cache.load(design, target)
+                if cached is not None:
+                    record = cached
+                else:
+                    if point is None:  # estimated earlier (another trial or study): recompute the point
+                        point = prepare(design, folder, self.toolchain)
+                        record = estimate_record(point, self.toolchain)
+                    add_synth(point, record, self.toolchain)
+                    write_record(point, record)
+                    if target == "verify":
+                        add_verify(point, record, self.toolchain)
+                        write_record(point, record)
+        return self._report(trial, design, record, folder)
+
+    def _values(self, record: dict) -> list[float]:
+        values = []
+        for objective in self.sweep.objectives:
+            measured = measure(record, objective.metric, self.sweep.dsp_weight)
+            if measured.value is None:
+                raise RuntimeError(
+                    f"objective {objective.metric} is unknown at fidelity {record.get('fidelity')} "
+                    f"for design {record.get('design')} (null in its metrics.json)"
+                )
+            values.append(measured.value)
+        return values
+
+    def _constraints(self, record: dict, design: DesignSpec) -> dict[str, float | None]:
+        """Constraint name -> value (feasible when <= 0; None when the record does not know it yet)."""
+        result: dict[str, float | None] = {}
+        if self.sweep.budget_us is not None:
+            ns = measure(record, "latency.ns", self.sweep.dsp_weight).value
+            result["latency_budget"] = None if ns is None else ns - 1000.0 * self.sweep.budget_us
+        device = self.sweep.device_for(design)
+        if device is not None:
+            for resource in ("lut", "ff", "dsp", "bram"):
+                used = measure(record, f"resources.{resource}", self.sweep.dsp_weight).value
+                capacity = device.capacity(resource)
+                result[f"{device.name}_{resource}"] = None if used is None else used - capacity
+        for metric, limit in self.sweep.limits.items():
+            value = measure(record, metric, self.sweep.dsp_weight).value
+            result[f"limit_{metric}"] = None if value is None else value - limit
+        mismatches = (record.get("verification") or {}).get("mismatches")
+        result["rtl_mismatches"] = None if mismatches is None else float(mismatches)
+        return result
+
+    def _promote(self, trial: Any, values: list[float], feasible: bool) -> bool:
+        """On or near the front of the finished trials' estimates, feasible, and under the cap."""
+        if not feasible:
+            return False
+        from optuna.trial import TrialState
+
+        trials = trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING))
+        promotion = self.sweep.promotion
+        promoted = sum(1 for t in trials if t.user_attrs.get("promoted") and t.number != trial.number)
+        if promotion.max is not None and promoted >= promotion.max:
+            return False
+        others = [
+            t.user_attrs["estimate_values"]
+            for t in trials
+            if t.state == TrialState.COMPLETE and t.user_attrs.get("feasible_estimate")
+        ]
+        return near_front(values, others, self.sweep.directions, promotion.near)
+
+    def _report(self, trial: Any, design: DesignSpec, record: dict, folder: Path) -> list[float]:
+        values = self._values(record)
+        constraints = self._constraints(record, design)
+        for name, value in constraints.items():
+            trial.set_constraint(name, 0.0 if value is None else value)  # unknown: not (yet) violated
+        mismatches = constraints["rtl_mismatches"]
+        trial.set_user_attr("fidelity", record["fidelity"])
+        trial.set_user_attr("constraints", constraints)
+        trial.set_user_attr("feasible", all(v is None or v <= 0 for v in constraints.values()))
+        trial.set_user_attr("mismatches", None if mismatches is None else int(mismatches))
+        trial.set_user_attr("verified", record["fidelity"] == "verify" and mismatches == 0)
+        weight = self.sweep.dsp_weight
+        sources = {o.metric: measure(record, o.metric, weight).source for o in self.sweep.objectives}
+        trial.set_user_attr("sources", sources)
+        trial.set_user_attr("record", str(folder / "metrics.json"))
+        if mismatches:
+            print(f"[sweep] trial {trial.number}: RTL MISMATCHES its reference ({int(mismatches)} words)")
+        return values
+
+
+def at_estimate(record: dict) -> dict:
+    """The record as fidelity `estimate` saw it: the generator's latency and resources, no RTL run.
+
+    A record that reached synth or verify keeps the estimates under `estimate`; promotion decisions
+    compare trials at the same fidelity, so they use this view.
+    """
+    if record.get("fidelity") == "estimate":
+        return record
+    est = record.get("estimate") or {}
+    clock = record["latency"]["clock_ns"]
+    cycles = est.get("latency_cycles")
+    view = dict(record)
+    view["fidelity"] = "estimate"
+    view["latency"] = {
+        "cycles": cycles,
+        "ii_cycles": est.get("ii_cycles"),
+        "clock_ns": clock,
+        "ns": None if cycles is None else round(cycles * clock, 3),
+        "source": est.get("source"),
+    }
+    view["resources"] = {
+        "lut": est.get("lut"),
+        "ff": None,
+        "dsp": est.get("dsp"),
+        "bram": None,
+        "source": est.get("source"),
+    }
+    view["verification"] = {**record["verification"], "mismatches": None}
+    return view
+
+
+class Progress:
+    """Optuna callback: one line per finished trial, counted over the whole study (all workers)."""
+
+    def __init__(self, sweep: SweepSpec, target: int, jobs: int) -> None:
+        self.sweep, self.target, self.jobs, self.start = sweep, target, jobs, time.monotonic()
+
+    def __call__(self, study: Any, trial: Any) -> None:
+        trials = records(study)
+        done = [t for t in trials if t.state == "COMPLETE"]
+        failed = sum(1 for t in trials if t.state == "FAIL")
+        seconds = [t.seconds for t in done if t.seconds]
+        per_trial = sum(seconds) / len(seconds) if seconds else 0.0
+        eta = max(0, self.target - len(done)) * per_trial / self.jobs
+        line = (
+            f"[sweep] {len(done)}/{self.target} trials done, {failed} failed, "
+            f"{sum(t.promoted for t in done)} promoted, {sum(t.verified for t in done)} verified, "
+            f"front {len(pareto_front(trials, self.sweep.directions))} | "
+            f"{per_trial:.0f} s/trial, ETA {eta / 60:.1f} min"
+        )
+        print(line, flush=True)
+        if failed >= max(5, self.target):
+            print(f"[sweep] stopping: {failed} trials failed (see `harness sweep status` for the reasons)")
+            study.stop()
+
+
+def run(sweep: SweepSpec, options: SweepOptions, overrides: list[str] | None = None) -> list[TrialRecord]:
+    """Run (or resume) the study until `trials` are complete or the time is up; returns all trials.
+
+    With `options.jobs` > 1, worker processes (spawned, each with its own sampler seed) share the
+    study through its storage; this process then only waits for them.
+    """
+    _warm_up(sweep)
+    if options.jobs > 1:
+        context = multiprocessing.get_context("spawn")
+        workers = [
+            context.Process(target=_worker, args=(str(sweep.path), overrides or [], options, index))
+            for index in range(options.jobs)
+        ]
+        for w in workers:
+            w.start()
+        try:
+            for w in workers:
+                w.join()
+        except KeyboardInterrupt:
+            for w in workers:
+                w.join(timeout=30)
+            raise
+    else:
+        optimize(sweep, options, worker=0)
+    study = open_study(sweep, options)
+    if sweep.promotion.verify_front:
+        verify_front(sweep, options, study)
+    return records(study)
+
+
+def _worker(sweep_path: str, overrides: list[str], options: SweepOptions, index: int) -> None:
+    try:
+        optimize(load_sweep(sweep_path, overrides), options, worker=index)
+    except KeyboardInterrupt:
+        pass
+
+
+def optimize(sweep: SweepSpec, options: SweepOptions, worker: int) -> None:
+    """One worker's loop: trials until the study holds `trials` completed ones (or the time is up)."""
+    import optuna
+    from optuna.trial import TrialState
+
+    from harness.toolchain import Toolchain
+
+    study = open_study(sweep, options, worker)
+    target = options.trials or sweep.trials
+    evaluator = Evaluator(sweep, ResultsCache(options.results), Toolchain.discover())
+    if sum(1 for t in study.get_trials(deepcopy=False) if t.state == TrialState.COMPLETE) >= target:
+        return
+    study.optimize(
+        evaluator,
+        timeout=options.timeout_s or sweep.timeout_s,
+        catch=(Exception,),
+        callbacks=[
+            optuna.study.MaxTrialsCallback(target, states=(TrialState.COMPLETE,)),
+            Progress(sweep, target, options.jobs),
+        ],
+        gc_after_trial=True,
+    )
+
+
+def verify_front(sweep: SweepSpec, options: SweepOptions, study: Any) -> None:
+    """Promote, in new trials with the same parameters, front designs still below the promotion
+    fidelity (the cap stopped them, or other designs moved off the front after synthesis)."""
+    import optuna
+
+    from harness.toolchain import Toolchain
+
+    evaluator = Evaluator(sweep, ResultsCache(options.results), Toolchain.discover())
+    target = FIDELITY_RANK[sweep.promotion.fidelity]
+    for _ in range(3):
+        front = pareto_front(records(study), sweep.directions)
+        pending = [t for t in front if FIDELITY_RANK[t.fidelity] < target]
+        if not pending:
+            return
+        print(f"[sweep] promoting {len(pending)} front design(s) evaluated only at estimate", flush=True)
+        for t in pending:
+            study.enqueue_trial(t.params, user_attrs={FORCE_PROMOTION: True}, skip_if_exists=False)
+        study.optimize(evaluator, n_trials=len(pending), catch=(Exception,))
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def _warm_up(sweep: SweepSpec) -> None:
+    """Compile da4ml's numba solver once (cached on disk) before workers would each compile it."""
+    if any(c.kind == "nn" for c in sweep.candidates.values()):
+        from harness.nn.rtl import warm_up_da4ml
+
+        start = time.monotonic()
+        print("[sweep] loading da4ml's solver (numba; compiled once per environment) ...", flush=True)
+        warm_up_da4ml()
+        print(f"[sweep] da4ml ready in {time.monotonic() - start:.0f} s", flush=True)

@@ -1,0 +1,107 @@
+"""Reading a study back: its trials as records, and the Pareto front the harness reports.
+
+The reported front uses, for each design, its highest fidelity (Yosys resources and measured latency
+where the design was promoted, the generator's estimates otherwise). Only completed, feasible trials
+count (latency budget, device capacity, limits), and a design whose RTL mismatched its reference is
+never on the front, whatever its numbers. Designs that were on the estimate-level front but whose
+Yosys or simulation numbers pushed them off it are reported as `moved`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.sweep.objectives import FIDELITY_RANK
+from harness.sweep.pareto import non_dominated
+
+
+@dataclass
+class TrialRecord:
+    """One trial as the harness stored it (Optuna values plus the user attributes the sweep sets)."""
+
+    number: int
+    state: str
+    params: dict[str, Any]
+    values: list[float] | None
+    design: str | None = None
+    kind: str | None = None
+    design_hash: str | None = None
+    fidelity: str | None = None
+    estimate_values: list[float] | None = None
+    feasible: bool | None = None
+    feasible_estimate: bool | None = None
+    promoted: bool = False
+    verified: bool = False
+    mismatches: int | None = None
+    sources: dict[str, str | None] = field(default_factory=dict)
+    constraints: dict[str, float | None] = field(default_factory=dict)
+    cache: str | None = None
+    record: str | None = None
+    error: str | None = None
+    seconds: float | None = None
+
+    @classmethod
+    def from_frozen(cls, trial: Any) -> TrialRecord:
+        attrs = trial.user_attrs
+        seconds = None
+        if trial.datetime_start and trial.datetime_complete:
+            seconds = (trial.datetime_complete - trial.datetime_start).total_seconds()
+        return cls(
+            number=trial.number,
+            state=trial.state.name,
+            params=dict(trial.params),
+            values=list(trial.values) if trial.values is not None else None,
+            seconds=seconds,
+            **{k: attrs[k] for k in _ATTRS if k in attrs},
+        )
+
+    @property
+    def ok(self) -> bool:
+        """Completed, feasible, and not a mismatched RTL: may be on the front."""
+        return self.state == "COMPLETE" and bool(self.feasible) and not self.mismatches
+
+
+_ATTRS = (
+    "design",
+    "kind",
+    "design_hash",
+    "fidelity",
+    "estimate_values",
+    "feasible",
+    "feasible_estimate",
+    "promoted",
+    "verified",
+    "mismatches",
+    "sources",
+    "constraints",
+    "cache",
+    "record",
+    "error",
+)
+
+
+def best_per_design(trials: list[TrialRecord]) -> list[TrialRecord]:
+    """For each design hash, the trial that reached the highest fidelity (the earliest among equals)."""
+    best: dict[str, TrialRecord] = {}
+    for t in trials:
+        current = best.get(t.design_hash or f"#{t.number}")
+        if current is None or FIDELITY_RANK.get(t.fidelity, -1) > FIDELITY_RANK.get(current.fidelity, -1):
+            best[t.design_hash or f"#{t.number}"] = t
+    return sorted(best.values(), key=lambda t: t.number)
+
+
+def pareto_front(trials: list[TrialRecord], directions: list[str]) -> list[TrialRecord]:
+    """The reported front: non-dominated among the eligible trials at each design's best fidelity."""
+    eligible = best_per_design([t for t in trials if t.ok and t.values is not None])
+    return [eligible[i] for i in non_dominated([t.values for t in eligible], directions)]
+
+
+def moved_off_front(trials: list[TrialRecord], directions: list[str]) -> list[TrialRecord]:
+    """Designs on the front of estimates that are not on the reported front after promotion."""
+    estimated = [t for t in trials if t.state == "COMPLETE" and t.feasible_estimate and t.estimate_values]
+    estimated = best_per_design(estimated)
+    front_hashes = {t.design_hash for t in pareto_front(trials, directions)}
+    indices = non_dominated([t.estimate_values for t in estimated], directions)
+    on_estimate_front = [estimated[i] for i in indices]
+    return [t for t in on_estimate_front if t.design_hash not in front_hashes and t.promoted]
