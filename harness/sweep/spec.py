@@ -53,6 +53,7 @@ class Promotion:
     fidelity: str = "verify"  # synth or verify
     near: float = 0.02  # promote trials within this fraction of the current front (each objective)
     max: int | None = None  # at most this many promotions (None: no limit)
+    after: int = 5  # completed trials before the first promotion (a front of 1-2 random designs says little)
     verify_front: bool = True  # at the end, promote front designs that were not (e.g. after the cap)
 
 
@@ -118,7 +119,7 @@ _TOP_KEYS = {
     "sampler": f"one of {', '.join(SAMPLERS)}",
     "trials": "completed trials to stop at",
     "timeout_s": "wall-clock budget in seconds (null: none)",
-    "promotion": "{fidelity: synth|verify, near: fraction, max: count|null, verify_front: bool}",
+    "promotion": "{fidelity: synth|verify, near, max, after, verify_front}: which trials go to Yosys and RTL",
     "hypervolume_reference": "reference point for hypervolumes, one value per objective",
 }
 
@@ -283,9 +284,10 @@ def _sampler(raw: Any) -> str:
 def _promotion(raw: Any) -> Promotion:
     if raw is None:
         return Promotion()
-    if not isinstance(raw, dict) or set(raw) - {"fidelity", "near", "max", "verify_front"}:
+    if not isinstance(raw, dict) or set(raw) - {"fidelity", "near", "max", "after", "verify_front"}:
         raise SpecError(
-            "promotion: expected {fidelity: synth|verify, near: fraction, max: count|null, verify_front}"
+            "promotion: expected {fidelity: synth|verify, near: fraction, max: count|null, after: count, "
+            "verify_front: true|false}"
         )
     promotion = Promotion(**raw)
     if promotion.fidelity not in ("synth", "verify"):
@@ -294,6 +296,8 @@ def _promotion(raw: Any) -> Promotion:
         raise SpecError(f"promotion.near: {promotion.near!r}; must be a fraction in [0, 1)")
     if promotion.max is not None and (not isinstance(promotion.max, int) or promotion.max < 0):
         raise SpecError(f"promotion.max: {promotion.max!r}; must be a count >= 0 or null")
+    if not isinstance(promotion.after, int) or promotion.after < 0:
+        raise SpecError(f"promotion.after: {promotion.after!r}; must be a count >= 0")
     return promotion
 
 

@@ -202,11 +202,10 @@ class Evaluator:
         promoted = sum(1 for t in trials if t.user_attrs.get("promoted") and t.number != trial.number)
         if promotion.max is not None and promoted >= promotion.max:
             return False
-        others = [
-            t.user_attrs["estimate_values"]
-            for t in trials
-            if t.state == TrialState.COMPLETE and t.user_attrs.get("feasible_estimate")
-        ]
+        complete = [t for t in trials if t.state == TrialState.COMPLETE]
+        if len(complete) < promotion.after:
+            return False
+        others = [t.user_attrs["estimate_values"] for t in complete if t.user_attrs.get("feasible_estimate")]
         return near_front(values, others, self.sweep.directions, promotion.near)
 
     def _report(self, trial: Any, design: DesignSpec, record: dict, folder: Path) -> list[float]:

@@ -1,0 +1,133 @@
+"""Sweep specs are refused before any trial, naming the key and what would be valid."""
+
+from pathlib import Path
+
+import pytest
+
+from harness.spec import SpecError
+from harness.sweep.spec import load_sweep
+
+from ..conftest import ROOT
+from .conftest import write_sweep
+
+SWEEPS = sorted((ROOT / "sweeps").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SWEEPS, ids=[p.stem for p in SWEEPS])
+def test_shipped_sweeps_load(path: Path):
+    sweep = load_sweep(path)
+    assert sweep.trials >= 20 and sweep.budget_us and sweep.hypervolume_reference
+    assert all(c.space.params for c in sweep.candidates.values())
+
+
+def test_shipped_sweeps_reach_every_knob():
+    """Model size, precision, pruning and reuse factor (model-wide and per layer); trees, depth and
+    threshold/score precision for BDTs; NN and BDT on one front."""
+    names = {p.name for s in SWEEPS for c in load_sweep(s).candidates.values() for p in c.space.params}
+    assert {"model.hidden", "model.weight_bits", "model.activation_bits", "firmware.input_precision"} <= names
+    assert {"model.pruning", "firmware.reuse_factor", "model.n_trees", "model.max_depth"} <= names
+    assert {"firmware.threshold_precision", "firmware.score_precision"} <= names
+    kinds = {c.kind for c in load_sweep(ROOT / "sweeps" / "jet_nn_vs_bdt.yaml").candidates.values()}
+    assert kinds == {"nn", "bdt"}
+    per_layer = load_sweep(ROOT / "sweeps" / "jet_nn_vs_bdt.yaml").candidates["mlp"].space.params
+    assert any(p.name == "firmware.reuse_factor" and p.type == "per_layer" for p in per_layer)
+
+
+BAD = {
+    "unknown path": (
+        {"space": {"model.hiden": {"type": "int", "low": 1, "high": 3}}},
+        r"space.model.hiden: the value 1 would be refused: unknown key model.hiden; valid keys in model:"
+        r"\n  hidden: hidden layer widths",
+    ),
+    "inverted range": (
+        {"space": {"model.weight_bits": {"type": "int", "low": 8, "high": 3}}},
+        r"space.model.weight_bits: the range is inverted \(low 8 > high 3\)",
+    ),
+    "empty categorical": (
+        {"space": {"firmware.input_precision": {"type": "categorical", "choices": []}}},
+        r"space.firmware.input_precision.choices: \[\] is empty",
+    ),
+    "value the design refuses": (
+        {"space": {"firmware.arithmetic": {"type": "categorical", "choices": ["da", "fast"]}}},
+        r"space.firmware.arithmetic: the value 'fast' would be refused: firmware.arithmetic: 'fast' is not "
+        r"valid; must be one of 'auto', 'da', 'mac'",
+    ),
+    "range end the design refuses": (
+        {"space": {"model.weight_bits": {"type": "int", "low": 30, "high": 40}}},
+        r"the value 33 would be refused: model.weight_bits: 33 is not valid; must be between 1 and 32",
+    ),
+    "reuse factor forbidden for a width": (
+        {
+            "space": {
+                "model.hidden": {
+                    "type": "list",
+                    "length": {"type": "int", "low": 1, "high": 2},
+                    "item": {"type": "int", "low": 8, "high": 24, "step": 8},
+                },
+                "firmware.reuse_factor": {"type": "categorical", "choices": [1, 3]},
+            }
+        },
+        r"space.firmware.reuse_factor: 3 is not valid for layer fc1 when it is 16 inputs x 8 outputs "
+        r"\(widths the space allows\); hls4ml's rule allows 1, 2, 4, 8",
+    ),
+    "per-layer reuse factor forbidden for a width": (
+        {
+            "space": {
+                "firmware.reuse_factor": {
+                    "type": "per_layer",
+                    "item": {"type": "categorical", "choices": [64]},
+                }
+            }
+        },
+        r"64 is not valid for layer output when it is 32 inputs x 5 outputs",
+    ),
+    "combination the flow refuses": (
+        {
+            "space": {
+                "firmware.arithmetic": {"type": "categorical", "choices": ["da", "mac"]},
+                "firmware.reuse_factor": {"type": "categorical", "choices": [1, 2]},
+            }
+        },
+        r"the space contains designs the flow would refuse, e.g. \{.*\}: firmware.reuse_factor: 2 needs "
+        r"firmware.arithmetic: auto or mac",
+    ),
+    "objective that is not a metric": (
+        {"objectives": [{"metric": "resources.luts", "direction": "minimize"}]},
+        r"objectives\[0\].metric: 'resources.luts' is not a metric; metrics:\n  accuracy.emulation",
+    ),
+    "objective unknown at estimate": (
+        {"objectives": [{"metric": "resources.ff", "direction": "minimize"}]},
+        r"objectives: resources.ff is known only from fidelity synth",
+    ),
+    "bad direction": (
+        {"objectives": [{"metric": "latency.ns", "direction": "smaller"}]},
+        r"objectives\[0\].direction: 'smaller'; must be minimize or maximize",
+    ),
+    "unknown device": ({"device": "xc9zz999"}, r"device: part 'xc9zz999' is not in the device table; known"),
+    "unknown sampler": (
+        {"sampler": "cmaes"},
+        r"sampler: 'cmaes' is not valid; must be one of tpe, nsga2, gp",
+    ),
+    "unknown top key": ({"budget_ns": 100}, r"unknown sweep key\(s\) budget_ns; valid keys:"),
+    "unknown parameter type": (
+        {"space": {"model.weight_bits": {"type": "integer", "low": 1, "high": 3}}},
+        r"space.model.weight_bits.type: 'integer' is not valid; must be one of int, float, categorical",
+    ),
+    "negative budget": ({"budget_us": -1}, r"budget_us: -1 is not valid; must be a positive number"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD), ids=list(BAD))
+def test_bad_spec_is_refused_naming_key_and_valid_values(tmp_path, case):
+    fields, message = BAD[case]
+    with pytest.raises(SpecError, match=message):
+        load_sweep(write_sweep(tmp_path, **fields))
+
+
+def test_design_overrides_from_the_command_line(tmp_path):
+    path = write_sweep(tmp_path, space={"model.weight_bits": {"type": "int", "low": 3, "high": 6}})
+    sweep = load_sweep(path, ["budget_us=0.2", "set.training.epochs=1"])
+    (candidate,) = sweep.candidates.values()
+    assert sweep.budget_us == 0.2 and candidate.build({}).training.epochs == 1
+    with pytest.raises(SpecError, match="unknown key training.epoch;"):
+        load_sweep(path, ["set.training.epoch=1"])

@@ -1,0 +1,257 @@
+"""Real sweeps on tiny design points: real training, hls4ml/conifer, da4ml, Yosys and Verilator.
+
+One small study is shared by several tests (module fixture); each other test runs its own short study.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from harness.cli import main
+from harness.spec import load
+from harness.sweep import load_sweep, open_study, records
+from harness.sweep.cache import ResultsCache
+from harness.sweep.study import SweepOptions
+from harness.sweep.trials import best_per_design, pareto_front
+
+from ..conftest import ROOT
+from .conftest import TINY_BDT, TINY_NN, write_sweep
+
+RANK = {"estimate": 0, "synth": 1, "verify": 2}
+
+TINY_SPACE = {
+    "model.hidden": {
+        "type": "list",
+        "length": {"type": "int", "low": 1, "high": 2},
+        "item": {"type": "int", "low": 4, "high": 8, "step": 4},
+    },
+    "model.weight_bits": {"type": "int", "low": 3, "high": 6},
+    "firmware.reuse_factor": {"type": "categorical", "choices": [1, 2]},
+}
+
+
+def _sweep(tmp_path, capsys, *extra: str, **fields) -> tuple[int, str]:
+    path = write_sweep(tmp_path, **fields)
+    code = main(["sweep", str(path), "--results", str(tmp_path / "results"), *extra])
+    return code, capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    """5 random trials, promotion from the third on, a 30 ns budget some designs miss, front verified."""
+    folder = tmp_path_factory.mktemp("study")
+    path = write_sweep(
+        folder,
+        name="tiny",
+        seed=3,
+        trials=5,
+        sampler="random",
+        budget_us=0.03,
+        space=TINY_SPACE,
+        promotion={"fidelity": "verify", "near": 0.0, "max": 2, "after": 2, "verify_front": True},
+    )
+    assert main(["sweep", str(path), "--results", str(folder / "results")]) == 0
+    sweep = load_sweep(path)
+    options = SweepOptions(results=folder / "results")
+    return sweep, options, records(open_study(sweep, options))
+
+
+def test_every_trial_records_its_fidelity_sources_and_estimates(study):
+    sweep, _, trials = study
+    complete = [t for t in trials if t.state == "COMPLETE"]
+    assert len(complete) >= 5
+    for t in complete:
+        record = json.loads(open(t.record).read())
+        assert record["design_hash"] == t.design_hash
+        # one folder per design: a later promotion of the same design raises the file's fidelity
+        assert RANK[record["fidelity"]] >= RANK[t.fidelity]
+        assert len(t.estimate_values) == 3 and set(t.sources) == {o.metric for o in sweep.objectives}
+        if t.fidelity == "estimate":
+            assert t.sources["lut_equivalent"].startswith("estimate:")
+            assert not t.verified and t.mismatches is None
+        else:
+            assert record["fidelity"] == t.fidelity == "verify"
+            assert t.promoted and t.sources["lut_equivalent"].startswith("yosys")
+            assert t.sources["latency.ns"].startswith("verilator") and t.sources["latency.ns"].endswith(
+                "(measured)"
+            )
+            assert record["verification"]["vectors"] == 300 and t.mismatches == 0 and t.verified
+            assert record["estimate"]["lut"] is not None  # the estimate is kept beside Yosys
+        assert record["model"]["arithmetic"] == ("mac" if t.params["firmware.reuse_factor"] == 2 else "da")
+    assert any(t.fidelity == "verify" for t in complete) and any(t.fidelity == "estimate" for t in complete)
+
+
+def _brute_force_front(trials, budget_ns):
+    """Independent of harness.sweep: feasibility from each metrics.json, best fidelity per design,
+    then p survives unless another point is no worse everywhere and differs."""
+    rank = RANK
+    best = {}
+    for t in trials:
+        if t.state != "COMPLETE":
+            continue
+        record = json.loads(open(t.record).read())
+        if record["latency"]["ns"] > budget_ns or record["verification"]["mismatches"]:
+            continue
+        if t.design_hash not in best or rank[t.fidelity] > rank[best[t.design_hash].fidelity]:
+            best[t.design_hash] = t
+    points = {h: (-t.values[0], t.values[1], t.values[2]) for h, t in best.items()}
+    return {
+        h
+        for h, p in points.items()
+        if not any(all(a <= b for a, b in zip(q, p, strict=True)) and q != p for q in points.values())
+    }
+
+
+def test_front_equals_brute_force_and_is_verified(study):
+    sweep, _, trials = study
+    front = pareto_front(trials, sweep.directions)
+    assert {t.design_hash for t in front} == _brute_force_front(trials, 1000 * sweep.budget_us)
+    assert front and all(t.verified for t in front), "verify_front promotes every front design"
+    outside = [t for t in trials if t.state == "COMPLETE" and not t.feasible]
+    assert outside, "the 30 ns budget must leave some designs outside"
+    assert not {t.design_hash for t in outside} & {t.design_hash for t in front}
+    assert all(t.constraints["latency_budget"] > 0 for t in outside if t.fidelity == "verify")
+    assert len(best_per_design(trials)) <= len(trials)
+
+
+def test_rerun_as_a_new_study_is_served_from_the_cache(study, capsys):
+    """Same seed, same results folder, new study name: the same designs, every one a cache hit."""
+    sweep, options, first = study
+    code = main(["sweep", str(sweep.path), "--results", str(options.results), "--study", "again"])
+    assert code == 0
+    again = records(open_study(sweep, SweepOptions(results=options.results, study="again")))
+    hits = [t for t in again if t.state == "COMPLETE"]
+    assert hits and all(t.cache == "hit" for t in hits)
+    assert {t.design_hash for t in hits} <= {t.design_hash for t in first}
+    assert "train ..." not in capsys.readouterr().out
+
+
+def test_changed_seed_or_tool_version_is_a_miss(study, monkeypatch):
+    _, options, trials = study
+    cache = ResultsCache(options.results)
+    done = next(t for t in trials if t.fidelity == "verify")
+    spec = load(ROOT / "designs" / "jet_mlp.yaml", _overrides(json.loads(open(done.record).read())["params"]))
+    assert cache.load(spec, "verify") is not None and cache.load(spec, "estimate") is not None
+    spec.seed += 1
+    assert cache.load(spec, "estimate") is None
+    spec.seed -= 1
+    monkeypatch.setattr("harness.spec._version", lambda pkg: "99.0" if pkg == "hls4ml" else "1")
+    assert cache.load(spec, "estimate") is None
+    estimate_only = next(t for t in trials if t.fidelity == "estimate")
+    params = json.loads(open(estimate_only.record).read())["params"]
+    monkeypatch.undo()
+    spec = load(ROOT / "designs" / "jet_mlp.yaml", _overrides(params))
+    assert cache.load(spec, "estimate") is not None
+    assert cache.load(spec, "verify") is None, "an estimate never answers for a verification"
+
+
+def _overrides(params: dict) -> list[str]:
+    return [
+        f"{section}.{k}={json.dumps(v)}"
+        for section, fields in params.items()
+        if isinstance(fields, dict)
+        for k, v in fields.items()
+    ] + [f"seed={params['seed']}", f"name={params['name']}"]
+
+
+def test_failing_trials_do_not_stop_the_study_and_keep_their_reason(tmp_path, capsys):
+    """Half the designs get a 1 ms Yosys time limit: their synth stage fails, the study goes on."""
+    space = {**TINY_SPACE, "verify.synth_timeout_s": {"type": "categorical", "choices": [1800, 0.001]}}
+    code, out = _sweep(
+        tmp_path,
+        capsys,
+        seed=1,
+        trials=3,
+        sampler="random",
+        space=space,
+        promotion={"fidelity": "synth", "near": 0.999, "after": 0, "verify_front": False},
+    )
+    assert code == 0
+    sweep = load_sweep(tmp_path / "sweep.yaml")
+    trials = records(open_study(sweep, SweepOptions(results=tmp_path / "results")))
+    failed = [t for t in trials if t.state == "FAIL"]
+    complete = [t for t in trials if t.state == "COMPLETE"]
+    assert failed and len(complete) == 3
+    assert all(
+        t.error.startswith("stage: synth: SynthesisError: Yosys exceeded its time limit") for t in failed
+    )
+    assert all(t.params["verify.synth_timeout_s"] == 0.001 for t in failed)
+    assert "failed trial" in out and "Yosys exceeded" in out
+
+
+def test_resume_continues_the_same_study(tmp_path, capsys):
+    fields = dict(trials=2, sampler="tpe", space=TINY_SPACE, promotion={"after": 100, "verify_front": False})
+    code, _ = _sweep(tmp_path, capsys, **fields)
+    sweep = load_sweep(tmp_path / "sweep.yaml")
+    first = records(open_study(sweep, SweepOptions(results=tmp_path / "results")))
+    code, out = _sweep(tmp_path, capsys, "--trials", "3", **fields)
+    assert code == 0
+    resumed = records(open_study(sweep, SweepOptions(results=tmp_path / "results")))
+    assert [t.values for t in resumed[:2]] == [t.values for t in first] and len(resumed) == 3
+    assert "3/3 trials done" in out
+
+
+def test_nn_and_bdt_compete_in_one_study(tmp_path, capsys):
+    raw = yaml.safe_load((ROOT / "sweeps" / "jet_nn_vs_bdt.yaml").read_text())
+    raw["designs"]["mlp"]["design"] = str(ROOT / "designs" / "jet_mlp.yaml")
+    raw["designs"]["bdt"]["design"] = str(ROOT / "designs" / "jet_bdt.yaml")
+    raw["designs"]["mlp"]["set"] = dict(TINY_NN)
+    raw["designs"]["bdt"]["set"] = dict(TINY_BDT)
+    raw["designs"]["bdt"]["space"]["model.n_trees"] = {"type": "int", "low": 2, "high": 4}
+    code, out = _sweep(
+        tmp_path,
+        capsys,
+        **{
+            **raw,
+            "trials": 4,
+            "seed": 5,
+            "sampler": "random",
+            "promotion": {"after": 100, "verify_front": False},
+        },
+    )
+    assert code == 0
+    sweep = load_sweep(tmp_path / "sweep.yaml")
+    trials = [
+        t
+        for t in records(open_study(sweep, SweepOptions(results=tmp_path / "results")))
+        if t.state == "COMPLETE"
+    ]
+    assert {t.kind for t in trials} == {"nn", "bdt"}
+    assert {t.design for t in trials} == {"mlp", "bdt"}
+    assert all(len(t.values) == 3 for t in trials)
+    front = pareto_front(trials, sweep.directions)
+    assert front and "Pareto front" in out
+
+
+@pytest.mark.parametrize("sampler", ["gp", "nsga2"])
+def test_other_samplers_run(tmp_path, capsys, sampler):
+    code, out = _sweep(
+        tmp_path,
+        capsys,
+        trials=3,
+        sampler=sampler,
+        space=TINY_SPACE,
+        promotion={"after": 100, "verify_front": False},
+    )
+    assert code == 0 and "3/3 trials done" in out
+
+
+@pytest.mark.slow
+def test_two_worker_processes_share_one_study(tmp_path, capsys):
+    code, out = _sweep(
+        tmp_path,
+        capsys,
+        "--jobs",
+        "2",
+        trials=4,
+        sampler="tpe",
+        space=TINY_SPACE,
+        promotion={"after": 100, "verify_front": False},
+    )
+    assert code == 0
+    sweep = load_sweep(tmp_path / "sweep.yaml")
+    trials = records(open_study(sweep, SweepOptions(results=tmp_path / "results")))
+    assert 4 <= sum(t.state == "COMPLETE" for t in trials) <= 5

@@ -1,0 +1,34 @@
+"""The device table against the capacities real Vivado HLS reports state for the same devices."""
+
+import pytest
+
+from harness.devices import DEVICES, UnknownDeviceError, device_for_part
+from harness.vendor.reports import parse_csynth_rpt
+
+
+@pytest.mark.parametrize(
+    ("report", "device"),
+    [
+        ("hls4ml-test_report/Vivado/myproject_csynth.rpt", "xc7z020"),
+        ("hls4ml-tutorial/pruned_cnn/myproject_csynth.rpt", "xcu250"),
+        ("uw-acme-vivadohls2019.1-quickdraw-gru/myproject_csynth.rpt", "xc7vx690t"),
+    ],
+)
+def test_capacities_match_the_available_rows_of_real_reports(shared_fixtures, report, device):
+    available = parse_csynth_rpt(shared_fixtures / "vendor-reports" / report).available
+    table = DEVICES[device]
+    assert (table.lut, table.ff, table.dsp, table.bram) == (
+        available.lut,
+        available.ff,
+        available.dsp,
+        available.bram_18k,
+    )
+
+
+def test_part_numbers_resolve_to_devices():
+    assert device_for_part("xcvu9p-flga2104-2L-e").name == "xcvu9p"
+    assert device_for_part("XCVU13P-FLGA2577-2-E").lut == 1_728_000
+    assert device_for_part("xcu250-figd2104-2L-e").dsp == 12_288
+    assert {"xcvu9p", "xcvu13p", "xcku15p", "xczu9eg", "xc7z020"} <= set(DEVICES)
+    with pytest.raises(UnknownDeviceError, match="known devices: xcvu9p, xcvu13p"):
+        device_for_part("xc9zz999-ffg1")
