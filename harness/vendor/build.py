@@ -45,8 +45,9 @@ HLS_TESTBENCH = "tb.hls_parallel"
 INPUTS_ENV = "HARNESS_HLS_INPUTS"
 OUTPUTS_ENV = "HARNESS_HLS_OUTPUTS"
 #: Block-level ports of `ap_ctrl_hs` (and the reset/clock variants HLS can emit), never data.
-CONTROL_PORTS = frozenset({"ap_clk", "ap_rst", "ap_rst_n", "ap_start", "ap_done", "ap_idle", "ap_ready",
-                           "ap_ce"})
+CONTROL_PORTS = frozenset(
+    {"ap_clk", "ap_rst", "ap_rst_n", "ap_start", "ap_done", "ap_idle", "ap_ready", "ap_ce"}
+)
 VALID_SUFFIX = "_ap_vld"
 
 
@@ -62,8 +63,9 @@ class VendorToolMissing(ToolNotFoundError):
         self.needed = tuple(needed)
         self.searched = tuple(searched)
         found = [t.label for t in self.searched if t.found]
-        have = (f"found only {', '.join(found)}, which {runner} does not run" if found
-                else "found none of them")
+        have = (
+            f"found only {', '.join(found)}, which {runner} does not run" if found else "found none of them"
+        )
         self.args = (
             f"The vendor fidelity needs {' or '.join(t.name for t in self.needed)}, which {runner} runs. "
             f"Searched PATH for {', '.join(t.name for t in self.searched)}: {have}. "
@@ -155,8 +157,16 @@ def plan_hls4ml_build(
     generator = f"hls4ml {version} {backend} backend"
     tool = _require(toolchain, [HLS4ML_TOOLS[backend]], VENDOR_HLS, f"hls4ml {version}'s {backend} backend")
     vivado = _vivado(toolchain, vsynth, "hls4ml's build_prj.tcl (vsynth)")
-    opts = {"reset": False, "csim": csim, "synth": synth, "cosim": cosim, "validation": False,
-            "export": export, "vsynth": vsynth, "fifo_opt": False}
+    opts = {
+        "reset": False,
+        "csim": csim,
+        "synth": synth,
+        "cosim": cosim,
+        "validation": False,
+        "export": export,
+        "vsynth": vsynth,
+        "fifo_opt": False,
+    }
     if backend == "Vitis":
         files = {"build_opt.tcl": _tcl_options(opts, pad=10)}
         commands = [("vitis-run", "--tcl", "build_prj.tcl", "--mode", "hls")]
@@ -170,10 +180,17 @@ def plan_hls4ml_build(
     if vsynth:
         commands.append(("vivado", "-mode", "batch", "-source", "vivado_synth.tcl"))  # exec'd by the TCL
     return VendorBuildPlan(
-        generator=generator, tool=tool, work_dir=work_dir, top=top, build_kwargs=build_kwargs, files=files,
-        commands=tuple(commands), logs=logs,
+        generator=generator,
+        tool=tool,
+        work_dir=work_dir,
+        top=top,
+        build_kwargs=build_kwargs,
+        files=files,
+        commands=tuple(commands),
+        logs=logs,
         reports=_solution_reports(work_dir, work_dir / f"{top}_prj", top, synth, cosim, vsynth, export),
-        tool_order=(tool.name,), vivado=vivado,
+        tool_order=(tool.name,),
+        vivado=vivado,
     )
 
 
@@ -201,12 +218,17 @@ def plan_conifer_build(
         commands.append(("vivado", "-mode", "batch", "-source", "vivado_synth.tcl"))
         logs.append(work_dir / "vivado_build.log")
     return VendorBuildPlan(
-        generator=f"conifer {metadata.version('conifer')} xilinxhls backend", tool=tool, work_dir=work_dir,
-        top=top, build_kwargs={**opts, "vsynth": vsynth},
+        generator=f"conifer {metadata.version('conifer')} xilinxhls backend",
+        tool=tool,
+        work_dir=work_dir,
+        top=top,
+        build_kwargs={**opts, "vsynth": vsynth},
         files={"build_opt.tcl": _tcl_options(opts, pad=0)},
-        commands=tuple(commands), logs=tuple(logs),
+        commands=tuple(commands),
+        logs=tuple(logs),
         reports=_solution_reports(work_dir, work_dir / project, top, synth, cosim, vsynth, export),
-        tool_order=conifer_tool_order(), vivado=vivado,
+        tool_order=conifer_tool_order(),
+        vivado=vivado,
     )
 
 
@@ -218,8 +240,9 @@ def require_vendor_tools(kind: str, toolchain: Toolchain) -> Tool:
     """
     if kind == "bdt":
         return conifer_tools(toolchain)[0]
-    return _require(toolchain, [HLS4ML_TOOLS["Vitis"]], VENDOR_HLS,
-                    f"hls4ml {metadata.version('hls4ml')}'s Vitis backend")
+    return _require(
+        toolchain, [HLS4ML_TOOLS["Vitis"]], VENDOR_HLS, f"hls4ml {metadata.version('hls4ml')}'s Vitis backend"
+    )
 
 
 def conifer_tool_order() -> tuple[str, ...]:
@@ -257,8 +280,9 @@ def _require(toolchain: Toolchain, accepted: Sequence[str], searched: Sequence[s
     raise VendorToolMissing([toolchain[n] for n in accepted], [toolchain[n] for n in searched], runner)
 
 
-def _solution_reports(work_dir: Path, project_dir: Path, top: str, synth: bool, cosim: bool, vsynth: bool,
-                      export: bool) -> dict[str, Path]:
+def _solution_reports(
+    work_dir: Path, project_dir: Path, top: str, synth: bool, cosim: bool, vsynth: bool, export: bool
+) -> dict[str, Path]:
     """Where Vivado/Vitis HLS leave each step's output in `<project>/solution1`, and Vivado's
     `report_utilization -file vivado_synth.rpt` (both generators' vivado_synth.tcl) in the work dir."""
     solution = project_dir / "solution1"
@@ -307,8 +331,10 @@ def _conifer_project(model_or_dir: Any) -> tuple[Path, str, str]:
                 "'xilinxhls' (conifer_xilinxhls_model() makes one from any conifer model)"
             )
         if config.accelerator_config is not None:
-            raise ValueError("conifer accelerator builds (AcceleratorConfig) wrap the model in AXI; the "
-                             "harness builds and simulates the bare model top only")
+            raise ValueError(
+                "conifer accelerator builds (AcceleratorConfig) wrap the model in AXI; the "
+                "harness builds and simulates the bare model top only"
+            )
         work_dir, project, top = Path(config.output_dir).resolve(), config.project_name, config.project_name
     if top != project:
         raise ValueError(f"conifer project {project!r} has top {top!r}: an accelerator build, not supported")
@@ -329,12 +355,21 @@ def conifer_xilinxhls_model(model: Any, output_dir: Path, part: str, clock_ns: f
     output_dir.mkdir(parents=True, exist_ok=True)
     saved = output_dir / f"{config.project_name}_source.json"
     model.save(str(saved))
-    return load_model(str(saved), new_config={
-        "Backend": "xilinxhls", "OutputDir": str(output_dir), "ProjectName": config.project_name,
-        "XilinxPart": part, "ClockPeriod": clock_ns, "Unroll": True,
-        "InputPrecision": config.input_precision, "ThresholdPrecision": config.threshold_precision,
-        "WeightPrecision": config.weight_precision, "ScorePrecision": config.score_precision,
-    })
+    return load_model(
+        str(saved),
+        new_config={
+            "Backend": "xilinxhls",
+            "OutputDir": str(output_dir),
+            "ProjectName": config.project_name,
+            "XilinxPart": part,
+            "ClockPeriod": clock_ns,
+            "Unroll": True,
+            "InputPrecision": config.input_precision,
+            "ThresholdPrecision": config.threshold_precision,
+            "WeightPrecision": config.weight_precision,
+            "ScorePrecision": config.score_precision,
+        },
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -369,8 +404,10 @@ def run_conifer_build(plan: VendorBuildPlan, model: Any) -> VendorBuildResult:
 
 def _check_plan_matches(plan: VendorBuildPlan, generator: str, work_dir: Path) -> None:
     if not plan.generator.startswith(generator) or work_dir != plan.work_dir:
-        raise ValueError(f"the plan is for {plan.generator} in {plan.work_dir}, not for this {generator} "
-                         f"model in {work_dir}")
+        raise ValueError(
+            f"the plan is for {plan.generator} in {plan.work_dir}, not for this {generator} "
+            f"model in {work_dir}"
+        )
 
 
 def _run(plan: VendorBuildPlan, model: Any) -> VendorBuildResult:
@@ -387,8 +424,10 @@ def _run(plan: VendorBuildPlan, model: Any) -> VendorBuildResult:
         if not path.exists():
             raise VendorBuildError(f"{plan.label} finished but did not write {path} (logs: {logs})")
         if path.stat().st_mtime < started:
-            raise VendorBuildError(f"{path} predates this build: it was left by an earlier run, and "
-                                   f"{plan.label} did not rewrite it (logs: {logs})")
+            raise VendorBuildError(
+                f"{path} predates this build: it was left by an earlier run, and "
+                f"{plan.label} did not rewrite it (logs: {logs})"
+            )
     report = load_report(plan.work_dir)
     metrics = to_metrics(report)
     for group in ("latency", "resources"):
@@ -408,8 +447,10 @@ def _tools_on_path(plan: VendorBuildPlan) -> Iterator[None]:
     try:
         picked = next((shutil.which(name) for name in plan.tool_order if shutil.which(name)), None)
         if picked is None or Path(picked) != plan.tool.path:
-            raise VendorBuildError(f"the generator would run {picked}, not the planned {plan.tool.path}; "
-                                   "PATH changed since the toolchain was discovered")
+            raise VendorBuildError(
+                f"the generator would run {picked}, not the planned {plan.tool.path}; "
+                "PATH changed since the toolchain was discovered"
+            )
         yield
     finally:
         os.environ["PATH"] = saved
@@ -434,7 +475,9 @@ class HlsPorts:
 _ELEMENT = re.compile(r"^(?P<base>.+?)_(?P<index>\d+)(?P<suffix>_V)?$")
 _DECLARATION = re.compile(
     r"^\s*(?P<dir>input|output)\s+(?:wire\s+|reg\s+)?(?:\[\s*(?P<msb>\d+)\s*:\s*(?P<lsb>\d+)\s*\]\s*)?"
-    r"(?P<name>\w+)\s*;", re.M)
+    r"(?P<name>\w+)\s*;",
+    re.M,
+)
 
 
 def array_groups(names: Iterable[str]) -> list[list[str]]:
@@ -471,12 +514,16 @@ def hls_ports(sources: Sequence[Path], top: str) -> HlsPorts:
     inputs = array_groups(n for n, d in data.items() if d == "input")
     outputs = array_groups(n for n, d in data.items() if d == "output")
     if len(inputs) != 1 or len(outputs) != 1:
-        raise HlsPortError(f"{top} has input arrays {inputs} and output arrays {outputs}; {HLS_TESTBENCH} "
-                           "drives one input array and one output array (an io_parallel top)")
+        raise HlsPortError(
+            f"{top} has input arrays {inputs} and output arrays {outputs}; {HLS_TESTBENCH} "
+            "drives one input array and one output array (an io_parallel top)"
+        )
     unflagged = [name for name in outputs[0] if name + VALID_SUFFIX not in declared]
     if unflagged:
-        raise HlsPortError(f"{top}: outputs {unflagged} have no {VALID_SUFFIX} port; {HLS_TESTBENCH} needs "
-                           "the ap_vld protocol on outputs to know when a result is written")
+        raise HlsPortError(
+            f"{top}: outputs {unflagged} have no {VALID_SUFFIX} port; {HLS_TESTBENCH} needs "
+            "the ap_vld protocol on outputs to know when a result is written"
+        )
     return HlsPorts(tuple(inputs[0]), tuple(outputs[0]))
 
 
@@ -505,12 +552,18 @@ def resolve_ports(widths: Mapping[str, int], in_widths: Sequence[int], out_width
             "(comma-separated port names, element 0 first); inputs without a valid (ap_none) can only be "
             "named that way"
         )
-    (inputs, outputs), = pairs
+    ((inputs, outputs),) = pairs
     return HlsPorts(tuple(inputs), tuple(outputs))
 
 
-def simulate_hls_top(toolchain: Toolchain, sources: Sequence[Path], top: str, work_dir: Path,
-                     vectors: StreamVectors, timeout_s: float = 1800.0) -> SimResult:
+def simulate_hls_top(
+    toolchain: Toolchain,
+    sources: Sequence[Path],
+    top: str,
+    work_dir: Path,
+    vectors: StreamVectors,
+    timeout_s: float = 1800.0,
+) -> SimResult:
     """Simulate an HLS io_parallel top with `tb.hls_parallel` on Verilator, ports read from its Verilog.
 
     ROM initialisation files (`*.dat`, read with `$readmemh` relative to the simulator's folder) that
@@ -521,8 +574,15 @@ def simulate_hls_top(toolchain: Toolchain, sources: Sequence[Path], top: str, wo
     for rom in {p for s in sources for p in Path(s).parent.glob("*.dat")}:
         build_dir.mkdir(parents=True, exist_ok=True)
         shutil.copy(rom, build_dir / rom.name)
-    job = SimJob(top, list(sources), work_dir, vectors, testbench=HLS_TESTBENCH, timeout_s=timeout_s,
-                 tb_env=ports.env())
+    job = SimJob(
+        top,
+        list(sources),
+        work_dir,
+        vectors,
+        testbench=HLS_TESTBENCH,
+        timeout_s=timeout_s,
+        tb_env=ports.env(),
+    )
     return VerilatorSimulator(toolchain).run(job)
 
 
@@ -530,8 +590,16 @@ def simulate_hls_top(toolchain: Toolchain, sources: Sequence[Path], top: str, wo
 # The `--fidelity vendor` hook
 
 
-def vendor_metrics(spec_like: DesignSpec, converted: Converted, out_dir: Path, toolchain: Toolchain, *,
-                   vectors: StreamVectors | None = None, cosim: bool = False, vsynth: bool = False) -> dict:
+def vendor_metrics(
+    spec_like: DesignSpec,
+    converted: Converted,
+    out_dir: Path,
+    toolchain: Toolchain,
+    *,
+    vectors: StreamVectors | None = None,
+    cosim: bool = False,
+    vsynth: bool = False,
+) -> dict:
     """Metrics of one design point from the vendor tools: C synthesis (and optionally Vivado synthesis
     and co-simulation) through the generator's own build(), then, given `vectors` (the emulation's
     inputs and outputs), the exported RTL simulated bit-exact with `tb.hls_parallel`.
@@ -548,22 +616,27 @@ def vendor_metrics(spec_like: DesignSpec, converted: Converted, out_dir: Path, t
         result = run_hls4ml_build(plan, model)
     elif isinstance(model, ModelBase):
         conifer_tools(toolchain, vsynth=vsynth)
-        model = conifer_xilinxhls_model(model, out_dir / "conifer-xilinxhls", spec_like.firmware.part,
-                                        spec_like.firmware.clock_ns)
+        model = conifer_xilinxhls_model(
+            model, out_dir / "conifer-xilinxhls", spec_like.firmware.part, spec_like.firmware.clock_ns
+        )
         model.write()
         plan = plan_conifer_build(model, toolchain, cosim=cosim, vsynth=vsynth)
         result = run_conifer_build(plan, model)
     else:
-        raise TypeError(f"no vendor build for a {type(model).__name__}: expected an hls4ml ModelGraph or a "
-                        "conifer model")
+        raise TypeError(
+            f"no vendor build for a {type(model).__name__}: expected an hls4ml ModelGraph or a conifer model"
+        )
     record = {**result.metrics, "fidelity": "vendor", "verification": None, "rtl_latency": None}
     if vectors is not None:
         sources = sorted(plan.reports["verilog"].glob("*.v"))
-        sim = simulate_hls_top(toolchain, sources, plan.top, out_dir / "vendor-sim", vectors,
-                               spec_like.verify.sim_timeout_s)
+        sim = simulate_hls_top(
+            toolchain, sources, plan.top, out_dir / "vendor-sim", vectors, spec_like.verify.sim_timeout_s
+        )
         record["verification"] = {**sim.metrics(), "testbench": HLS_TESTBENCH}
         record["rtl_latency"] = {
-            "cycles": sim.latency_cycles, "max_cycles": sim.latency_max_cycles, "ii_cycles": sim.ii_cycles,
+            "cycles": sim.latency_cycles,
+            "max_cycles": sim.latency_max_cycles,
+            "ii_cycles": sim.ii_cycles,
             "source": f"{sim.simulator} (measured) on the RTL exported by {plan.tool.label}",
         }
     return record
