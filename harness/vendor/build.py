@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from harness.sim import SimJob, SimResult, StreamVectors, VerilatorSimulator
 from harness.toolchain import Tool, Toolchain, ToolNotFoundError
-from harness.vendor.reports import load_report, to_metrics
+from harness.vendor.project import load_report
+from harness.vendor.reports import to_metrics
 
 if TYPE_CHECKING:
     from harness.flow import Converted
