@@ -60,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), indent=2) if args.json else format_report(report))
         return EXIT_OK
     except ReportError as err:
-        print(f"harness vendor-report: error: {err}", file=sys.stderr)
+        message = " ".join(str(err).split())  # one line, whatever the parser's message held
+        print(f"harness vendor-report: error: {message}", file=sys.stderr)
         return EXIT_ERROR
 
 

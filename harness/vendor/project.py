@@ -295,7 +295,8 @@ def scan(path: Path) -> _Scan:
             raise ReportError(f"{file}: {_why_unread(report)}")
         elif (hint := _name_hint(file)) is not None:
             if single:  # the parser of the kind its name suggests says what is missing
-                found.reports.append(ReportFile(file, hint, top=_name_top(file, "_cosim")))
+                top = _name_top(file, "_cosim") or _name_top(file, "_csynth")
+                found.reports.append(ReportFile(file, hint, top=top))
             else:
                 why = (
                     _why_unread(report)
@@ -379,8 +380,10 @@ def _parse_csynth(report: ReportFile) -> VendorReport:
     return (parse_csynth_rpt if report.kind == CSYNTH else parse_csynth_xml)(report.path)
 
 
-def _model_top(files: list[ReportFile], hints: list[tuple[str, str]]) -> tuple[str, str]:
+def _model_top(files: list[ReportFile], hints: list[tuple[str, str]]) -> tuple[str | None, str]:
     tops = sorted({f.top for f in files if f.top})
+    if not tops:  # nothing names a top: the report's parser will say what is missing
+        return None, "no report names its top"
     choice = choose_top(tops, hints)
     if choice is not None:
         return choice
@@ -419,7 +422,9 @@ def _hls_runs(found: _Scan) -> list[Run]:
     return runs
 
 
-def _why_not_anchor(report: ReportFile, anchors: list[ReportFile], top: str, why: str, found: _Scan) -> str:
+def _why_not_anchor(
+    report: ReportFile, anchors: list[ReportFile], top: str | None, why: str, found: _Scan
+) -> str:
     if report.top != top:
         return f"C synthesis of module '{report.top}', not of the model top '{top}' ({why})"
     if len(anchors) == 1:
@@ -766,21 +771,17 @@ _PARSE_FAILURES = (ValueError, IndexError, KeyError, AttributeError, TypeError, 
 def load_runs(path: Path | str) -> list[VendorReport]:
     """One record per run under `path` (a project folder, searched recursively, or one file), oldest
     first, each with `sources`, `unused` (every report found but not used, with why), `notes` and
-    `problems` filled in."""
+    `problems` filled in. A run whose C synthesis cannot be read is listed as unused; if nothing can
+    be read, the first reason is raised."""
     path = Path(path)
     found = scan(path)
-    runs = find_runs(found)
-    if not runs:
-        raise NoReportError(no_report_message(path, found.unused))
-    records = []
-    for run in runs:
-        try:
-            records.append(_combine(run, found))
-        except MalformedReportError:
-            raise
-        except _PARSE_FAILURES as err:  # content no parser anticipated: refuse naming the file
-            anchor = run.anchor.path if run.anchor else path
-            raise MalformedReportError(anchor, f"could not be read ({type(err).__name__}: {err})") from err
+    try:
+        runs = find_runs(found)
+        combined = [(run, _combine_or_skip(run, found)) for run in runs]
+    except _PARSE_FAILURES as err:  # content no parser anticipated: refuse naming the path
+        raise MalformedReportError(path, f"could not be read ({type(err).__name__}: {err})") from err
+    runs = [run for run, record in combined if record is not None]
+    records = [record for _, record in combined if record is not None]
     if not any(record.sources for record in records):  # nothing read at all: say why, not an empty record
         raise found.errors[0] if found.errors else NoReportError(no_report_message(path, found.unused))
     for record in records:
@@ -789,6 +790,18 @@ def load_runs(path: Path | str) -> list[VendorReport]:
     if len(records) > 1:
         _flag_other_runs(records, runs, found)
     return records
+
+
+def _combine_or_skip(run: Run, found: _Scan) -> VendorReport | None:
+    """The run's record, or None (its anchor listed as unused) if its anchor cannot be parsed."""
+    try:
+        return _combine(run, found)
+    except ReportError as err:
+        if run.anchor is None:
+            raise
+        found.skip(run.anchor, str(err).removeprefix(f"{run.anchor.path}: "))
+        found.errors.append(err)
+        return None
 
 
 def _flag_other_runs(records: list[VendorReport], runs: list[Run], found: _Scan) -> None:
