@@ -59,8 +59,10 @@ def _ports(dut: Any, names: Sequence[str], widths: np.ndarray, what: str) -> lis
     elif len(names) == n:
         slices = [slice(i, i + 1) for i in range(n)]
     else:
-        raise AssertionError(f"{what}: {len(names)} ports {list(names)} for {n} elements; expected one "
-                             "packed port or one port per element")
+        raise AssertionError(
+            f"{what}: {len(names)} ports {list(names)} for {n} elements; expected one "
+            "packed port or one port per element"
+        )
     ports = []
     for name, elements in zip(names, slices, strict=True):
         handle = getattr(dut, name)
@@ -150,8 +152,10 @@ async def hls_parallel(dut):
             offered = False
             progress = True
         stalled = 0 if progress else stalled + 1
-        assert stalled < DRAIN_LIMIT, (f"no ap_ready or output for {DRAIN_LIMIT} cycles after {sent} vectors "
-                                       f"taken and {len(outputs)} of {n} results")
+        assert stalled < DRAIN_LIMIT, (
+            f"no ap_ready or output for {DRAIN_LIMIT} cycles after {sent} vectors "
+            f"taken and {len(outputs)} of {n} results"
+        )
 
     # Drain: nothing more may come out, and the block must go idle.
     extra, idle_at_end = 0, False
@@ -166,10 +170,18 @@ async def hls_parallel(dut):
             break
 
     with open(os.environ["HARNESS_TB_RESULT"], "w") as fh:
-        json.dump({"outputs": [[str(v) for v in row] for row in outputs[:n]],
-                   "accept_cycles": accept_cycles, "output_cycles": output_cycles[:n],
-                   "ready_cycles": ready_cycles, "done_count": done_count,
-                   "idle_after_reset": idle_after_reset, "idle_at_end": idle_at_end}, fh)
+        json.dump(
+            {
+                "outputs": [[str(v) for v in row] for row in outputs[:n]],
+                "accept_cycles": accept_cycles,
+                "output_cycles": output_cycles[:n],
+                "ready_cycles": ready_cycles,
+                "done_count": done_count,
+                "idle_after_reset": idle_after_reset,
+                "idle_at_end": idle_at_end,
+            },
+            fh,
+        )
 
     assert idle_after_reset, "ap_idle was low after reset with ap_start low"
     assert extra == 0, f"the block wrote outputs in {extra} cycles after the last of the {n} results"

@@ -1,7 +1,8 @@
 """Import vendor tool reports (Vivado HLS, Vitis HLS, Vivado, hls4ml build() dicts, Intel oneAPI)."""
 
 from harness.vendor.compare import compare_reports, has_regression, load_baseline
-from harness.vendor.reports import ReportError, VendorReport, load_report, to_metrics
+from harness.vendor.project import load_report, load_runs
+from harness.vendor.reports import ReportError, VendorReport, to_metrics
 
 __all__ = [
     "ReportError",
@@ -10,5 +11,6 @@ __all__ = [
     "has_regression",
     "load_baseline",
     "load_report",
+    "load_runs",
     "to_metrics",
 ]

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from harness.sim import SimJob, SimResult, StreamVectors, VerilatorSimulator
 from harness.toolchain import Tool, Toolchain, ToolNotFoundError
-from harness.vendor.reports import load_report, to_metrics
+from harness.vendor.project import load_report
+from harness.vendor.reports import to_metrics
 
 if TYPE_CHECKING:
     from harness.flow import Converted
@@ -44,10 +45,6 @@ VENDOR_HLS = ("vitis-run", "vitis_hls", "vivado_hls")
 HLS_TESTBENCH = "tb.hls_parallel"
 INPUTS_ENV = "HARNESS_HLS_INPUTS"
 OUTPUTS_ENV = "HARNESS_HLS_OUTPUTS"
-#: Block-level ports of `ap_ctrl_hs` (and the reset/clock variants HLS can emit), never data.
-CONTROL_PORTS = frozenset(
-    {"ap_clk", "ap_rst", "ap_rst_n", "ap_start", "ap_done", "ap_idle", "ap_ready", "ap_ce"}
-)
 VALID_SUFFIX = "_ap_vld"
 
 
@@ -472,21 +469,34 @@ class HlsPorts:
         return {INPUTS_ENV: ",".join(self.inputs), OUTPUTS_ENV: ",".join(self.outputs)}
 
 
+#: A port name that looks like element `index` of a partitioned array: `<array>_<index>` (Vitis HLS 2020.2+)
+#: or `<array>_<index>_V` (Vivado HLS up to 2020.1). The array name may itself end in digits
+#: (`input_1_0_V` is element 0 of `input_1`), which is why the base is matched non-greedily.
 _ELEMENT = re.compile(r"^(?P<base>.+?)_(?P<index>\d+)(?P<suffix>_V)?$")
 _DECLARATION = re.compile(
-    r"^\s*(?P<dir>input|output)\s+(?:wire\s+|reg\s+)?(?:\[\s*(?P<msb>\d+)\s*:\s*(?P<lsb>\d+)\s*\]\s*)?"
-    r"(?P<name>\w+)\s*;",
+    r"^\s*(?P<dir>input|output)\s+(?:wire\s+|reg\s+)?(?:signed\s+)?"
+    r"(?:\[\s*(?P<msb>\d+)\s*:\s*(?P<lsb>\d+)\s*\]\s*)?(?P<name>\w+)\s*;",
     re.M,
 )
+#: Handshake companions HLS adds to a data port (`ap_vld`, `ap_hs`, `ap_ack` interfaces): never data.
+_COMPANION_SUFFIXES = (VALID_SUFFIX, "_ap_ack")
+
+
+def is_data_port(name: str) -> bool:
+    """Whether an HLS top's port carries data: HLS reserves the `ap_` prefix for block-level ports
+    (ap_clk, ap_rst_n, ap_ce, ...) and names handshakes `<port>_ap_vld` / `<port>_ap_ack`."""
+    return not name.startswith("ap_") and not name.endswith(_COMPANION_SUFFIXES)
 
 
 def array_groups(names: Iterable[str]) -> list[list[str]]:
     """Port names grouped into arrays, each in element order.
 
     HLS names the ports of a partitioned array `<array>_<i>` (Vivado HLS adds `_V`); a family whose
-    indices are exactly 0..n-1 is one array. Any other port (a reshaped array's packed port such as
-    `input_1`) is its own group.
+    indices are exactly 0..n-1 is one array, including a single-element array `<array>_0`. Every other
+    port is its own group: a reshaped (packed) array such as `input_1` / `input_1_V`, whose name only
+    looks like element 1 of an array `input`, and any family with gaps.
     """
+    names = list(names)  # read twice below: a generator would lose every port not in a family
     families: dict[str, dict[int, str]] = {}
     for name in names:
         if match := _ELEMENT.match(name):
@@ -502,7 +512,7 @@ def array_groups(names: Iterable[str]) -> list[list[str]]:
 
 def hls_ports(sources: Sequence[Path], top: str) -> HlsPorts:
     """The data ports of module `top`, read from its port declarations (HLS writes them non-ANSI,
-    one per line): every input and output except the `ap_ctrl_hs` ports and the `_ap_vld` valids."""
+    one per line): every input and output except the block-level `ap_*` ports and the handshakes."""
     for source in sources:
         text = Path(source).read_text(errors="replace")
         if match := re.search(rf"^\s*module\s+{re.escape(top)}\b(.*?)^\s*endmodule", text, re.M | re.S):
@@ -510,7 +520,7 @@ def hls_ports(sources: Sequence[Path], top: str) -> HlsPorts:
     else:
         raise HlsPortError(f"module {top} not found in {', '.join(str(s) for s in sources)}")
     declared = {m["name"]: m["dir"] for m in _DECLARATION.finditer(match[1])}
-    data = {n: d for n, d in declared.items() if n not in CONTROL_PORTS and not n.endswith(VALID_SUFFIX)}
+    data = {n: d for n, d in declared.items() if is_data_port(n)}
     inputs = array_groups(n for n, d in data.items() if d == "input")
     outputs = array_groups(n for n, d in data.items() if d == "output")
     if len(inputs) != 1 or len(outputs) != 1:
@@ -535,7 +545,7 @@ def resolve_ports(widths: Mapping[str, int], in_widths: Sequence[int], out_width
     width. The ports are found if exactly one pair of different groups fits (inputs, outputs); anything
     else is an error asking for the names.
     """
-    data = {n: w for n, w in widths.items() if n + VALID_SUFFIX in widths and n not in CONTROL_PORTS}
+    data = {n: w for n, w in widths.items() if n + VALID_SUFFIX in widths and is_data_port(n)}
     groups = array_groups(data)
 
     def fits(group: list[str], element_widths: Sequence[int]) -> bool:

@@ -10,14 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.vendor.compare import FieldComparison, compare_reports, has_regression, load_baseline
-from harness.vendor.reports import (
-    REPORT_PATTERNS,
-    ReportError,
-    VendorReport,
-    load_report,
-    resource_items,
-    to_metrics,
-)
+from harness.vendor.project import RECOGNISED, load_report
+from harness.vendor.reports import STAGE_LABELS, ReportError, VendorReport, resource_items, to_metrics
 
 EXIT_OK, EXIT_REGRESSION, EXIT_ERROR = 0, 1, 2
 
@@ -36,12 +30,18 @@ def register(subparsers: Any) -> None:
         "vendor-report",
         help="summarise (or compare) Vivado / Vitis HLS / oneAPI reports",
         description=_DESCRIPTION,
-        epilog="report files recognised: " + ", ".join(REPORT_PATTERNS),
+        epilog=f"reports recognised by their content, whatever their file names: {RECOGNISED}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("path", type=Path, metavar="PATH", help="project folder or single report file")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--compare", type=Path, metavar="BASELINE.json", help="compare PATH against BASELINE")
+    parser.add_argument(
+        "--run",
+        metavar="NAME",
+        help="where PATH holds several runs (HLS solutions, earlier builds), the one to show: its name as "
+        "listed in problems, or its last folder names (e.g. solution2); default: the latest",
+    )
     parser.add_argument(
         "--metrics", type=Path, metavar="OUT.json", help="also write the harness metrics.json shape to OUT"
     )
@@ -50,7 +50,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        report = load_report(args.path)
+        report = load_report(args.path, args.run)
         if args.metrics:
             _write_metrics(args.metrics, report)
         if args.compare:
@@ -60,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), indent=2) if args.json else format_report(report))
         return EXIT_OK
     except ReportError as err:
-        print(f"harness vendor-report: error: {err}", file=sys.stderr)
+        message = " ".join(str(err).split())  # one line, whatever the parser's message held
+        print(f"harness vendor-report: error: {message}", file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -117,8 +118,22 @@ def _resource_table(report: VendorReport) -> str:
         used, limit = hls.get(hls_key), available.get(hls_key)
         share = f"{100 * used / limit:.1f} %" if used is not None and limit else "-"
         rows.append([label, _fmt(used), _fmt(limit), share, _fmt(synth.get(synth_key))])
-    synth_title = f"{report.synth_tool} synth" if report.synth_tool else "synthesis (none found)"
+    stage = STAGE_LABELS.get(report.synth_stage or "", "synth")
+    synth_title = f"{report.synth_tool} {stage}" if report.synth_tool else "synthesis (none found)"
     return _render_table(["resource", "HLS estimate", "available", "HLS util", synth_title], rows)
+
+
+_STAGE_COLUMNS = ("lut", "ff", "dsp", "bram", "wns_ns", "whs_ns")
+
+
+def _stage_table(report: VendorReport) -> list[str]:
+    """Every Vivado implementation stage read, when there is more than one, earliest first."""
+    if len(report.stages) < 2:
+        return []
+    rows = [
+        [stage, *(_fmt(values.get(key)) for key in _STAGE_COLUMNS)] for stage, values in report.stages.items()
+    ]
+    return ["", _render_table(["Vivado stage", "LUT", "FF", "DSP", "BRAM tiles", "WNS ns", "WHS ns"], rows)]
 
 
 def _range(low: Any, high: Any, unit: str) -> str:
@@ -129,10 +144,11 @@ def _range(low: Any, high: Any, unit: str) -> str:
 
 
 def format_report(report: VendorReport) -> str:
-    tool = " ".join(p for p in (report.tool or "unknown tool", report.tool_version) if p)
+    tool = " ".join(p for p in (report.tool or report.synth_tool or "unknown tool", report.tool_version) if p)
     clock, latency, timing = report.clock, report.latency, report.timing
     lines = [
-        f"{tool}: top {_fmt(report.top)}, part {_fmt(report.part)}",
+        f"{tool}: top {_fmt(report.top)}, part {_fmt(report.part)}"
+        + (f", run {report.run}" if report.run else ""),
         "",
         f"clock     target {_fmt(clock.target_ns)} ns, estimated {_fmt(clock.estimated_ns)} ns, "
         f"uncertainty {_fmt(clock.uncertainty_ns)} ns",
@@ -144,6 +160,7 @@ def format_report(report: VendorReport) -> str:
         + (f", fmax {_fmt(timing.fmax_mhz, 2)} MHz" if timing.fmax_mhz is not None else ""),
         "",
         _resource_table(report),
+        *_stage_table(report),
         "",
         "sources:",
     ]
@@ -151,6 +168,9 @@ def format_report(report: VendorReport) -> str:
     for group, source in report.sources.items():
         by_file.setdefault(source, []).append(group)
     lines += [f"  {source}: {', '.join(groups)}" for source, groups in by_file.items()]
+    lines += (
+        ["not used:", *(f"  {name}: {why}" for name, why in report.unused.items())] if report.unused else []
+    )
     lines += ["notes:", *(f"  - {note}" for note in report.notes)] if report.notes else []
     lines += ["problems:", *(f"  - {problem}" for problem in report.problems or ["none"])]
     return "\n".join(lines)

@@ -67,7 +67,10 @@ def load_baseline(path: Path) -> VendorReport:
     if is_build_dict(data):
         return parse_build_dict(data, path)
     if isinstance(data, dict) and {"tool", "hls_resources"} <= data.keys():
-        return VendorReport.from_dict(data)
+        try:
+            return VendorReport.from_dict(data)
+        except (TypeError, AttributeError, ValueError) as err:  # a group that is not an object
+            raise MalformedReportError(path, f"not a `harness vendor-report --json` output ({err})") from err
     raise MalformedReportError(
         path,
         "neither an hls4ml build() result ('CSynthesisReport' or 'report' key) "

@@ -9,42 +9,23 @@ Sources understood (tests/vendor checks each against real reports, except where 
 * Vivado timing summaries and HLS co-simulation reports (no real example was available: checked only
   against texts written in their documented layout).
 
-Everything a report does not state stays ``None``: an unknown value must never read as zero.
+Everything a report does not state stays ``None``: an unknown value must never read as zero. This
+module reads one file at a time; `harness.vendor.project` finds the reports of a folder by their
+content and pairs them into runs.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-
 Number = int | float
-
-CSYNTH_PATTERNS = ("*_csynth.rpt", "*_csynth.xml")
-SYNTH_PATTERNS = ("vivado_synth.rpt", "*_utilization_*.rpt", "*util*synthed.rpt")
-TIMING_PATTERNS = ("*timing_summary*.rpt",)
-COSIM_PATTERNS = ("*_cosim.rpt",)
-BUILD_PATTERNS = ("*.json",)
-ONEAPI_PATTERNS = ("summary.ndjson", "loop_attr.ndjson", "quartus.ndjson")
-REPORT_PATTERNS = (
-    *CSYNTH_PATTERNS,
-    *SYNTH_PATTERNS,
-    *TIMING_PATTERNS,
-    *COSIM_PATTERNS,
-    *BUILD_PATTERNS,
-    *ONEAPI_PATTERNS,
-)
-HLS4ML_CONFIG = "hls4ml_config.yml"
-# Vivado HLS writes `vivado_hls.app`, Vitis HLS `hls.app`; both name the project's top function.
-HLS_PROJECT_FILES = ("vivado_hls.app", "hls.app")
 
 
 class ReportError(Exception):
@@ -154,11 +135,15 @@ class VendorReport:
     available: HlsResources = field(default_factory=HlsResources)
     available_slr: HlsResources | None = None
     synth_tool: str | None = None
+    synth_stage: str | None = None  # Vivado's design state of `synth_resources`: synthesized ... routed
     synth_resources: SynthResources | None = None
     synth_available: SynthResources | None = None
     cosim: Cosim = field(default_factory=Cosim)
     timing: Timing = field(default_factory=Timing)
     sources: dict[str, str] = field(default_factory=dict)
+    run: str | None = None  # which run of the folder this record describes
+    stages: dict[str, dict[str, Any]] = field(default_factory=dict)  # every implementation stage read
+    unused: dict[str, str] = field(default_factory=dict)  # report found but not used -> why
     notes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -244,7 +229,11 @@ def parse_ns(text: str | None, default_unit: str = "ns") -> float | None:
 
 
 def _read_text(path: Path) -> str:
-    return path.read_text(encoding="utf-8", errors="replace")
+    """The file's text; an unreadable file is a refusal that names it, not a traceback."""
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as err:
+        raise ReportError(f"{path}: cannot read ({err.strerror or err})") from err
 
 
 def _header_field(text: str, name: str) -> str | None:
@@ -802,268 +791,6 @@ def load_json(path: Path) -> Any:
 
 
 # --------------------------------------------------------------------------------------------------
-# Finding and combining the reports of a project folder
-
-
-@dataclass
-class _Found:
-    """Report files by kind, as found under the given path."""
-
-    csynth: list[Path] = field(default_factory=list)
-    synth: list[Path] = field(default_factory=list)
-    timing: list[Path] = field(default_factory=list)
-    cosim: list[Path] = field(default_factory=list)
-    build: list[Path] = field(default_factory=list)
-    oneapi: list[Path] = field(default_factory=list)
-    configs: list[Path] = field(default_factory=list)
-    projects: list[Path] = field(default_factory=list)
-
-    @classmethod
-    def classify(cls, files: list[Path], single: bool) -> _Found:
-        found = cls()
-        kinds = (
-            (found.csynth, CSYNTH_PATTERNS),
-            (found.synth, SYNTH_PATTERNS),
-            (found.timing, TIMING_PATTERNS),
-            (found.cosim, COSIM_PATTERNS),
-            (found.oneapi, ONEAPI_PATTERNS),
-            (found.configs, (HLS4ML_CONFIG,)),
-            (found.projects, HLS_PROJECT_FILES),
-        )
-        for path in files:
-            bucket = next((b for b, patterns in kinds if _matches(path.name, patterns)), None)
-            if bucket is not None:
-                bucket.append(path)
-            elif _matches(path.name, BUILD_PATTERNS) and (single or _is_build_file(path)):
-                found.build.append(path)
-        return found
-
-    def has_reports(self) -> bool:
-        return any((self.csynth, self.synth, self.timing, self.cosim, self.build, self.oneapi))
-
-
-def _matches(name: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatch(name, pattern) for pattern in patterns)
-
-
-def _is_build_file(path: Path) -> bool:
-    """Folder scans meet unrelated JSON (metrics, configs); only build() dicts count as reports."""
-    try:
-        return is_build_dict(json.loads(_read_text(path)))
-    except (json.JSONDecodeError, OSError):
-        return False
-
-
-def no_report_message(path: Path) -> str:
-    return (
-        f"no recognisable vendor report at {path}. Looked for: {', '.join(REPORT_PATTERNS)} "
-        "(JSON only if it is an hls4ml build() result with 'CSynthesisReport' or 'report')."
-    )
-
-
-def _path_order(path: Path) -> tuple[int, str]:
-    """Shallowest first, then alphabetical: deterministic and prefers the project's own files."""
-    return len(path.parts), str(path)
-
-
-class _ConfigLoader(yaml.SafeLoader):
-    """hls4ml_config.yml contains local tags such as `!keras_model`; read them as null."""
-
-
-_ConfigLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
-
-
-def _top_hints(found: _Found, notes: list[str]) -> list[tuple[str, str]]:
-    """Names that identify the model top, strongest first: the hls4ml project name, hls4ml's default
-    name, then the top of the HLS project file (unless that top is a wrapper around the model)."""
-    hints: list[tuple[str, str]] = []
-    for config in sorted(found.configs, key=_path_order)[:1]:
-        try:
-            data = yaml.load(_read_text(config), Loader=_ConfigLoader)
-        except yaml.YAMLError as err:
-            notes.append(f"could not read {config.name}: {err}")
-            continue
-        if isinstance(data, dict) and data.get("ProjectName"):
-            hints.append((str(data["ProjectName"]), f"named by ProjectName in {config.name}"))
-    hints.append(("myproject", "hls4ml's default project name"))
-    for project in sorted(found.projects, key=_path_order):
-        match = re.search(r'\btop="([^"]+)"', _read_text(project))
-        if match and "wrapper" not in match.group(1).lower():
-            hints.append((match.group(1), f"the top of {project.name}"))
-    return hints
-
-
-def choose_top(tops: list[str], hints: list[tuple[str, str]]) -> tuple[str, str] | None:
-    """The model top among the csynth reports' tops, and why; None if nothing decides it."""
-    for name, why in hints:
-        if name in tops:
-            return name, why
-    models = [t for t in tops if "wrapper" not in t.lower()]
-    if len(models) == 1:
-        return models[0], "the only csynth report whose top is not a wrapper"
-    return None
-
-
-def _csynth_top(path: Path) -> str:
-    return path.name.rsplit("_csynth.", 1)[0]
-
-
-def _parse_csynth(path: Path) -> VendorReport:
-    return parse_csynth_rpt(path) if path.suffix == ".rpt" else parse_csynth_xml(path)
-
-
-_Rel = Callable[[Path], str]
-
-
-def _load_csynth(found: _Found, rel: _Rel, notes: list[str]) -> tuple[VendorReport, Path]:
-    """Pick the model's csynth report among all of them (Vivado HLS writes one per module) and parse it."""
-    by_top: dict[str, list[Path]] = {}
-    for path in sorted(found.csynth, key=lambda p: (p.suffix != ".rpt", *_path_order(p))):
-        by_top.setdefault(_csynth_top(path), []).append(path)
-    tops = sorted(by_top)
-    choice = choose_top(tops, _top_hints(found, notes))
-    if choice is None:
-        # No name decides: the top contains every other module, so it has the largest LUT estimate.
-        candidates = [t for t in tops if "wrapper" not in t.lower()] or tops
-        parsed = {top: _parse_csynth(by_top[top][0]) for top in candidates}
-        top = max(candidates, key=lambda t: parsed[t].hls_resources.lut or 0)
-        choice = (top, "the largest LUT estimate (no hls4ml_config.yml or project file names the top)")
-    top, why = choice
-    path = by_top[top][0]
-    if len(tops) > 1:
-        others = ", ".join(rel(by_top[t][0]) for t in tops if t != top)
-        notes.append(f"used {rel(path)} (top '{top}': {why}); other csynth reports not used: {others}")
-    return _parse_csynth(path), path
-
-
-def _load_synth(found: _Found, top: str | None, rel: _Rel, notes: list[str]) -> tuple[SynthPart, Path] | None:
-    """Rank utilisation reports: the HLS top's own design, then a kernel's compute unit, then a
-    post-synthesis state; a whole-platform design is used only if nothing better exists.
-
-    A folder may hold utilisation reports of other kinds (e.g. hierarchical ones); those are skipped
-    with a note, unless they are all there is, in which case the first error is raised."""
-    parts: list[tuple[SynthPart, Path]] = []
-    errors: list[MalformedReportError] = []
-    for path in sorted(found.synth, key=_path_order):
-        try:
-            parts.append((parse_vivado_utilization(path), path))
-        except MalformedReportError as err:
-            errors.append(err)
-            notes.append(f"skipped {err}")
-    if errors and not parts and not any((found.csynth, found.oneapi, found.build, found.timing, found.cosim)):
-        raise errors[0]
-    if not parts:
-        return None
-
-    def rank(item: tuple[SynthPart, Path]) -> tuple[bool, bool, bool]:
-        part = item[0]
-        return part.design != top, not part.accelerator, part.state != "Synthesized"
-
-    part, path = min(parts, key=rank)
-    if part.note:
-        notes.append(f"synthesis resources from {rel(path)}: {part.note}")
-    if not part.accelerator and top and part.design != top:
-        notes.append(f"{rel(path)} covers design '{part.design}', not only the HLS top '{top}'")
-    if len(parts) > 1:
-        notes.append(
-            f"synthesis report used: {rel(path)}; not used: "
-            + ", ".join(rel(p) for _, p in parts if p != path)
-        )
-    return part, path
-
-
-def _first_by(paths: list[Path], preferred: Callable[[Path], bool]) -> Path:
-    """The first path, in folder order, for which `preferred(path)` holds, else the first path."""
-    ordered = sorted(paths, key=_path_order)
-    return next((p for p in ordered if preferred(p)), ordered[0])
-
-
-def load_report(path: Path | str) -> VendorReport:
-    """Read every report under `path` (a project folder, searched recursively, or one file) into one
-    `VendorReport`, with `sources`, `notes` and `problems` filled in."""
-    path = Path(path)
-    if not path.exists():
-        raise NoReportError(f"{path} does not exist")
-    root = path if path.is_dir() else path.parent
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    found = _Found.classify(files, single=path.is_file())
-    if not found.has_reports():
-        raise NoReportError(no_report_message(path))
-
-    def rel(p: Path) -> str:
-        return p.relative_to(root).as_posix()
-
-    notes: list[str] = []
-    sources: dict[str, str] = {}
-    hls_groups = ("clock", "latency", "ii", "hls_resources", "available")
-    if found.csynth:
-        report, hls_path = _load_csynth(found, rel, notes)
-        sources.update(dict.fromkeys(hls_groups, rel(hls_path)))
-    elif found.oneapi:
-        report = _load_oneapi(found.oneapi, rel, sources)
-    elif found.build:
-        if len(found.build) > 1:
-            raise ReportError(
-                f"{path} holds {len(found.build)} hls4ml build() result dicts "
-                f"({', '.join(rel(p) for p in found.build[:5])}{', ...' if len(found.build) > 5 else ''}); "
-                "pass one file"
-            )
-        build_path = found.build[0]
-        report = parse_build_dict(load_json(build_path), build_path)
-        groups = [*hls_groups, *(g for g in ("synth_resources", "cosim", "timing") if _group_set(report, g))]
-        sources.update(dict.fromkeys(groups, rel(build_path)))
-    else:
-        report = VendorReport()
-    if found.build and (found.csynth or found.oneapi):
-        notes.append(f"hls4ml build() dicts not used (reports take precedence): {len(found.build)}")
-
-    synth = _load_synth(found, report.top, rel, notes)
-    if synth:
-        part, synth_path = synth
-        report.synth_resources, report.synth_available = part.resources, part.available
-        report.synth_tool = part.tool
-        sources["synth_resources"] = rel(synth_path)
-    if found.timing:
-        timing_path = _first_by(found.timing, lambda p: "routed" in p.name.lower())
-        report.timing = parse_timing_summary(timing_path)
-        sources["timing"] = rel(timing_path)
-    if found.cosim:
-        cosim_path = _first_by(
-            found.cosim, lambda p: report.top is not None and p.name == f"{report.top}_cosim.rpt"
-        )
-        report.cosim = parse_cosim(cosim_path)
-        sources["cosim"] = rel(cosim_path)
-    report.sources = sources
-    report.notes = notes
-    report.problems = find_problems(report)
-    return report
-
-
-def _group_set(report: VendorReport, group: str) -> bool:
-    """Whether a group holds any reported value (so that `sources` only names files that said something)."""
-    value = getattr(report, group)
-    return value is not None and any(v not in (None, {}) for v in _group_to_dict(value).values())
-
-
-def _load_oneapi(paths: list[Path], rel: _Rel, sources: dict[str, str]) -> VendorReport:
-    """Combine the three oneAPI report files of the first project folder that has them."""
-    folder = min((p.parent for p in paths), key=_path_order)
-    by_name = {p.name: p for p in paths if p.parent == folder}
-    report = VendorReport(tool="Intel oneAPI")
-    if "summary.ndjson" in by_name:
-        report.hls_resources, report.available = parse_oneapi_summary(by_name["summary.ndjson"])
-        sources.update(dict.fromkeys(("hls_resources", "available"), rel(by_name["summary.ndjson"])))
-    if "loop_attr.ndjson" in by_name:
-        report.clock, report.latency, report.ii = parse_oneapi_loops(by_name["loop_attr.ndjson"])
-        sources.update(dict.fromkeys(("clock", "latency", "ii"), rel(by_name["loop_attr.ndjson"])))
-    if "quartus.ndjson" in by_name:
-        report.synth_resources, report.timing, report.top = parse_quartus(by_name["quartus.ndjson"])
-        report.synth_tool = "Quartus"
-        sources.update(dict.fromkeys(("synth_resources", "timing"), rel(by_name["quartus.ndjson"])))
-    return report
-
-
-# --------------------------------------------------------------------------------------------------
 # Findings and export
 
 _LABELS = {
@@ -1138,10 +865,37 @@ def find_problems(report: VendorReport) -> list[str]:
         problems.append(f"C/RTL co-simulation failed ({report.cosim.rtl or 'RTL'}).")
     if report.synth_resources is None:
         problems.append(
-            "Synthesis report missing (no vivado_synth.rpt, *_utilization_*.rpt, *util*synthed.rpt "
-            "or Quartus fit): resource figures are HLS estimates only."
+            "Synthesis report missing (no Vivado utilisation report or Quartus fit of this run): "
+            "resource figures are HLS estimates only."
         )
     return problems
+
+
+#: Vivado design states, earliest first, as `harness.vendor.project` names them; metrics say which.
+STAGES = ("synthesized", "optimized", "placed", "routed")
+STAGE_LABELS = {
+    "synthesized": "synth",
+    "optimized": "post-opt",
+    "placed": "post-place",
+    "routed": "post-route",
+}
+
+
+def stage_of(design_state: str | None) -> str | None:
+    """Vivado's `Design State` ('Synthesized', 'Fully Placed', 'Routed', 'Physopt postRoute') as one of
+    `STAGES`; another state is kept as written (lower case), so it is still named."""
+    if not design_state:
+        return None
+    state = design_state.lower()
+    for word, stage in (
+        ("route", "routed"),
+        ("place", "placed"),
+        ("opt", "optimized"),
+        ("synth", "synthesized"),
+    ):
+        if word in state:
+            return stage
+    return state
 
 
 def _label(*parts: str | None) -> str:
@@ -1169,7 +923,7 @@ def to_metrics(report: VendorReport) -> dict[str, Any]:
     if report.synth_resources is not None:
         res: HlsResources | SynthResources = report.synth_resources
         bram, bram_unit = report.synth_resources.bram, "RAMB36 tile"
-        resource_source = _label(report.synth_tool, "synth")
+        resource_source = _label(report.synth_tool, STAGE_LABELS.get(report.synth_stage or "", "synth"))
     else:
         res = report.hls_resources
         bram, bram_unit = report.hls_resources.bram_18k, "BRAM_18K"

@@ -40,8 +40,10 @@ def test_hls4ml_style_top_is_bit_exact_with_its_own_ii_and_latency(toolchain, tm
     assert set(np.diff(raw["ready_cycles"])) == {II}  # ap_ready spacing is the II
     assert raw["done_count"] == 3000 and raw["idle_after_reset"] and raw["idle_at_end"]
     log = (tmp_path / "sim.log").read_text()
-    assert ("found by their _ap_vld companions: inputs ['input_1'], outputs ['layer5_out_0', 'layer5_out_1']"
-            in log)
+    assert (
+        "found by their _ap_vld companions: inputs ['input_1'], outputs ['layer5_out_0', 'layer5_out_1']"
+        in log
+    )
 
 
 def test_ap_none_top_with_ports_from_its_verilog_catches_a_flipped_value(toolchain, tmp_path):

@@ -73,8 +73,14 @@ def keras_model():
     from tensorflow import keras
 
     layers = keras.layers
-    return keras.Sequential([layers.Input((4,)), layers.Dense(3, name="fc1"),
-                             layers.Activation("relu", name="relu1"), layers.Dense(2, name="fc2")])
+    return keras.Sequential(
+        [
+            layers.Input((4,)),
+            layers.Dense(3, name="fc1"),
+            layers.Activation("relu", name="relu1"),
+            layers.Dense(2, name="fc2"),
+        ]
+    )
 
 
 def hls4ml_project(keras_model, backend: str, output_dir: Path):
@@ -82,9 +88,15 @@ def hls4ml_project(keras_model, backend: str, output_dir: Path):
     import hls4ml
 
     config = hls4ml.utils.config_from_keras_model(keras_model, granularity="model")
-    model = hls4ml.converters.convert_from_keras_model(keras_model, hls_config=config, backend=backend,
-                                                       io_type="io_parallel", output_dir=str(output_dir),
-                                                       part=PART, clock_period=5)
+    model = hls4ml.converters.convert_from_keras_model(
+        keras_model,
+        hls_config=config,
+        backend=backend,
+        io_type="io_parallel",
+        output_dir=str(output_dir),
+        part=PART,
+        clock_period=5,
+    )
     model.write()
     return model
 
@@ -105,10 +117,18 @@ def cpp_forest(tmp_path_factory):
     y = (x[:, 0] + x[:, 1] > 0).astype(int)
     forest = GradientBoostingClassifier(n_estimators=3, max_depth=2).fit(x, y)
     precision = "ap_fixed<16,6>"
-    return convert_from_sklearn(forest, {
-        "Backend": "cpp", "OutputDir": str(tmp_path_factory.mktemp("conifer") / "cpp"), "ProjectName": "bdt",
-        "InputPrecision": precision, "ThresholdPrecision": precision, "WeightPrecision": "ap_fixed<2,2>",
-        "ScorePrecision": precision})
+    return convert_from_sklearn(
+        forest,
+        {
+            "Backend": "cpp",
+            "OutputDir": str(tmp_path_factory.mktemp("conifer") / "cpp"),
+            "ProjectName": "bdt",
+            "InputPrecision": precision,
+            "ThresholdPrecision": precision,
+            "WeightPrecision": "ap_fixed<2,2>",
+            "ScorePrecision": precision,
+        },
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -137,8 +157,9 @@ def test_without_vendor_tools_every_entry_point_refuses_naming_the_tools(vitis_m
         assert not out.exists()  # refused before doing any work
 
 
-def test_vitis_hls_alone_does_not_serve_hls4ml_vitis_backend_but_serves_conifer(vitis_model, cpp_forest,
-                                                                                tmp_path):
+def test_vitis_hls_alone_does_not_serve_hls4ml_vitis_backend_but_serves_conifer(
+    vitis_model, cpp_forest, tmp_path
+):
     tools = stand_in_tools(tmp_path / "bin", "vitis_hls")
     with pytest.raises(VendorToolMissing, match="found only vitis_hls 2023.2, which hls4ml 1.3.0's Vitis"):
         plan_hls4ml_build(vitis_model, tools)
@@ -161,16 +182,22 @@ def test_vitis_plan_is_what_hls4ml_build_runs(vitis_model, tmp_path):
     plan = plan_hls4ml_build(vitis_model, tools, vsynth=True)
     assert plan.tool.name == "vitis-run" and plan.tool_version == "2024.2" and plan.vivado.version == "2024.2"
     assert plan.work_dir == work and plan.top == "myproject"
-    assert plan.commands == (("vitis-run", "--tcl", "build_prj.tcl", "--mode", "hls"),
-                             ("vivado", "-mode", "batch", "-source", "vivado_synth.tcl"))
-    assert plan.files == {"build_opt.tcl": "array set opt {\n    reset      0\n    csim       0\n"
-                          "    synth      1\n    cosim      0\n    validation 0\n    export     0\n"
-                          "    vsynth     1\n    fifo_opt   0\n}\n"}
+    assert plan.commands == (
+        ("vitis-run", "--tcl", "build_prj.tcl", "--mode", "hls"),
+        ("vivado", "-mode", "batch", "-source", "vivado_synth.tcl"),
+    )
+    assert plan.files == {
+        "build_opt.tcl": "array set opt {\n    reset      0\n    csim       0\n"
+        "    synth      1\n    cosim      0\n    validation 0\n    export     0\n"
+        "    vsynth     1\n    fifo_opt   0\n}\n"
+    }
     report_dir = work / "myproject_prj" / "solution1" / "syn" / "report"
-    assert plan.reports == {"csynth_rpt": report_dir / "myproject_csynth.rpt",
-                            "csynth_xml": report_dir / "myproject_csynth.xml",
-                            "verilog": work / "myproject_prj" / "solution1" / "syn" / "verilog",
-                            "vivado_synth": work / "vivado_synth.rpt"}
+    assert plan.reports == {
+        "csynth_rpt": report_dir / "myproject_csynth.rpt",
+        "csynth_xml": report_dir / "myproject_csynth.xml",
+        "verilog": work / "myproject_prj" / "solution1" / "syn" / "verilog",
+        "vivado_synth": work / "vivado_synth.rpt",
+    }
     assert plan.label == "hls4ml 1.3.0 Vitis backend build() via vitis-run 2024.2 and vivado 2024.2"
     # The scripts the commands name are the ones hls4ml wrote, and sourcing build_opt.tcl is how its
     # build_prj.tcl takes the options.
@@ -193,8 +220,15 @@ def test_vivado_plan_is_what_hls4ml_build_runs_and_stale_reports_are_refused(ker
     work = (tmp_path / "vivado_prj").resolve()
     plan = plan_hls4ml_build(model, tools, csim=True, cosim=True)
     assert plan.tool.name == "vivado_hls" and plan.tool_version == "2020.1" and plan.vivado is None
-    assert plan.commands == (("vivado_hls", "-f", "build_prj.tcl", "reset=False csim=True synth=True "
-                              "cosim=True validation=False export=False vsynth=False fifo_opt=False"),)
+    assert plan.commands == (
+        (
+            "vivado_hls",
+            "-f",
+            "build_prj.tcl",
+            "reset=False csim=True synth=True "
+            "cosim=True validation=False export=False vsynth=False fifo_opt=False",
+        ),
+    )
     assert plan.files == {}
     solution = work / "myproject_prj" / "solution1"
     assert plan.reports["cosim"] == solution / "sim" / "report" / "myproject_cosim.rpt"
@@ -227,10 +261,17 @@ def test_conifer_plan_follows_conifers_tool_order_and_is_what_its_build_runs(cpp
     assert tools.vendor_hls.name == "vitis-run"  # the toolchain prefers Vitis; conifer does not
     assert plan.tool.name == "vivado_hls" and plan.tool_order == ("vivado_hls", "vitis_hls", "vitis-run")
     assert plan.commands == (("vivado_hls", "-f", "build_hls.tcl"),)
-    assert plan.build_kwargs == {"reset": False, "csim": False, "synth": True, "cosim": False, "export": True,
-                                 "vsynth": False}
-    assert plan.files["build_opt.tcl"] == ("array set opt {\n    reset 0\n    csim 0\n    synth 1\n"
-                                           "    cosim 0\n    export 1\n}\n")
+    assert plan.build_kwargs == {
+        "reset": False,
+        "csim": False,
+        "synth": True,
+        "cosim": False,
+        "export": True,
+        "vsynth": False,
+    }
+    assert plan.files["build_opt.tcl"] == (
+        "array set opt {\n    reset 0\n    csim 0\n    synth 1\n    cosim 0\n    export 1\n}\n"
+    )
     assert plan.reports["csynth_rpt"] == work / "bdt" / "solution1" / "syn" / "report" / "bdt_csynth.rpt"
     assert plan.reports["ip"] == work / "bdt" / "solution1" / "impl" / "ip"
     assert plan_conifer_build(str(work), tools, export=True) == plan
@@ -242,7 +283,8 @@ def test_conifer_plan_follows_conifers_tool_order_and_is_what_its_build_runs(cpp
 
     only_unified = stand_in_tools(tmp_path / "bin-unified", "vitis-run")
     assert plan_conifer_build(forest, only_unified).commands == (
-        ("vitis-run", "--mode", "hls", "--tcl", "build_hls.tcl"),)
+        ("vitis-run", "--mode", "hls", "--tcl", "build_hls.tcl"),
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -260,13 +302,25 @@ def test_hls4ml_io_parallel_interface_is_the_one_the_stand_in_top_follows(vitis_
 
 def test_array_groups_tell_partitioned_ports_from_packed_ones():
     names = ["input_1", "layer5_out_1_V", "layer5_out_0_V", "x_3", "fc1_input_0", "fc1_input_1"]
-    assert array_groups(names) == [["fc1_input_0", "fc1_input_1"], ["input_1"],
-                                   ["layer5_out_0_V", "layer5_out_1_V"], ["x_3"]]
+    assert array_groups(names) == [
+        ["fc1_input_0", "fc1_input_1"],
+        ["input_1"],
+        ["layer5_out_0_V", "layer5_out_1_V"],
+        ["x_3"],
+    ]
 
 
 def test_port_introspection_refuses_what_it_cannot_decide():
-    signals = {"ap_start": 1, "ap_ready": 1, "input_1": 32, "input_1_ap_vld": 1, "layer5_out_0": 16,
-               "layer5_out_0_ap_vld": 1, "layer5_out_1": 16, "layer5_out_1_ap_vld": 1}
+    signals = {
+        "ap_start": 1,
+        "ap_ready": 1,
+        "input_1": 32,
+        "input_1_ap_vld": 1,
+        "layer5_out_0": 16,
+        "layer5_out_0_ap_vld": 1,
+        "layer5_out_1": 16,
+        "layer5_out_1_ap_vld": 1,
+    }
     ports = resolve_ports(signals, [8] * 4, [16, 16])
     assert ports.inputs == ("input_1",) and ports.outputs == ("layer5_out_0", "layer5_out_1")
     # 2 x 16-bit in and out: the packed 32-bit port and the pair both fit either side.
@@ -276,12 +330,14 @@ def test_port_introspection_refuses_what_it_cannot_decide():
 
 def test_stream_tops_are_refused_by_the_port_reader(tmp_path):
     source = tmp_path / "stream_top.v"
-    source.write_text("module stream_top (ap_clk, ap_rst, ap_start, ap_done, ap_idle, ap_ready,\n"
-                      "        input_1_TDATA, input_1_TVALID, input_1_TREADY, layer5_out_TDATA,\n"
-                      "        layer5_out_TVALID, layer5_out_TREADY);\n"
-                      "input   ap_clk;\ninput   ap_rst;\ninput   ap_start;\noutput   ap_done;\n"
-                      "output   ap_idle;\noutput   ap_ready;\ninput  [31:0] input_1_TDATA;\n"
-                      "input   input_1_TVALID;\noutput   input_1_TREADY;\noutput  [31:0] layer5_out_TDATA;\n"
-                      "output   layer5_out_TVALID;\ninput   layer5_out_TREADY;\nendmodule\n")
+    source.write_text(
+        "module stream_top (ap_clk, ap_rst, ap_start, ap_done, ap_idle, ap_ready,\n"
+        "        input_1_TDATA, input_1_TVALID, input_1_TREADY, layer5_out_TDATA,\n"
+        "        layer5_out_TVALID, layer5_out_TREADY);\n"
+        "input   ap_clk;\ninput   ap_rst;\ninput   ap_start;\noutput   ap_done;\n"
+        "output   ap_idle;\noutput   ap_ready;\ninput  [31:0] input_1_TDATA;\n"
+        "input   input_1_TVALID;\noutput   input_1_TREADY;\noutput  [31:0] layer5_out_TDATA;\n"
+        "output   layer5_out_TVALID;\ninput   layer5_out_TREADY;\nendmodule\n"
+    )
     with pytest.raises(HlsPortError, match="drives one input array and one output array"):
         hls_ports([source], "stream_top")

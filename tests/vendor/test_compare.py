@@ -15,7 +15,8 @@ import pytest
 
 from harness.cli import main
 from harness.vendor.compare import FieldComparison, compare_reports, has_regression, load_baseline
-from harness.vendor.reports import Cosim, MalformedReportError, load_report
+from harness.vendor.project import load_report
+from harness.vendor.reports import Cosim, MalformedReportError
 
 Vendor = Callable[..., Path]
 VIVADO_DENSE = ("hls4ml-baselines", "Vivado", "2020.1", "test_keras_api_test_dense_io_parallel-Vivado.json")

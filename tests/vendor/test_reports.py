@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.vendor.project import choose_top, load_report
 from harness.vendor.reports import (
     Clock,
     Cosim,
@@ -22,9 +23,7 @@ from harness.vendor.reports import (
     ReportError,
     Timing,
     VendorReport,
-    choose_top,
     find_problems,
-    load_report,
     parse_cosim,
     parse_csynth_rpt,
     parse_csynth_xml,
@@ -34,6 +33,8 @@ from harness.vendor.reports import (
     parse_vivado_utilization,
     to_metrics,
 )
+
+from .report_texts import vivado_header
 
 Vendor = Callable[..., Path]
 
@@ -69,7 +70,8 @@ def test_hls4ml_test_report_vivado(vendor: Vendor) -> None:
     # BRAM is Vivado's Block RAM Tile count; a 7-series part has no URAM row at all: unknown, not 0.
     assert data["synth_resources"] == {"lut": 1526, "ff": 2428, "dsp": 66, "bram": 0, "uram": None}
     assert report.sources["latency"] == "myproject_csynth.rpt"
-    assert report.sources["synth_resources"] == "vivado_synth.rpt"
+    assert report.sources["synth_resources"] == "vivado_synth.rpt (synthesized)"
+    assert report.unused == {"myproject_csynth.xml": "the XML form of myproject_csynth.rpt"}
 
 
 def test_uram_zero_of_zero_is_not_a_problem(vendor: Vendor) -> None:
@@ -202,7 +204,7 @@ def test_vitis_2023_baseline_with_csim_results(vendor: Vendor) -> None:
 
 def test_empty_baseline_folder_has_no_report(vendor: Vendor) -> None:
     """`Vivado/2023.1` holds only a .gitkeep: that must be a clear 'nothing here', not an empty report."""
-    with pytest.raises(NoReportError, match=r"no recognisable vendor report .*\*_csynth\.rpt"):
+    with pytest.raises(NoReportError, match=r"no recognisable vendor report .*== Vivado HLS Report for"):
         load_report(vendor("hls4ml-baselines", "Vivado", "2023.1"))
 
 
@@ -373,7 +375,10 @@ def test_alexyang_prefers_model_top_over_wrapper_and_says_so(vendor: Vendor) -> 
 def test_alexyang_bracketed_accelerator_utilisation(vendor: Vendor) -> None:
     """Cells like '19878 [  1.71%]'; one compute unit of four is one instance of the HLS design."""
     report = load_report(vendor("alexyang-vitishls2022.2-kernelflow-jettag"))
-    assert report.sources["synth_resources"] == "impl_1_kernel_util_synthed.rpt"
+    assert report.sources["synth_resources"] == "impl_1_kernel_util_synthed.rpt (synthesized)"
+    assert report.unused["impl_1_full_util_synthed.rpt"] == (
+        "utilisation report of design 'level0_wrapper'; one closer to the HLS top was used"
+    )
     assert groups(report)["synth_resources"] == {"lut": 19878, "ff": 14630, "dsp": 25, "bram": 175, "uram": 0}
     assert groups(report)["synth_available"]["lut"] == 1159894  # 'User Budget'
     assert any("compute unit 'kernel_wrapper_1' (1 of 4)" in note for note in report.notes)
@@ -653,16 +658,45 @@ def test_build_dict_with_synthesis_cosim_and_timing(vendor: Vendor, tmp_path: Pa
     ]
 
 
-def test_unusable_utilisation_report_is_skipped_with_a_note(tmp_path: Path) -> None:
+HIERARCHICAL_UTILISATION = (
+    vivado_header(
+        "report_utilization -file util.rpt -hierarchical -hierarchical_percentages",
+        "design_1_wrapper",
+        "7z020clg400-1",
+        "Sun Mar 19 08:02:11 2023",
+        "Routed",
+    )
+    + """Utilization Design Information
+
+Table of Contents
+-----------------
+1. Utilization by Hierarchy
+
+1. Utilization by Hierarchy
+---------------------------
+
++--------------------+------------------+------------+------------+---------+------+------+--------+
+|      Instance      |      Module      | Total LUTs | Logic LUTs | LUTRAMs | SRLs |  FFs | DSP48  |
++--------------------+------------------+------------+------------+---------+------+------+--------+
+| design_1_wrapper   |            (top) |       1613 |       1565 |       0 |   48 | 2511 |     66 |
+|   design_1_i       |         design_1 |       1613 |       1565 |       0 |   48 | 2511 |     66 |
++--------------------+------------------+------------+------------+---------+------+------+--------+
+"""
+)
+
+
+def test_unusable_utilisation_report_is_listed_with_why(tmp_path: Path) -> None:
+    """A hierarchical utilisation report (hls4ml's accelerator Tcl writes one) has no site-type totals:
+    it is recognised, not used, and listed with the reason; the timing summary beside it is read."""
     (tmp_path / "top_timing_summary_routed.rpt").write_text(
         TIMING_SUMMARY.format(
             wns="0.100", whs="0.050", verdict="All user specified timing constraints are met."
         )
     )
-    (tmp_path / "design_1_utilization_hierarchical.rpt").write_text("| Tool Version : Vivado v.2020.1\n")
+    (tmp_path / "util.rpt").write_text(HIERARCHICAL_UTILISATION)
     report = load_report(tmp_path)
     assert report.synth_resources is None
-    assert report.notes == [
-        f"skipped {tmp_path / 'design_1_utilization_hierarchical.rpt'}: "
-        "no 'Slice LUTs' / 'CLB LUTs' row in any 'Site Type | Used' table"
-    ]
+    assert report.timing.met is True
+    assert report.unused == {"util.rpt": "no 'Slice LUTs' / 'CLB LUTs' row in any 'Site Type | Used' table"}
+    with pytest.raises(MalformedReportError, match="util.rpt: no 'Slice LUTs'"):  # alone, it is refused
+        load_report(tmp_path / "util.rpt")
