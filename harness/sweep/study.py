@@ -288,41 +288,54 @@ def run(sweep: SweepSpec, options: SweepOptions, overrides: list[str] | None = N
     """Run (or resume) the study until `trials` are complete or the time is up; returns all trials.
 
     With `options.jobs` > 1, worker processes (spawned, each with its own sampler seed) share the
-    study through its storage; this process then only waits for them.
+    study through its storage; this process then only waits for them. The front verification at
+    the end (`promotion.verify_front`) runs in the same workers.
     """
     _warm_up(sweep)
-    if options.jobs > 1:
-        context = multiprocessing.get_context("spawn")
-        workers = [
-            context.Process(target=_worker, args=(str(sweep.path), overrides or [], options, index))
-            for index in range(options.jobs)
-        ]
-        for w in workers:
-            w.start()
-        try:
-            for w in workers:
-                w.join()
-        except KeyboardInterrupt:
-            for w in workers:
-                w.join(timeout=30)
-            raise
-    else:
-        optimize(sweep, options, worker=0)
-    study = open_study(sweep, options)
+    _in_workers(sweep, options, overrides or [], None)
     if sweep.promotion.verify_front:
-        verify_front(sweep, options, study)
-    return records(study)
+        study = open_study(sweep, options)
+        for _ in range(3):  # a promotion can move designs, bringing others onto the front
+            pending = enqueue_unverified_front(sweep, study)
+            if not pending:
+                break
+            _in_workers(sweep, options, overrides or [], pending)
+    return records(open_study(sweep, options))
 
 
-def _worker(sweep_path: str, overrides: list[str], options: SweepOptions, index: int) -> None:
+def _in_workers(sweep: SweepSpec, options: SweepOptions, overrides: list[str], enqueued: int | None) -> None:
+    """`optimize` in this process (one job) or in `options.jobs` spawned worker processes."""
+    jobs = options.jobs if enqueued is None else min(options.jobs, enqueued)
+    if jobs <= 1:
+        optimize(sweep, options, 0, enqueued)
+        return
+    context = multiprocessing.get_context("spawn")
+    share = None if enqueued is None else -(-enqueued // jobs)
+    workers = [
+        context.Process(target=_worker, args=(str(sweep.path), overrides, options, index, share))
+        for index in range(jobs)
+    ]
+    for w in workers:
+        w.start()
     try:
-        optimize(load_sweep(sweep_path, overrides), options, worker=index)
+        for w in workers:
+            w.join()
+    except KeyboardInterrupt:
+        for w in workers:
+            w.join(timeout=30)
+        raise
+
+
+def _worker(sweep_path: str, overrides: list[str], options: SweepOptions, index: int, n: int | None) -> None:
+    try:
+        optimize(load_sweep(sweep_path, overrides), options, index, n)
     except KeyboardInterrupt:
         pass
 
 
-def optimize(sweep: SweepSpec, options: SweepOptions, worker: int) -> None:
-    """One worker's loop: trials until the study holds `trials` completed ones (or the time is up)."""
+def optimize(sweep: SweepSpec, options: SweepOptions, worker: int, n_trials: int | None = None) -> None:
+    """One worker's loop: trials until the study holds `trials` completed ones (or the time is up);
+    with `n_trials`, exactly that many (the enqueued front promotions)."""
     import optuna
     from optuna.trial import TrialState
 
@@ -331,39 +344,32 @@ def optimize(sweep: SweepSpec, options: SweepOptions, worker: int) -> None:
     study = open_study(sweep, options, worker)
     target = options.trials or sweep.trials
     evaluator = Evaluator(sweep, ResultsCache(options.results), Toolchain.discover())
+    progress = Progress(sweep, target, options.jobs)
+    if n_trials is not None:
+        study.optimize(evaluator, n_trials=n_trials, catch=(Exception,), callbacks=[progress])
+        return
     if sum(1 for t in study.get_trials(deepcopy=False) if t.state == TrialState.COMPLETE) >= target:
         return
     study.optimize(
         evaluator,
         timeout=options.timeout_s or sweep.timeout_s,
         catch=(Exception,),
-        callbacks=[
-            optuna.study.MaxTrialsCallback(target, states=(TrialState.COMPLETE,)),
-            Progress(sweep, target, options.jobs),
-        ],
+        callbacks=[optuna.study.MaxTrialsCallback(target, states=(TrialState.COMPLETE,)), progress],
         gc_after_trial=True,
     )
 
 
-def verify_front(sweep: SweepSpec, options: SweepOptions, study: Any) -> None:
-    """Promote, in new trials with the same parameters, front designs still below the promotion
-    fidelity (the cap stopped them, or other designs moved off the front after synthesis)."""
-    import optuna
-
-    from harness.toolchain import Toolchain
-
-    evaluator = Evaluator(sweep, ResultsCache(options.results), Toolchain.discover())
+def enqueue_unverified_front(sweep: SweepSpec, study: Any) -> int:
+    """Enqueue, with promotion forced, the front designs still below the promotion fidelity (the cap
+    stopped them, or a promotion moved other designs off the front); returns how many."""
     target = FIDELITY_RANK[sweep.promotion.fidelity]
-    for _ in range(3):
-        front = pareto_front(records(study), sweep.directions)
-        pending = [t for t in front if FIDELITY_RANK[t.fidelity] < target]
-        if not pending:
-            return
+    front = pareto_front(records(study), sweep.directions)
+    pending = [t for t in front if FIDELITY_RANK[t.fidelity] < target]
+    if pending:
         print(f"[sweep] promoting {len(pending)} front design(s) evaluated only at estimate", flush=True)
-        for t in pending:
-            study.enqueue_trial(t.params, user_attrs={FORCE_PROMOTION: True}, skip_if_exists=False)
-        study.optimize(evaluator, n_trials=len(pending), catch=(Exception,))
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
+    for t in pending:
+        study.enqueue_trial(t.params, user_attrs={FORCE_PROMOTION: True}, skip_if_exists=False)
+    return len(pending)
 
 
 def _warm_up(sweep: SweepSpec) -> None:
