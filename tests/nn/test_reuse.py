@@ -82,7 +82,13 @@ def test_time_multiplexing_refused_only_with_explicit_da():
 
 @pytest.mark.parametrize(
     ("arithmetic", "reuse", "expected"),
-    [("auto", 1, "da"), ("auto", 2, "mac"), ("auto", {"dense_1": 2}, "mac"), ("mac", 1, "mac"), ("da", 1, "da")],
+    [
+        ("auto", 1, "da"),
+        ("auto", 2, "mac"),
+        ("auto", {"dense_1": 2}, "mac"),
+        ("mac", 1, "mac"),
+        ("da", 1, "da"),
+    ],
 )
 def test_auto_arithmetic_picks_and_records_the_generator(tmp_path, arithmetic, reuse, expected):
     """The RTL stage on a real converted model: auto writes da4ml's core at RF 1 and the MAC generator
