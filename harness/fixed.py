@@ -70,7 +70,15 @@ class FixedType:
 
     @classmethod
     def from_hls4ml(cls, precision: object) -> FixedType:
-        """From an hls4ml FixedPrecisionType/IntegerPrecisionType (its modes may be enums or None)."""
+        """From an hls4ml FixedPrecisionType/IntegerPrecisionType (its modes may be enums or None).
+
+        Any other hls4ml precision type (power-of-two exponent, XNOR binary, float, unspecified) is a
+        ValueError naming it: several carry `width`/`integer` attributes whose codes mean something else
+        (an XNOR bit 0 is -1), so reading them as ap_fixed would be silently wrong.
+        """
+        kinds = {c.__name__ for c in type(precision).__mro__}
+        if not kinds & {"FixedPrecisionType", "IntegerPrecisionType"} or kinds & set(NOT_FIXED):
+            raise ValueError(_not_fixed(precision, kinds))
 
         def mode(value: object, default: str) -> str:
             if value is None:
@@ -130,6 +138,28 @@ class FixedType:
         if self.overflow == "SAT_SYM":
             return np.clip(codes, -hi if self.signed else 0, hi)
         return np.where((codes < lo) | (codes > hi), 0, codes)  # SAT_ZERO
+
+
+#: hls4ml precision types that are not ap_fixed/ap_int, and what their codes mean (why none is ap_fixed).
+NOT_FIXED = {
+    "ExponentPrecisionType": "a power-of-two weight (QKeras quantized_po2/quantized_relu_po2): hls4ml stores "
+    "a sign bit and an exponent and multiplies by shifting",
+    "XnorPrecisionType": "an XNOR binary value (QKeras binary/stochastic_binary with 1 bit): code 0 means -1 "
+    "and products are XNORs",
+    "FloatPrecisionType": "a floating-point type",
+    "StandardFloatPrecisionType": "a floating-point type",
+    "UnspecifiedPrecisionType": "an unspecified precision that hls4ml did not infer; give the layer an "
+    "explicit precision in the hls4ml configuration",
+}
+
+
+def _not_fixed(precision: object, kinds: set[str]) -> str:
+    name = type(precision).__name__
+    meaning = next((NOT_FIXED[k] for k in NOT_FIXED if k in kinds), "not a fixed-point type")
+    return (
+        f"hls4ml precision {precision} ({name}) is {meaning}; only ap_fixed/ap_int types "
+        "(hls4ml FixedPrecisionType, IntegerPrecisionType) are supported"
+    )
 
 
 def _round_scaled(scaled: np.ndarray, mode: str) -> np.ndarray:

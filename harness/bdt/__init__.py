@@ -2,15 +2,14 @@
 
 The kind-specific half of the flow for `kind: bdt` designs (see `harness.flow`): `train` fits the
 forest, `convert` turns it into a conifer model and compiles conifer's bit-accurate C++ emulation,
-`emulate` runs that reference on the test events, and `rtl` generates the pipelined Verilog.
+`emulate` runs that reference on the test events, and `rtl` generates the pipelined Verilog. The stage
+functions are reached through their modules, not re-exported under the modules' own names (that would
+hide the submodules: `import harness.bdt.convert as m` would yield the function).
 """
 
-from harness.bdt.convert import convert
-from harness.bdt.emulate import emulate
-from harness.bdt.rtl import rtl
-from harness.bdt.train import train
+from harness.bdt import convert, emulate, rtl, train
 from harness.flow import Stages
 
-STAGES = Stages(train=train, convert=convert, emulate=emulate, rtl=rtl)
+STAGES = Stages(train=train.train, convert=convert.convert, emulate=emulate.emulate, rtl=rtl.rtl)
 
 __all__ = ["STAGES"]

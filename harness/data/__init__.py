@@ -3,6 +3,11 @@
 Each data set lives in its own module with a `load(spec: DataSpec, seed: int) -> Dataset` function;
 `load` here looks the name up. Standardisation is fitted on the training split only and travels with
 the data set (and so with the design's results), because the firmware sees standardised inputs.
+
+Every data set passes `split_and_standardise`, which refuses NaN and infinite features (for NN and BDT
+designs alike) before anything is trained: fixed-point inputs have no NaN, conifer's trees have no
+missing-value branch (xgboost's learned default direction would be lost in conversion) and hls4ml
+would saturate or wrap them, so the firmware could not compute what the model was trained on.
 """
 
 from __future__ import annotations
@@ -24,6 +29,10 @@ DATASETS = {
 
 class DataUnavailableError(RuntimeError):
     """A data set cannot be obtained here (offline, missing file); the message lists alternatives."""
+
+
+class InvalidDataError(SpecError):
+    """The data hold values the firmware cannot represent (NaN, inf); the message names the columns."""
 
 
 @dataclass
@@ -68,10 +77,12 @@ def split_and_standardise(
     spec: DataSpec,
     seed: int,
 ) -> Dataset:
-    """Shuffle with `seed`, split test/val/train, standardise with the training split's statistics."""
+    """Refuse NaN/inf, shuffle with `seed`, split test/val/train, standardise with the training statistics."""
+    x = np.asarray(x, dtype=np.float64)
+    check_finite(x, feature_names, spec.path or f"data set {name}")
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(x))
-    x, y = np.asarray(x, dtype=np.float64)[order], np.asarray(y, dtype=np.int64)[order]
+    x, y = x[order], np.asarray(y, dtype=np.int64)[order]
     n_test = int(round(spec.test_fraction * len(x)))
     n_val = int(round(spec.val_fraction * len(x)))
     x_test, y_test = x[:n_test], y[:n_test]
@@ -97,3 +108,28 @@ def split_and_standardise(
         mean,
         scale,
     )
+
+
+def check_finite(x: np.ndarray, feature_names: list[str], origin: str) -> None:
+    """Refuse NaN/inf features, naming each column, how many rows hold them, and what to do instead."""
+    nan, inf = np.isnan(x), np.isinf(x)
+    bad_rows = int((nan | inf).any(axis=1).sum())
+    if not bad_rows:
+        return
+    columns = [
+        f"{name} ({_counts(int(nan[:, j].sum()), int(inf[:, j].sum()))})"
+        for j, name in enumerate(feature_names)
+        if nan[:, j].any() or inf[:, j].any()
+    ]
+    raise InvalidDataError(
+        f"{origin}: {bad_rows} of {len(x)} rows hold NaN or infinite features, in columns "
+        f"{', '.join(columns)}. The firmware has no missing-value branch (conifer's trees and hls4ml's "
+        "fixed-point inputs have none), so the model would not be the one that runs. Impute them (e.g. "
+        "the column median, or a sentinel value outside the feature's range) or drop those rows, then "
+        "load the file again"
+    )
+
+
+def _counts(n_nan: int, n_inf: int) -> str:
+    parts = [f"{what} in {n} rows" for n, what in ((n_nan, "NaN"), (n_inf, "inf")) if n]
+    return ", ".join(parts)

@@ -1,11 +1,16 @@
 """Neural-network design points: QKeras training, hls4ml conversion and C simulation, RTL via da4ml
-(reuse factor 1) or the time-multiplexed multiplier generator (any reuse factor)."""
+(reuse factor 1) or the time-multiplexed multiplier generator (any reuse factor).
+
+The stage functions are reached through their modules (`train.train`, ...), not re-exported under the
+modules' own names: a package attribute named like a submodule would hide that submodule, so
+`import harness.nn.convert as m` would yield the function.
+"""
 
 from harness.flow import Stages
-from harness.nn.convert import convert
-from harness.nn.emulate import emulate
-from harness.nn.reuse import check_spec
-from harness.nn.rtl import rtl
-from harness.nn.train import train
+from harness.nn import convert, emulate, reuse, rtl, train
 
-STAGES = Stages(train=train, convert=convert, emulate=emulate, rtl=rtl, check=check_spec)
+STAGES = Stages(
+    train=train.train, convert=convert.convert, emulate=emulate.emulate, rtl=rtl.rtl, check=reuse.check_spec
+)
+
+__all__ = ["STAGES"]

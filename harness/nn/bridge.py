@@ -10,8 +10,16 @@ The bridge walks the hls4ml ModelGraph and re-expresses each layer with hls4ml's
     linear:  res = result_t(x)
 
 Weights are taken from the text hls4ml writes into the firmware (its `WeightVariable` iteration), then
-cast to weight_t as the C++ compiler does. da4ml offers only truncation and round-half-up; every
-other ap_fixed rounding mode is built exactly from truncations (see `_round_adjust`).
+cast to weight_t as the C++ compiler does. Their layout depends on hls4ml's per-layer strategy: Latency
+stores (n_in, n_out); Resource and resource_unrolled store the transpose (`_weights_transposed`), and
+sum each output's products in another order than input by input, which only a wrapping accumulator
+(or one that can never saturate) makes invisible. io_stream changes neither for Dense layers (hls4ml's
+C simulation is the same function), so both io types are read alike. Every other strategy (hls4ml's own
+`distributed_arithmetic`, `compressed` weights) and every precision type that is not ap_fixed/ap_int
+(power-of-two, XNOR binary, float, unspecified) is refused naming the layer, before any RTL is written.
+
+da4ml offers only truncation and round-half-up; every other ap_fixed rounding mode is built exactly
+from truncations (see `_round_adjust`).
 
 When the accumulator provably holds every product exactly and wraps, the sum is order-free and the
 whole layer goes to da4ml's constant-matrix-vector optimiser; otherwise products are quantised one by
@@ -25,13 +33,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from harness.fixed import FixedType
+from harness.spec import SpecError
 
 #: Rounding modes the bridge reproduces, and the overflow modes da4ml can express.
 SUPPORTED_OVERFLOW = ("WRAP", "SAT", "SAT_SYM")
 
 
-class UnsupportedModelError(ValueError):
-    """The hls4ml model uses a layer or type the bridge cannot reproduce exactly."""
+#: hls4ml dense strategies (its `strategy` layer attribute) whose weights and arithmetic are read exactly.
+STRATEGIES = ("latency", "resource", "resource_unrolled")
+
+
+class UnsupportedModelError(SpecError):
+    """The hls4ml model uses a layer or type the bridge cannot reproduce exactly.
+
+    A SpecError: the input (model, layer, configuration) is refused, as a bad spec is."""
 
 
 @dataclass(frozen=True)
@@ -62,27 +77,29 @@ def trace(hls_model: object, rounding_override: str | None = None) -> TracedMode
     first = layers[0]
     if first.class_name != "Input":
         raise UnsupportedModelError(f"first layer {first.name} is a {first.class_name}, expected Input")
-    in_type = _type(first.get_output_variable().type.precision)
+    in_type = _type(first, first.get_output_variable().type.precision, "result")
     n_in = int(np.prod(first.get_output_variable().shape))
     inputs = FixedVariableArrayInput((n_in,))
     x = inputs.quantize(*kif(in_type))
     out_type = in_type
     for layer in layers[1:]:
-        out_type = _type(layer.get_output_variable().type.precision)
+        x_type, out_type = out_type, _type(layer, layer.get_output_variable().type.precision, "result")
         if rounding_override:
             out_type = FixedType(
                 out_type.width, out_type.integer, out_type.signed, rounding_override, out_type.overflow
             )
-        x = _layer(layer, x, out_type, rounding_override)
+        x = _layer(layer, x, x_type, out_type, rounding_override)
     return TracedModel(
         inputs, x, in_type, out_type, n_in, int(np.prod(layers[-1].get_output_variable().shape))
     )
 
 
-def _layer(layer: object, x: object, out_type: FixedType, rounding_override: str | None) -> object:
+def _layer(
+    layer: object, x: object, x_type: FixedType, out_type: FixedType, rounding_override: str | None
+) -> object:
     kind = layer.class_name
     if kind == "Dense":
-        return _dense(layer, x, out_type, rounding_override)
+        return _dense(layer, x, x_type, out_type, rounding_override)
     if kind in ("Activation", "ReLU"):
         activation = str(layer.get_attr("activation", "")).lower()
         if activation == "relu":
@@ -102,25 +119,93 @@ def _layer(layer: object, x: object, out_type: FixedType, rounding_override: str
 def weight_values(layer: object, name: str) -> tuple[np.ndarray, FixedType]:
     """The weight as the C++ compiler sees it: hls4ml's printed literals cast to the weight type."""
     var = layer.weights[name]
-    wtype = _type(var.type.precision)
+    wtype = _type(layer, var.type.precision, name)
     literals = np.array([float(text) for text in var], dtype=np.float64).reshape(var.data.shape)
     return wtype.to_float(wtype.quantize(literals)), wtype
 
 
-def _dense(layer: object, x: object, out_type: FixedType, rounding_override: str | None) -> object:
+def dense_strategy(layer: object) -> str:
+    """hls4ml's strategy for this Dense layer (lower case), refused unless its arithmetic is read exactly."""
+    strategy = str(layer.get_attr("strategy", "latency")).lower()
+    if strategy not in STRATEGIES:
+        why = {
+            "distributed_arithmetic": "hls4ml's own distributed-arithmetic kernel, which computes with other "
+            "types than the layer's accum_t (firmware.arithmetic: da already builds LUT-only distributed "
+            "arithmetic from a Latency model)",
+        }.get(strategy, "a strategy the RTL bridge does not read (e.g. compressed weights)")
+        raise UnsupportedModelError(
+            f"layer {layer.name}: hls4ml strategy {strategy!r} is {why}; supported strategies: Latency, "
+            "Resource, resource_unrolled"
+        )
+    return strategy
+
+
+def dense_weights(layer: object) -> tuple[np.ndarray, FixedType]:
+    """The Dense weights as an (n_in, n_out) matrix, whatever layout the layer's strategy stores."""
+    strategy = dense_strategy(layer)
+    w, wtype = weight_values(layer, "weight")
+    if layer.get_attr("_weights_transposed", False):  # Resource strategies store (n_out, n_in)
+        w = w.T
+    shape = (int(layer.get_attr("n_in")), int(layer.get_attr("n_out")))
+    if w.shape != shape:
+        raise UnsupportedModelError(
+            f"layer {layer.name}: hls4ml stores its weights as {w.shape} (strategy {strategy}); "
+            f"expected (n_in, n_out) = {shape}"
+        )
+    return w, wtype
+
+
+def dense_accumulator(
+    layer: object, codes: np.ndarray, x_type: FixedType, w_frac: int, bias: np.ndarray, acc: FixedType
+) -> FixedType:
+    """accum_t for summing in another order than hls4ml's: WRAP as is; saturating only if it never saturates.
+
+    Every partial sum hls4ml forms (bias plus any subset of products, in any order) lies between the
+    bias plus all negative product bounds and the bias plus all positive ones; if that interval fits
+    accum_t, saturation never happens and wrapping arithmetic gives the same bits. `codes` are the
+    (n_in, n_out) weight codes with `w_frac` fractional bits, `bias` the bias codes in accum_t.
+    """
+    if acc.overflow == "WRAP":
+        return acc
+    shift = x_type.frac + w_frac - acc.frac
+    extremes = np.stack([codes * x_type.min_code, codes * x_type.max_code])
+    low, high = extremes.min(axis=0), extremes.max(axis=0)
+    if shift > 0:  # rounding to accum_t moves a product by at most one LSB past its floor
+        low, high = low >> shift, (high >> shift) + 1
+    else:
+        low, high = low << -shift, high << -shift
+    sums_low = bias + np.minimum(low, 0).sum(axis=0)
+    sums_high = bias + np.maximum(high, 0).sum(axis=0)
+    limit_low = -acc.max_code if acc.overflow == "SAT_SYM" and acc.signed else acc.min_code
+    if sums_low.min() < limit_low or sums_high.max() > acc.max_code:
+        raise UnsupportedModelError(
+            f"layer {layer.name}: accumulator {acc} can saturate (partial sums reach "
+            f"[{sums_low.min()}, {sums_high.max()}] codes, range [{limit_low}, {acc.max_code}]); "
+            "hls4ml's result then depends on the order of accumulation, which time-multiplexing and "
+            "hls4ml's Resource strategies change. Use a wrapping accumulator (hls4ml's default) or a "
+            "wider one"
+        )
+    return FixedType(acc.width, acc.integer, acc.signed, acc.rounding, "WRAP")
+
+
+def _dense(
+    layer: object, x: object, x_type: FixedType, out_type: FixedType, rounding_override: str | None
+) -> object:
     from da4ml.trace import FixedVariableArray
 
-    w, _ = weight_values(layer, "weight")
+    w, wtype = dense_weights(layer)
     b, btype = weight_values(layer, "bias")
-    acc_type = _type(layer.get_attr("accum_t").precision)
+    acc_type = _type(layer, layer.get_attr("accum_t").precision, "accumulator")
     if rounding_override:
         acc_type = FixedType(
             acc_type.width, acc_type.integer, acc_type.signed, rounding_override, acc_type.overflow
         )
     n_in, n_out = w.shape
-    bias_acc = acc_type.to_float(
-        acc_type.requantize(np.round(b * 2.0**btype.frac).astype(np.int64), btype.frac)
-    )
+    bias_codes = acc_type.requantize(np.round(b * 2.0**btype.frac).astype(np.int64), btype.frac)
+    if dense_strategy(layer) != "latency":  # products summed in another order than input by input
+        codes = np.round(w * 2.0**wtype.frac).astype(np.int64)
+        acc_type = dense_accumulator(layer, codes, x_type, wtype.frac, bias_codes, acc_type)
+    bias_acc = acc_type.to_float(bias_codes)
     x_frac = np.asarray(x.kif[2]).max(initial=0)
     w_frac = max((_frac_bits(v) for v in w.ravel()), default=0)
     if acc_type.overflow == "WRAP" and acc_type.frac >= x_frac + w_frac:
@@ -158,12 +243,24 @@ def _const_like(var: object, value: float) -> object:
     return FixedVariable.from_const(value, hwconf=var.hwconf)
 
 
-def _type(precision: object) -> FixedType:
-    t = FixedType.from_hls4ml(precision)
+def layer_type(layer: object, precision: object, role: str) -> FixedType:
+    """One of a layer's hls4ml types as ap_fixed; any other precision type is refused naming the layer."""
+    try:
+        return FixedType.from_hls4ml(precision)
+    except ValueError as exc:
+        raise UnsupportedModelError(
+            f"layer {layer.name} ({layer.class_name}): {role} type: {exc}. The open RTL cannot reproduce it; "
+            "use quantized_bits/quantized_relu (or ternary) quantizers, or an explicit ap_fixed precision"
+        ) from None
+
+
+def _type(layer: object, precision: object, role: str) -> FixedType:
+    """`layer_type`, limited to the overflow modes da4ml can express."""
+    t = layer_type(layer, precision, role)
     if t.overflow not in SUPPORTED_OVERFLOW:
         raise UnsupportedModelError(
-            f"overflow mode {t.overflow} of {t} is not supported by the RTL bridge "
-            f"(supported: {', '.join(SUPPORTED_OVERFLOW)})"
+            f"layer {layer.name}: overflow mode {t.overflow} of its {role} type {t} is not supported by the "
+            f"RTL bridge (supported: {', '.join(SUPPORTED_OVERFLOW)})"
         )
     return t
 

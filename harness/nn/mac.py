@@ -33,7 +33,13 @@ import numpy as np
 
 from harness.fixed import FixedType
 from harness.flow import RTLDesign
-from harness.nn.bridge import UnsupportedModelError, weight_values
+from harness.nn.bridge import (
+    UnsupportedModelError,
+    dense_accumulator,
+    dense_weights,
+    layer_type,
+    weight_values,
+)
 from harness.nn.reuse import reuse_for
 
 #: Rounding: the condition, on the dropped bits, for adding one LSB to the floor (as `fixed._round_shift`).
@@ -62,12 +68,9 @@ class Fmt:
         return cls(t.width, t.frac, t.signed)
 
     @property
-    def lo(self) -> int:
-        return -(1 << (self.width - 1)) if self.signed else 0
-
-    @property
-    def hi(self) -> int:
-        return (1 << (self.width - 1)) - 1 if self.signed else (1 << self.width) - 1
+    def fixed(self) -> FixedType:
+        """The ap_fixed type these bits hold (its code range, min_code/max_code, is the signal's)."""
+        return FixedType(self.width, self.width - self.frac, self.signed)
 
     @property
     def signed_width(self) -> int:
@@ -109,7 +112,7 @@ class DenseLayer:
     codes: np.ndarray  # (n_in, n_out) weight codes
     weight: Fmt
     bias: np.ndarray  # (n_out,) bias codes already cast to accum_t
-    accum: FixedType  # accum_t as the sums may use it (see `_accumulator`)
+    accum: FixedType  # accum_t as the sums may use it (see `bridge.dense_accumulator`)
     result: FixedType  # the dense layer's result_t
     reuse: int
     activations: list[Activation] = field(default_factory=list)
@@ -191,11 +194,11 @@ def from_hls4ml(hls_model: object, name: str, reuse_factor: int | dict[str, int]
     first = layers[0]
     if first.class_name != "Input":
         raise UnsupportedModelError(f"first layer {first.name} is a {first.class_name}, expected Input")
-    in_fmt = Fmt.of(FixedType.from_hls4ml(first.get_output_variable().type.precision))
+    in_fmt = Fmt.of(layer_type(first, first.get_output_variable().type.precision, "result"))
     n_in = int(np.prod(first.get_output_variable().shape))
     fmt, result = in_fmt, []
     for layer in layers[1:]:
-        out = FixedType.from_hls4ml(layer.get_output_variable().type.precision)
+        out = layer_type(layer, layer.get_output_variable().type.precision, "result")
         if layer.class_name == "Dense":
             result.append(_dense(layer, fmt, out, reuse_for(reuse_factor, layer.name)))
         elif result:
@@ -212,16 +215,14 @@ def from_hls4ml(hls_model: object, name: str, reuse_factor: int | dict[str, int]
 
 
 def _dense(layer: object, in_fmt: Fmt, out: FixedType, reuse: int) -> DenseLayer:
-    w, wtype = weight_values(layer, "weight")
-    if layer.get_attr("_weights_transposed", False):  # hls4ml's Resource strategy stores (n_out, n_in)
-        w = w.T
+    w, wtype = dense_weights(layer)
     b, btype = weight_values(layer, "bias")
-    accum = FixedType.from_hls4ml(layer.get_attr("accum_t").precision)
+    accum = layer_type(layer, layer.get_attr("accum_t").precision, "accumulator")
     bias = accum.requantize(np.round(b * 2.0**btype.frac).astype(np.int64), btype.frac)
     codes = np.round(w * 2.0**wtype.frac).astype(np.int64)
-    dense = DenseLayer(layer.name, in_fmt, codes, Fmt.of(wtype), bias, accum, out, reuse)
-    dense.accum = _accumulator(dense)
-    return dense
+    # time-multiplexing sums in its own order: only an order-free accumulator gives hls4ml's bits
+    accum = dense_accumulator(layer, codes, in_fmt.fixed, wtype.frac, bias, accum)
+    return DenseLayer(layer.name, in_fmt, codes, Fmt.of(wtype), bias, accum, out, reuse)
 
 
 def _activation(layer: object, out: FixedType) -> Activation:
@@ -232,37 +233,6 @@ def _activation(layer: object, out: FixedType) -> Activation:
             "generator (supported: Dense, ReLU and linear activations)"
         )
     return Activation(layer.name, kind, out)
-
-
-def _accumulator(layer: DenseLayer) -> FixedType:
-    """accum_t for order-free summation: WRAP as is; a saturating one only if it can never saturate.
-
-    Every partial sum hls4ml forms (bias plus any subset of products, in any order) lies between the
-    bias plus all negative product bounds and the bias plus all positive ones; if that interval fits
-    accum_t, saturation never happens and wrapping arithmetic gives the same bits.
-    """
-    acc = layer.accum
-    if acc.overflow == "WRAP":
-        return acc
-    shift = layer.in_fmt.frac + layer.weight.frac - acc.frac
-    extremes = np.stack([layer.codes * layer.in_fmt.lo, layer.codes * layer.in_fmt.hi])
-    low, high = extremes.min(axis=0), extremes.max(axis=0)
-    if shift > 0:  # rounding to accum_t moves a product by at most one LSB past its floor
-        low, high = low >> shift, (high >> shift) + 1
-    else:
-        low, high = low << -shift, high << -shift
-    sums_low = layer.bias + np.minimum(low, 0).sum(axis=0)
-    sums_high = layer.bias + np.maximum(high, 0).sum(axis=0)
-    limit_low = -acc.max_code if acc.overflow == "SAT_SYM" and acc.signed else acc.min_code
-    if sums_low.min() < limit_low or sums_high.max() > acc.max_code:
-        raise UnsupportedModelError(
-            f"layer {layer.name}: accumulator {acc} can saturate (partial sums reach "
-            f"[{sums_low.min()}, {sums_high.max()}] codes, range [{limit_low}, {acc.max_code}]); "
-            "hls4ml's result "
-            "then depends on the order of accumulation, which time-multiplexing changes. Use a wrapping "
-            "accumulator (hls4ml's default) or a wider one"
-        )
-    return FixedType(acc.width, acc.integer, acc.signed, acc.rounding, "WRAP")
 
 
 # ---------------------------------------------------------------------------------------------- Verilog

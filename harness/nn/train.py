@@ -37,16 +37,107 @@ def train(spec: DesignSpec, data: Dataset, out_dir: Path) -> Trained:
     return Trained(model=model, float_scores=scores, info=info)
 
 
+#: Config keys of QKeras layers that hold a quantizer (object, JSON dict or string form).
+QUANTIZER_SLOTS = ("activation", "quantizer")
+#: Layer classes Keras itself builds (besides `tf.keras.layers`) when reading a model JSON.
+KERAS_MODELS = ("Sequential", "Functional", "Model")
+
+
 def custom_objects() -> dict:
+    """Every QKeras layer and quantizer class, by the class names QKeras writes into model JSON.
+
+    QKeras' own table misses some quantizers (quantized_hswish), and its layers cannot rebuild a quantizer
+    object from the JSON dict they were saved with (QActivation stores the dict and fails to call it:
+    "could not be deserialized properly"), so each layer is entered as a loader that turns quantizer
+    dicts back into quantizer objects before the real QKeras class is built.
+    """
     from qkeras.utils import _add_supported_quantized_objects
 
     objects: dict = {}
     _add_supported_quantized_objects(objects)
+    objects.update(_quantizer_classes())
+    for name, cls in _qkeras_layers(objects).items():
+        objects[name] = _loader(cls)
     return objects
 
 
+def _quantizer_classes() -> dict[str, type]:
+    """Every QKeras quantizer class (quantized_bits, quantized_relu, quantized_po2, binary, ...) by name."""
+    import qkeras.quantizers as q
+
+    return {
+        name: obj
+        for name, obj in vars(q).items()
+        if isinstance(obj, type) and issubclass(obj, q.BaseQuantizer) and obj is not q.BaseQuantizer
+    }
+
+
+def _qkeras_layers(objects: dict) -> dict[str, type]:
+    """The QKeras layer classes in `objects`, plus QDenseBatchnorm where the installed QKeras has it."""
+    import tensorflow as tf
+
+    layers = {
+        name: obj
+        for name, obj in objects.items()
+        if isinstance(obj, type) and issubclass(obj, tf.keras.layers.Layer)
+    }
+    try:
+        from qkeras.qdense_batchnorm import QDenseBatchnorm  # in QKeras' repository after the 0.9.0 release
+    except ImportError:
+        return layers
+    return {**layers, "QDenseBatchnorm": QDenseBatchnorm}
+
+
+def _loader(cls: type) -> type:
+    """A stand-in for QKeras layer `cls` in `custom_objects`: its `from_config` builds a real `cls` from
+    the config with quantizer dicts turned into quantizer objects (the model holds only QKeras classes)."""
+
+    class Loader(cls):
+        @classmethod
+        def from_config(loader, config: dict, *args, **kwargs):  # noqa: N804 - Keras calls cls.from_config
+            return cls.from_config(_quantizer_objects(config), *args, **kwargs)
+
+    Loader.__name__ = Loader.__qualname__ = cls.__name__
+    return Loader
+
+
+def _quantizer_objects(config: dict) -> dict:
+    """A QKeras layer config with each quantizer dict replaced by the quantizer object it describes."""
+    from qkeras.quantizers import get_quantizer
+
+    known = _quantizer_classes()
+    config = dict(config)
+    for key, value in config.items():
+        if not (isinstance(value, dict) and "class_name" in value and key.endswith(QUANTIZER_SLOTS)):
+            continue
+        name, class_name = config.get("name", "?"), value["class_name"]
+        if class_name not in known:
+            quantizers = f"its quantizers: {', '.join(sorted(known))}"
+            raise SpecError(_not_rebuilt(name, key, class_name, quantizers))
+        try:
+            config[key] = get_quantizer({"class_name": class_name, "config": value.get("config", {})})
+        except (TypeError, ValueError) as exc:  # e.g. quantized_hswish saves keys its __init__ rejects
+            raise SpecError(_not_rebuilt(name, key, class_name, str(exc))) from None
+    return config
+
+
+def _not_rebuilt(layer: str, key: str, class_name: str, why: str) -> str:
+    from importlib import metadata
+
+    return (
+        f"model.pretrained: layer {layer}: {key} is a {class_name!r} object, which QKeras "
+        f"{metadata.version('qkeras')} cannot rebuild from the model JSON ({why}). Save the layer with the "
+        'quantizer in its string form, e.g. QActivation("quantized_relu(6,0)") or '
+        'kernel_quantizer="quantized_bits(6,0,alpha=1)"'
+    )
+
+
 def load_pretrained(spec: DesignSpec):
-    """Keras JSON + HDF5 weights (never pickles); QKeras layers resolved through its custom objects."""
+    """Keras JSON + HDF5 weights (never pickles); QKeras layers resolved through `custom_objects`.
+
+    What cannot be read is refused as a SpecError naming the file and layer, never a Keras traceback."""
+    import json
+
     from tensorflow.keras.models import model_from_json
 
     pre = spec.model.pretrained
@@ -54,9 +145,59 @@ def load_pretrained(spec: DesignSpec):
     for path in (arch, weights):
         if not path.exists():
             raise SpecError(f"model.pretrained: {path} does not exist")
-    model = model_from_json(arch.read_text(), custom_objects=custom_objects())
-    model.load_weights(str(weights))
+    objects = custom_objects()
+    try:
+        text = arch.read_text()
+        _check_layer_classes(json.loads(text), objects)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SpecError(f"model.pretrained: {arch} is not a Keras model JSON: {exc}") from None
+    try:
+        model = model_from_json(text, custom_objects=objects)
+    except SpecError:
+        raise
+    except (TypeError, ValueError, KeyError) as exc:
+        raise SpecError(f"model.pretrained: {arch} could not be rebuilt by Keras: {exc}") from None
+    try:
+        model.load_weights(str(weights))
+    except (OSError, ValueError) as exc:
+        raise SpecError(f"model.pretrained: weights {weights} do not fit {arch}: {exc}") from None
     return model
+
+
+def _check_layer_classes(model_json: dict, objects: dict) -> None:
+    """Refuse layers that neither Keras nor the installed QKeras knows, naming each one."""
+    import tensorflow as tf
+
+    for layer in _json_layers(model_json):
+        class_name = layer.get("class_name", "?")
+        if class_name in objects or class_name in KERAS_MODELS or hasattr(tf.keras.layers, class_name):
+            continue
+        name = layer.get("config", {}).get("name", "?")
+        raise SpecError(_unknown_layer(name, class_name))
+
+
+def _json_layers(node: dict) -> list[dict]:
+    """Every layer entry of a Keras model JSON, nested models included (the models themselves too)."""
+    layers = [node]
+    for layer in node.get("config", {}).get("layers", []) if isinstance(node.get("config"), dict) else []:
+        layers += _json_layers(layer)
+    return layers
+
+
+def _unknown_layer(name: str, class_name: str) -> str:
+    from importlib import metadata
+
+    version = metadata.version("qkeras")
+    hint = (
+        f"QDenseBatchnorm is in QKeras' repository after the {version} release but not in the installed "
+        "QKeras; save the model with the batch normalisation folded into a QDense"
+        if class_name == "QDenseBatchnorm"
+        else "use a Keras or QKeras layer"
+    )
+    return (
+        f"model.pretrained: layer {name} is a {class_name}, which neither Keras nor QKeras {version} knows; "
+        f"{hint}"
+    )
 
 
 def _build(model_spec: NNModelSpec, n_in: int, n_out: int):
