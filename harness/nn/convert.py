@@ -19,6 +19,7 @@ import yaml
 from harness.data import Dataset
 from harness.fixed import FixedType
 from harness.flow import Converted, Trained
+from harness.nn.bridge import layer_type
 from harness.spec import DesignSpec, SpecError
 from harness.toolchain import Toolchain
 
@@ -44,8 +45,8 @@ def convert(
     with toolchain.activated():
         hls_model.compile()
     layers = list(hls_model.get_layers())
-    input_type = FixedType.from_hls4ml(layers[0].get_output_variable().type.precision)
-    output_type = FixedType.from_hls4ml(hls_model.get_output_variables()[0].type.precision)
+    input_type = layer_type(layers[0], layers[0].get_output_variable().type.precision, "result")
+    output_type = layer_type(layers[-1], hls_model.get_output_variables()[0].type.precision, "result")
     n_out = int(np.prod(hls_model.get_output_variables()[0].shape))
     return Converted(
         model=hls_model,

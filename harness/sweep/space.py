@@ -48,7 +48,8 @@ class Param:
             step = int(self.step or 1)
             return trial.suggest_int(name, int(self.low), int(self.high), step=step, log=self.log)
         if self.type == "float":
-            return trial.suggest_float(name, self.low, self.high, step=self.step, log=self.log)
+            value = trial.suggest_float(name, self.low, self.high, step=self.step, log=self.log)
+            return round(value, 12) if self.step else value  # 0.7, not 0.7000000000000001, in the spec
         if self.type == "categorical":
             return trial.suggest_categorical(name, list(self.choices))
         raise TypeError(f"{self.name}: a {self.type} parameter has no scalar value")
