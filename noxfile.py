@@ -34,6 +34,16 @@ def sweep(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks, each printing its table and writing benchmarks/results/<name>.json; by default all of
+    them, or those named: `nox -s bench -- sweep_samplers`."""
+    _install(session)
+    names = session.posargs or ["sweep_samplers", "reuse_table"]
+    for name in names:
+        session.run("python", f"benchmarks/{name}.py")
+
+
+@nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """Static checks."""
     session.install("ruff")
