@@ -254,15 +254,21 @@ def _version(pkg: str) -> str | None:
 def load(path: str | Path, overrides: list[str] | None = None) -> DesignSpec:
     """Read a design YAML (safe_load), apply `key.sub=value` overrides (values parsed as YAML), check."""
     path = Path(path)
+    raw = read_mapping(path, "design")
+    return from_dict(apply_overrides(raw, overrides or []), base_dir=path.parent)
+
+
+def read_mapping(path: Path, what: str) -> dict:
+    """A YAML file holding a mapping, read with safe_load; SpecError naming the file otherwise."""
     try:
         raw = yaml.safe_load(path.read_text())
     except FileNotFoundError:
-        raise SpecError(f"design file {path} does not exist") from None
+        raise SpecError(f"{what} file {path} does not exist") from None
     except yaml.YAMLError as exc:
         raise SpecError(f"{path} is not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
-        raise SpecError(f"{path} must hold a mapping of design fields")
-    return from_dict(apply_overrides(raw, overrides or []), base_dir=path.parent)
+        raise SpecError(f"{path} must hold a mapping of {what} fields")
+    return raw
 
 
 def apply_overrides(raw: dict, overrides: list[str]) -> dict:

@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 
 from harness.devices import Device, UnknownDeviceError, device_for_part
-from harness.spec import DesignSpec, SpecError, from_dict, set_path
+from harness.spec import DesignSpec, SpecError, apply_overrides, from_dict, read_mapping, set_path
 from harness.sweep.objectives import FIDELITY_RANK, METRICS, Objective
 from harness.sweep.space import Param, Space, parse_space
 
@@ -130,17 +130,8 @@ def load_sweep(path: str | Path, overrides: list[str] | None = None) -> SweepSpe
     `set.<design path>=value` overrides go into the sweep's `set` (every design's, when it has
     several), so a design field can be fixed from the command line too.
     """
-    from harness.spec import apply_overrides
-
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise SpecError(f"sweep file {path} does not exist") from None
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{path} is not valid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise SpecError(f"{path} must hold a mapping of sweep fields")
+    raw = read_mapping(path, "sweep")
     for item in overrides or []:
         if _is_design_override(item):
             key, _, text = item.partition("=")
@@ -212,9 +203,9 @@ def _candidate(label: str, entry: Any, sweep_path: Path, multi: bool) -> Candida
         raise SpecError(f"{where}: unknown key(s) {unknown}; valid: design, set, space")
     design_path = sweep_path.parent / entry["design"]
     try:
-        raw = yaml.safe_load(design_path.read_text())
-    except FileNotFoundError:
-        raise SpecError(f"{where}: design file {design_path} does not exist") from None
+        raw = read_mapping(design_path, "design")
+    except SpecError as exc:
+        raise SpecError(f"{where}: {exc}") from None
     fixed = entry.get("set") or {}
     if not isinstance(fixed, dict):
         raise SpecError(f"{where}.set: expected a mapping {{dotted.path: value}}, got {fixed!r}")
