@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -113,8 +113,10 @@ class Evaluator:
     sweep: SweepSpec
     cache: ResultsCache
     toolchain: Any
+    started: set[int] = field(default_factory=set)  # trial numbers this process worked on
 
     def __call__(self, trial: Any) -> list[float]:
+        self.started.add(trial.number)
         try:
             return self._evaluate(trial)
         except Exception as exc:
@@ -345,18 +347,36 @@ def optimize(sweep: SweepSpec, options: SweepOptions, worker: int, n_trials: int
     target = options.trials or sweep.trials
     evaluator = Evaluator(sweep, ResultsCache(options.results), Toolchain.discover())
     progress = Progress(sweep, target, options.jobs)
-    if n_trials is not None:
-        study.optimize(evaluator, n_trials=n_trials, catch=(Exception,), callbacks=[progress])
-        return
-    if sum(1 for t in study.get_trials(deepcopy=False) if t.state == TrialState.COMPLETE) >= target:
-        return
-    study.optimize(
-        evaluator,
-        timeout=options.timeout_s or sweep.timeout_s,
-        catch=(Exception,),
-        callbacks=[optuna.study.MaxTrialsCallback(target, states=(TrialState.COMPLETE,)), progress],
-        gc_after_trial=True,
-    )
+    known = {t._trial_id for t in study.get_trials(deepcopy=False)}  # noqa: SLF001 - storage ids
+    try:
+        if n_trials is not None:
+            study.optimize(evaluator, n_trials=n_trials, catch=(Exception,), callbacks=[progress])
+            return
+        if sum(1 for t in study.get_trials(deepcopy=False) if t.state == TrialState.COMPLETE) >= target:
+            return
+        study.optimize(
+            evaluator,
+            timeout=options.timeout_s or sweep.timeout_s,
+            catch=(Exception,),
+            callbacks=[optuna.study.MaxTrialsCallback(target, states=(TrialState.COMPLETE,)), progress],
+            gc_after_trial=True,
+        )
+    except KeyboardInterrupt:
+        _fail_interrupted(study, evaluator.started, known)
+        raise
+
+
+def _fail_interrupted(study: Any, started: set[int], known: set[int]) -> None:
+    """Mark this process's trials left running by Ctrl-C as failed, so a resumed study does not carry
+    them as running forever. Optuna fails a trial interrupted inside the objective itself, but not one
+    interrupted while the sampler was still choosing its parameters (inside `study.ask`): that one is
+    recognised as created after this process started and not yet given to the objective."""
+    from optuna.trial import Trial, TrialState
+
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        if t.number in started or (t._trial_id not in known and "design" not in t.user_attrs):  # noqa: SLF001
+            Trial(study, t._trial_id).set_user_attr("error", "interrupted (Ctrl-C)")  # noqa: SLF001
+            study.tell(t.number, state=TrialState.FAIL)
 
 
 def enqueue_unverified_front(sweep: SweepSpec, study: Any) -> int:

@@ -6,6 +6,9 @@ One small study is shared by several tests (module fixture); each other test run
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -182,16 +185,39 @@ def test_failing_trials_do_not_stop_the_study_and_keep_their_reason(tmp_path, ca
     assert "failed trial" in out and "Yosys exceeded" in out
 
 
-def test_resume_continues_the_same_study(tmp_path, capsys):
-    fields = dict(trials=2, sampler="tpe", space=TINY_SPACE, promotion={"after": 100, "verify_front": False})
-    code, _ = _sweep(tmp_path, capsys, **fields)
-    sweep = load_sweep(tmp_path / "sweep.yaml")
-    first = records(open_study(sweep, SweepOptions(results=tmp_path / "results")))
-    code, out = _sweep(tmp_path, capsys, "--trials", "3", **fields)
-    assert code == 0
+def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tmp_path, capsys):
+    """SIGINT after the first finished trial: exit 130, finished trials kept; the same command then
+    completes the study without redoing them."""
+    fields = dict(trials=3, sampler="tpe", space=TINY_SPACE, promotion={"after": 100, "verify_front": False})
+    path = write_sweep(tmp_path, **fields)
+    command = [
+        sys.executable,
+        "-m",
+        "harness.cli",
+        "sweep",
+        str(path),
+        "--results",
+        str(tmp_path / "results"),
+    ]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if "1/3 trials done" in line:
+            proc.send_signal(signal.SIGINT)
+            break
+    rest, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 130, "".join(lines) + rest
+    assert "interrupted: finished trials are stored; run the same command to resume" in rest
+    sweep = load_sweep(path)
+    stopped = records(open_study(sweep, SweepOptions(results=tmp_path / "results")))
+    finished = [t for t in stopped if t.state == "COMPLETE"]
+    assert len(finished) == 1 and all(t.state in ("COMPLETE", "FAIL") for t in stopped)
+    assert main(["sweep", str(path), "--results", str(tmp_path / "results")]) == 0
     resumed = records(open_study(sweep, SweepOptions(results=tmp_path / "results")))
-    assert [t.values for t in resumed[:2]] == [t.values for t in first] and len(resumed) == 3
-    assert "3/3 trials done" in out
+    assert sum(t.state == "COMPLETE" for t in resumed) == 3
+    assert resumed[finished[0].number].values == finished[0].values
+    assert "3/3 trials done" in capsys.readouterr().out
 
 
 def test_nn_and_bdt_compete_in_one_study(tmp_path, capsys):
@@ -228,6 +254,7 @@ def test_nn_and_bdt_compete_in_one_study(tmp_path, capsys):
 
 @pytest.mark.parametrize("sampler", ["gp", "nsga2"])
 def test_other_samplers_run(tmp_path, capsys, sampler):
+    """GP (PyTorch) starts modelling after 2 random trials of 3; NSGA-II's first generation."""
     code, out = _sweep(
         tmp_path,
         capsys,
