@@ -193,6 +193,8 @@ def estimate_record(point: DesignPoint, toolchain: Toolchain) -> dict:
     and the RTL generator's own latency and resource estimates (each with its source; unknown is null)."""
     spec, rtl, y = point.spec, point.rtl, point.dataset.y_test
     float_decisions = decide(point.trained.float_scores)
+    agreement = _accuracy(decide(point.emulation.output_codes), float_decisions)
+    model_info = {**point.trained.info, **point.converted.info, **rtl.info}
     return {
         "design": spec.name,
         "kind": spec.kind,
@@ -208,9 +210,11 @@ def estimate_record(point: DesignPoint, toolchain: Toolchain) -> dict:
             "float": _accuracy(float_decisions, y),
             "emulation": _accuracy(decide(point.emulation.output_codes), y),
             "rtl": None,
+            "emulation_vs_float_agreement": agreement,
             "rtl_vs_float_agreement": None,
             "rtl_events": None,
         },
+        "warnings": reference_warnings(agreement, model_info, spec.name),
         "verification": {
             "vectors": None,
             "mismatches": None,
@@ -231,10 +235,36 @@ def estimate_record(point: DesignPoint, toolchain: Toolchain) -> dict:
             "source": rtl.estimate.get("source"),
         },
         "estimate": rtl.estimate,
-        "model": {**point.trained.info, **point.converted.info, **rtl.info},
+        "model": model_info,
         "rtl": {"top": rtl.top, "sources": [str(s) for s in rtl.sources]},
         "tools": _tool_versions(toolchain),
     }
+
+
+#: Below this share of equal class decisions, the bit-accurate reference has departed from the float
+#: model by more than quantisation explains (hls4ml dropping a layer, values wrapping).
+MIN_AGREEMENT = 0.9
+
+
+def reference_warnings(agreement: float, model_info: dict, name: str) -> list[str]:
+    """Where the reference itself departs from the float model: bit-exact RTL of a broken reference
+    is still broken, so these are printed and kept under `warnings` (sweeps and reports show them)."""
+    warnings = []
+    if agreement < MIN_AGREEMENT:
+        warnings.append(
+            f"the bit-accurate reference agrees with the float model on only {agreement:.1%} of decisions "
+            f"(< {MIN_AGREEMENT:.0%}): a layer the converter dropped or mis-read, or precisions too narrow "
+            "(values wrapping); compare the float and emulation accuracies"
+        )
+    out_of_range = model_info.get("leaves_out_of_range")
+    if out_of_range:
+        warnings.append(
+            f"{out_of_range} leaf values lie outside the score precision and wrap or saturate; "
+            "widen firmware.score_precision or choose a saturating mode"
+        )
+    for text in warnings:
+        print(f"[{name}] warning: {text}", flush=True)
+    return warnings
 
 
 def add_synth(point: DesignPoint, record: dict, toolchain: Toolchain) -> None:

@@ -101,6 +101,14 @@ def summary(sweep: SweepSpec, trials: list[TrialRecord], options: SweepOptions) 
             "moved off the front by synthesis/simulation: "
             + ", ".join(f"trial {t.number} ({t.design})" for t in moved)
         )
+    for t in front:
+        for text in t.warnings:
+            lines.append(f"warning, trial {t.number}: {text}")
+    warned = sum(bool(t.warnings) for t in trials)
+    if warned:
+        lines.append(
+            f"{warned} trial(s) carry reference warnings (the emulation departs from the float model)"
+        )
     failed = [t for t in trials if t.state == "FAIL"]
     for t in failed[:10]:
         reason = (t.error or "interrupted, or no reason stored").splitlines()[0]

@@ -225,6 +225,7 @@ class Evaluator:
         sources = {o.metric: measure(record, o.metric, weight).source for o in self.sweep.objectives}
         trial.set_user_attr("sources", sources)
         trial.set_user_attr("record", str(folder / "metrics.json"))
+        trial.set_user_attr("warnings", record.get("warnings", []))
         if mismatches:
             print(f"[sweep] trial {trial.number}: RTL MISMATCHES its reference ({int(mismatches)} words)")
         return values

@@ -39,6 +39,7 @@ class TrialRecord:
     cache: str | None = None
     record: str | None = None
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)
     seconds: float | None = None
 
     @classmethod
@@ -78,6 +79,7 @@ _ATTRS = (
     "cache",
     "record",
     "error",
+    "warnings",
 )
 
 
