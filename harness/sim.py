@@ -156,7 +156,7 @@ class VerilatorSimulator:
         with open(log_path, "w") as log:
             try:
                 proc = subprocess.run(
-                    [sys.executable, "-m", "harness.sim", str(spec_path)],
+                    [sys.executable, "-m", "harness.sim", str(spec_path.resolve())],  # cwd is work_dir
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     env=self.toolchain.env(),

@@ -37,3 +37,13 @@ def test_invalid_reuse_factor_is_refused_before_training(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "firmware.reuse_factor: 7 is not valid for layer fc1 (16 inputs x 64 outputs)" in out
     assert "allows 1, 2, 4, 8, 16" in out and "train" not in out
+
+
+def test_relative_output_folder_verifies(tmp_path, monkeypatch, capsys):
+    """`--out` relative to the working directory (the sweeps' default results folder is too): the
+    simulation child runs in its own folder and must still find its job file."""
+    monkeypatch.chdir(tmp_path)
+    args = ["evaluate", DESIGN, *SMALL, "--set", "verify.vectors=200", "--out", "runs/rel"]
+    assert main(args) == 0, capsys.readouterr().out
+    metrics = json.loads((tmp_path / "runs" / "rel" / "metrics.json").read_text())
+    assert metrics["verification"]["vectors"] == 200 and metrics["verification"]["mismatches"] == 0

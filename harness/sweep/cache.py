@@ -25,6 +25,9 @@ from harness.sweep.objectives import FIDELITY_RANK
 class ResultsCache:
     root: Path
 
+    def __post_init__(self) -> None:  # records name their artefacts by absolute path
+        object.__setattr__(self, "root", Path(self.root).resolve())
+
     def folder(self, spec: DesignSpec) -> Path:
         return self.root / "designs" / f"{spec.name}-{spec.design_hash()}"
 
