@@ -121,7 +121,7 @@ def synthesize(
             )
     except subprocess.TimeoutExpired as exc:
         raise SynthesisError(
-            f"Yosys exceeded its time limit of {timeout_s:.0f} s on {top}; log: {log}"
+            f"Yosys exceeded its time limit of {timeout_s:g} s on {top}; log: {log}"
         ) from exc
     seconds = time.monotonic() - start
     stat = work_dir / "yosys_stat.json"

@@ -36,10 +36,12 @@ TINY_SPACE = {
 }
 
 
-def _sweep(tmp_path, capsys, *extra: str, **fields) -> tuple[int, str]:
+def _sweep(tmp_path, capsys, *extra: str, **fields) -> tuple[int, str, list]:
+    """Run a sweep written from `fields`; returns the exit code, the output and the study's trials."""
     path = write_sweep(tmp_path, **fields)
     code = main(["sweep", str(path), "--results", str(tmp_path / "results"), *extra])
-    return code, capsys.readouterr().out
+    trials = records(open_study(load_sweep(path), SweepOptions(results=tmp_path / "results")))
+    return code, capsys.readouterr().out, trials
 
 
 @pytest.fixture(scope="module")
@@ -161,28 +163,32 @@ def _overrides(params: dict) -> list[str]:
 
 
 def test_failing_trials_do_not_stop_the_study_and_keep_their_reason(tmp_path, capsys):
-    """Half the designs get a 1 ms Yosys time limit: their synth stage fails, the study goes on."""
+    """Designs with a 1 ms Yosys time limit fail in their synth stage; the study goes on to 3
+    completed trials. The failing ones are enqueued first, so the test does not depend on luck."""
     space = {**TINY_SPACE, "verify.synth_timeout_s": {"type": "categorical", "choices": [1800, 0.001]}}
-    code, out = _sweep(
+    path = write_sweep(
         tmp_path,
-        capsys,
-        seed=1,
         trials=3,
         sampler="random",
         space=space,
         promotion={"fidelity": "synth", "near": 0.999, "after": 0, "verify_front": False},
     )
-    assert code == 0
-    sweep = load_sweep(tmp_path / "sweep.yaml")
-    trials = records(open_study(sweep, SweepOptions(results=tmp_path / "results")))
+    sweep = load_sweep(path)
+    options = SweepOptions(results=tmp_path / "results")
+    study = open_study(sweep, options)
+    base = {"model.hidden.length": 1, "model.hidden[0]": 4, "firmware.reuse_factor": 1}
+    for bits, timeout in ((3, 0.001), (4, 1800), (5, 0.001)):
+        study.enqueue_trial({**base, "model.weight_bits": bits, "verify.synth_timeout_s": timeout})
+    assert main(["sweep", str(path), "--results", str(tmp_path / "results")]) == 0
+    out = capsys.readouterr().out
+    trials = records(open_study(sweep, options))
     failed = [t for t in trials if t.state == "FAIL"]
-    complete = [t for t in trials if t.state == "COMPLETE"]
-    assert failed and len(complete) == 3
+    assert [t.number for t in failed][:2] == [0, 2] and sum(t.state == "COMPLETE" for t in trials) == 3
     assert all(
         t.error.startswith("stage: synth: SynthesisError: Yosys exceeded its time limit") for t in failed
     )
     assert all(t.params["verify.synth_timeout_s"] == 0.001 for t in failed)
-    assert "failed trial" in out and "Yosys exceeded" in out
+    assert "failed trial 0: stage: synth: SynthesisError: Yosys exceeded its time limit of 0.001 s" in out
 
 
 def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tmp_path, capsys):
@@ -221,64 +227,44 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tmp_path, capsys):
 
 
 def test_nn_and_bdt_compete_in_one_study(tmp_path, capsys):
+    """The shipped NN-vs-BDT spec on tiny settings: both kinds are trained, converted and estimated in
+    one study and ranked on one front (the first two trials are enqueued as one of each kind)."""
     raw = yaml.safe_load((ROOT / "sweeps" / "jet_nn_vs_bdt.yaml").read_text())
     raw["designs"]["mlp"]["design"] = str(ROOT / "designs" / "jet_mlp.yaml")
     raw["designs"]["bdt"]["design"] = str(ROOT / "designs" / "jet_bdt.yaml")
     raw["designs"]["mlp"]["set"] = dict(TINY_NN)
     raw["designs"]["bdt"]["set"] = dict(TINY_BDT)
     raw["designs"]["bdt"]["space"]["model.n_trees"] = {"type": "int", "low": 2, "high": 4}
-    code, out = _sweep(
-        tmp_path,
-        capsys,
-        **{
-            **raw,
-            "trials": 4,
-            "seed": 5,
-            "sampler": "random",
-            "promotion": {"after": 100, "verify_front": False},
-        },
+    raw.update(trials=3, sampler="random", promotion={"after": 100, "verify_front": False})
+    path = write_sweep(tmp_path, **raw)
+    sweep, options = load_sweep(path), SweepOptions(results=tmp_path / "results")
+    study = open_study(sweep, options)
+    study.enqueue_trial({"design": "mlp"})
+    study.enqueue_trial({"design": "bdt"})
+    assert main(["sweep", str(path), "--results", str(tmp_path / "results")]) == 0
+    trials = [t for t in records(open_study(sweep, options)) if t.state == "COMPLETE"]
+    assert {t.kind for t in trials} == {"nn", "bdt"} and {t.design for t in trials} == {"mlp", "bdt"}
+    assert all(len(t.values) == 3 and t.sources["accuracy.emulation"] for t in trials)
+    bdt = next(t for t in trials if t.kind == "bdt")
+    assert (
+        bdt.sources["accuracy.emulation"].startswith("conifer")
+        and "mlp/model.hidden.length" not in bdt.params
     )
-    assert code == 0
-    sweep = load_sweep(tmp_path / "sweep.yaml")
-    trials = [
-        t
-        for t in records(open_study(sweep, SweepOptions(results=tmp_path / "results")))
-        if t.state == "COMPLETE"
-    ]
-    assert {t.kind for t in trials} == {"nn", "bdt"}
-    assert {t.design for t in trials} == {"mlp", "bdt"}
-    assert all(len(t.values) == 3 for t in trials)
-    front = pareto_front(trials, sweep.directions)
-    assert front and "Pareto front" in out
+    assert pareto_front(trials, sweep.directions) and "Pareto front" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("sampler", ["gp", "nsga2"])
 def test_other_samplers_run(tmp_path, capsys, sampler):
     """GP (PyTorch) starts modelling after 2 random trials of 3; NSGA-II's first generation."""
-    code, out = _sweep(
-        tmp_path,
-        capsys,
-        trials=3,
-        sampler=sampler,
-        space=TINY_SPACE,
-        promotion={"after": 100, "verify_front": False},
+    fields = dict(
+        trials=3, sampler=sampler, space=TINY_SPACE, promotion={"after": 100, "verify_front": False}
     )
-    assert code == 0 and "3/3 trials done" in out
+    code, out, trials = _sweep(tmp_path, capsys, **fields)
+    assert code == 0 and "3/3 trials done" in out and sum(t.state == "COMPLETE" for t in trials) == 3
 
 
 @pytest.mark.slow
 def test_two_worker_processes_share_one_study(tmp_path, capsys):
-    code, out = _sweep(
-        tmp_path,
-        capsys,
-        "--jobs",
-        "2",
-        trials=4,
-        sampler="tpe",
-        space=TINY_SPACE,
-        promotion={"after": 100, "verify_front": False},
-    )
-    assert code == 0
-    sweep = load_sweep(tmp_path / "sweep.yaml")
-    trials = records(open_study(sweep, SweepOptions(results=tmp_path / "results")))
-    assert 4 <= sum(t.state == "COMPLETE" for t in trials) <= 5
+    fields = dict(trials=4, sampler="tpe", space=TINY_SPACE, promotion={"after": 100, "verify_front": False})
+    code, _, trials = _sweep(tmp_path, capsys, "--jobs", "2", **fields)
+    assert code == 0 and 4 <= sum(t.state == "COMPLETE" for t in trials) <= 5
