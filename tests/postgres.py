@@ -80,7 +80,9 @@ def _as_server_user(command: list[str]) -> list[str]:
 def _run(command: list[str]) -> None:
     result = subprocess.run(_as_server_user(command), capture_output=True, text=True)
     if result.returncode != 0:
-        raise RuntimeError(f"{shlex.join(command)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+        raise RuntimeError(
+            f"{shlex.join(command)} failed ({result.returncode}):\n{result.stdout}{result.stderr}"
+        )
 
 
 @contextmanager
@@ -95,7 +97,8 @@ def throwaway_cluster() -> Iterator[Cluster]:
     try:
         _run([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-E", "UTF8", "--no-sync"])
         options = f"-p {port} -h 127.0.0.1 -k {folder} -c fsync=off"
-        _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "server.log"), "-o", options, "-w", "start"])
+        log = str(folder / "server.log")
+        _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", log, "-o", options, "-w", "start"])
         try:
             yield Cluster(folder, port, SYSTEM_USER if root else getpass.getuser(), bin_dir)
         finally:

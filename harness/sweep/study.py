@@ -41,6 +41,8 @@ from harness.sweep.trials import TrialRecord, pareto_front
 
 #: Optuna user attribute an enqueued trial carries to be promoted whatever its estimate.
 FORCE_PROMOTION = "force_promotion"
+#: Seed offset per trial already in a study when a worker joins it (far apart from worker offsets).
+RESUME_SEED_STRIDE = 1_000_003
 #: Optuna user attribute naming the worker process that ran the trial.
 WORKER = "worker"
 
@@ -150,19 +152,26 @@ def make_sampler(name: str, seed: int, trials: int) -> Any:
 
 
 def open_study(sweep: SweepSpec, options: SweepOptions, worker: int = 0) -> Any:
+    """Create or join the study, with this worker process's sampler.
+
+    The seed is the spec's, offset per worker (`--worker`, and the process among `--jobs`) and by
+    the trials the study already holds: a fresh study is reproducible, and a resumed one (a restart
+    after a crash, a requeued array task) does not propose the first run's designs over again.
+    """
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = open_storage(options.storage_url(sweep), options.heartbeat_s, options.grace_s, sweep.retries)
-    return optuna.create_study(
+    study = optuna.create_study(
         study_name=options.study_name(sweep),
         storage=storage,
-        sampler=make_sampler(
-            sweep.sampler, sweep.seed + options.worker * options.jobs + worker, options.trials or sweep.trials
-        ),
         directions=sweep.directions,
         load_if_exists=True,
     )
+    held = len(study.get_trials(deepcopy=False))
+    seed = sweep.seed + options.worker * options.jobs + worker + RESUME_SEED_STRIDE * held
+    study.sampler = make_sampler(sweep.sampler, seed, options.trials or sweep.trials)
+    return study
 
 
 def records(study: Any) -> list[TrialRecord]:

@@ -135,7 +135,10 @@ def test_a_killed_worker_s_trial_is_failed_stale_retried_and_the_study_completes
     assert (
         retries[0].params == victim.params and retries[0].user_attrs["worker"] != victim.user_attrs["worker"]
     )
-    assert sum(t.state == TrialState.COMPLETE for t in trials.values()) == 3
+    complete = [t for t in trials.values() if t.state == TrialState.COMPLETE]
+    assert len(complete) == 3
+    designs = {json.dumps(t.params, sort_keys=True) for t in complete}
+    assert len(designs) == 3, "the restart's sampler does not propose the first run's designs again"
     out = _status(capsys, str(spec), "--storage", postgres_url, *fast)
     assert "3 complete, 1 failed, 0 running" in out
     assert f"1 x stale heartbeat: the worker died mid-trial (retried) (trials {victim.number})" in out
