@@ -7,7 +7,9 @@ tasks of a job array would run). Each run stops at `--trials` completed trials i
 run: trials per minute of wall-clock time (process start to the last worker's exit, so imports and
 da4ml loading count) and of study time (first trial start to last trial end), and the ratio of
 2-worker to 1-worker throughput. On a machine with 2 cores shared with others the ratio says how much
-a second worker gains there; on a cluster each worker has its own cores.
+a second worker gains there; on a cluster each worker has its own cores. Each worker gets its share
+of the cores (thread counts of TensorFlow, OpenMP and numba), and the 1-minute load average before
+each run is recorded, since other work on the machine moves these numbers.
 
     python benchmarks/sweep_workers.py [--trials 8] [--set set.training.epochs=4]
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -31,6 +34,10 @@ from sweep_samplers import NO_PROMOTION, SPEC, _machine, _version  # noqa: E402
 
 from tests.postgres import Cluster, throwaway_cluster  # noqa: E402
 
+#: Each worker gets its share of the cores, as a job array's task does (sweeps/slurm_array.sh);
+#: otherwise every worker's TensorFlow and numba start a thread per core and they oversubscribe.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "NUMBA_NUM_THREADS")
+
 
 def _run(cluster: Cluster, workers: int, trials: int, sets: list[str], folder: Path) -> dict:
     """`workers` concurrent `harness sweep` processes on a new database until `trials` are complete."""
@@ -38,18 +45,20 @@ def _run(cluster: Cluster, workers: int, trials: int, sets: list[str], folder: P
     command = [sys.executable, "-m", "harness.cli", "sweep", str(SPEC), "--storage", url, "--study", "bench"]
     command += ["--results", str(folder / f"results-{workers}"), "--trials", str(trials)]
     command += [arg for s in [*NO_PROMOTION, *sets] for arg in ("--set", s)]
+    threads = max(1, len(os.sched_getaffinity(0)) // workers)
+    env = {**os.environ, **{name: str(threads) for name in THREAD_VARIABLES}}
+    load_before = os.getloadavg()[0]
     start = time.monotonic()
     procs = []
     for index in range(workers):
         log = (folder / f"worker-{workers}-{index}.log").open("w")
-        procs.append(
-            subprocess.Popen([*command, "--worker", str(index)], stdout=log, stderr=subprocess.STDOUT)
-        )
+        argv = [*command, "--worker", str(index)]
+        procs.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env))
     codes = [p.wait() for p in procs]
     wall = time.monotonic() - start
     if any(codes):
         raise SystemExit(f"a worker failed ({codes}); see {folder}/worker-{workers}-*.log")
-    return _rates(url, workers, wall)
+    return {**_rates(url, workers, wall), "threads_per_worker": threads, "load_before": load_before}
 
 
 def _rates(url: str, workers: int, wall: float) -> dict:

@@ -54,7 +54,6 @@ class StudyStatus:
     counts: dict[str, int]
     failures: dict[str, list[int]]
     running: list[tuple[int, str, bool]]  # (trial, worker, stale)
-    retried: dict[int, int]  # stale trial -> the trial that re-ran it
     pareto: int
     verified: int
     workers: list[WorkerRate] = field(default_factory=list)
@@ -68,11 +67,8 @@ def study_status(study: Any, storage_text: str) -> StudyStatus:
     """The status of a loaded Optuna study (read only: nothing is failed or retried here)."""
     frozen = study.get_trials(deepcopy=False)
     trials = [TrialRecord.from_frozen(t) for t in frozen]
-    retried = {
-        number: t.number
-        for t in frozen
-        for number in t.system_attrs.get("retry_history", [])  # Optuna's RetryHeartbeatStaleTrialCallback
-    }
+    # trials Optuna's RetryHeartbeatStaleTrialCallback queued again (each retry lists its predecessors)
+    retried = {number for t in frozen for number in t.system_attrs.get("retry_history", [])}
     stale_ids = _stale_trial_ids(study)
     counts: dict[str, int] = defaultdict(int)
     failures: dict[str, list[int]] = defaultdict(list)
@@ -91,7 +87,6 @@ def study_status(study: Any, storage_text: str) -> StudyStatus:
         counts=dict(counts),
         failures=dict(failures),
         running=running,
-        retried=retried,
         pareto=len(pareto_front(trials, directions)),
         verified=sum(t.verified for t in trials if t.state == "COMPLETE"),
         workers=_worker_rates(frozen),
@@ -116,7 +111,7 @@ def load_status(storage_url: str, study_name: str, heartbeat_s: int, grace_s: in
     return study_status(study, shown)
 
 
-def _reason(record: TrialRecord, retried: dict[int, int]) -> str:
+def _reason(record: TrialRecord, retried: set[int]) -> str:
     if record.error:
         return record.error.splitlines()[0][:200]
     if record.number in retried:
