@@ -423,6 +423,7 @@ def optimize(sweep: SweepSpec, options: SweepOptions, worker: int, n_trials: int
     if n_trials is not None:
         study.optimize(evaluator, n_trials=n_trials, catch=(Exception,), callbacks=[progress])
         return
+    _fail_stale_trials(study)
     if sum(1 for t in study.get_trials(deepcopy=False) if t.state == TrialState.COMPLETE) >= target:
         return
     study.optimize(
@@ -432,6 +433,20 @@ def optimize(sweep: SweepSpec, options: SweepOptions, worker: int, n_trials: int
         callbacks=[optuna.study.MaxTrialsCallback(target, states=(TrialState.COMPLETE,)), progress],
         gc_after_trial=True,
     )
+
+
+def _fail_stale_trials(study: Any) -> None:
+    """Optuna's `fail_stale_trials` (a no-op without heartbeats), also when no trial is left to run.
+
+    `optimize` applies it before each trial it starts; but when the target was reached while a
+    killed worker's trial was still within its grace period, a restarted command starts none, and
+    the trial would stay RUNNING. Failing it here queues its retry like any other stale trial.
+    """
+    import optuna
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)
 
 
 def enqueue_unverified_front(sweep: SweepSpec, study: Any) -> int:

@@ -23,7 +23,7 @@ from optuna.trial import TrialState
 
 from harness.cli import main
 from harness.sweep import load_sweep, open_study
-from harness.sweep.study import SweepOptions
+from harness.sweep.study import SweepOptions, optimize
 
 from .conftest import write_sweep
 from .test_study import TINY_SPACE
@@ -176,6 +176,22 @@ def test_stale_trials_are_retried_at_most_retries_times(tmp_path, postgres_url, 
     trials = study.get_trials(deepcopy=False)
     assert [t.state for t in trials] == [TrialState.FAIL] * (retries + 1), "no retry beyond `retries`"
     assert [t.system_attrs.get("failed_trial") for t in trials] == [None] + [0] * retries
+
+
+def test_a_restart_of_a_finished_study_fails_the_stale_trial_it_would_not_otherwise_reach(
+    tmp_path, postgres_url
+):
+    """The study holds its trials, but a killed worker's trial is still RUNNING (the target was met
+    within its grace period): the same command starts no trial, yet fails that one."""
+    spec = write_sweep(tmp_path, name="done", trials=1, retries=0)
+    options = SweepOptions(storage=postgres_url, heartbeat_s=1, grace_s=1)
+    study = open_study(load_sweep(spec), options)
+    study.tell(study.ask(), [0.5, 100.0, 10.0])
+    stale = study.ask()
+    study._storage.record_heartbeat(stale._trial_id)
+    time.sleep(2.5)
+    optimize(load_sweep(spec), options, 0)
+    assert [t.state for t in _trials(postgres_url, "done")] == [TrialState.COMPLETE, TrialState.FAIL]
 
 
 def test_two_workers_on_one_design_write_one_artefact_folder(tmp_path, postgres_url, start):
