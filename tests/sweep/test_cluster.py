@@ -22,6 +22,7 @@ import pytest
 from optuna.trial import TrialState
 
 from harness.cli import main
+from harness.spec import SpecError
 from harness.sweep import load_sweep, open_study
 from harness.sweep.study import SweepOptions, optimize
 
@@ -249,3 +250,10 @@ def test_status_names_what_is_missing(tmp_path, postgres_url, capsys):
     assert f"no study journal at {tmp_path}/studies/x.journal" in capsys.readouterr().out
     assert main(["sweep", str(write_sweep(tmp_path)), "status"]) == 2
     assert "did you mean `harness sweep status" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", [-1, True, "2"])
+def test_retries_must_be_a_count(tmp_path, value):
+    with pytest.raises(SpecError, match="retries"):
+        load_sweep(write_sweep(tmp_path, retries=value))
+    assert load_sweep(write_sweep(tmp_path)).retries == 1
