@@ -38,7 +38,7 @@ def bench(session: nox.Session) -> None:
     """Benchmarks, each printing its table and writing benchmarks/results/<name>.json; by default all of
     them, or those named: `nox -s bench -- sweep_samplers`."""
     _install(session)
-    names = session.posargs or ["sweep_samplers", "reuse_table"]
+    names = session.posargs or ["sweep_samplers", "reuse_table", "sweep_workers"]
     for name in names:
         session.run("python", f"benchmarks/{name}.py")
 

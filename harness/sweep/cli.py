@@ -1,4 +1,9 @@
-"""`harness sweep`: run or resume a design-space sweep and print its Pareto front with sources."""
+"""`harness sweep`: run or resume a design-space sweep and print its Pareto front with sources;
+`harness sweep status [SPEC]`: the state of a study, for every worker on it.
+
+`status` is the first positional word rather than an argparse sub-command so that `harness sweep
+SPEC` keeps working unchanged (a spec file literally named `status` is given as `./status`).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,22 @@ from typing import Any
 from harness.spec import SpecError
 from harness.sweep.objectives import Objective
 from harness.sweep.spec import SweepSpec, load_sweep
-from harness.sweep.study import SweepOptions, run
+from harness.sweep.status import display_url, load_status, render
+from harness.sweep.study import SweepOptions, run, worker_id
 from harness.sweep.trials import TrialRecord, moved_off_front, pareto_front
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("sweep", help="Optuna design-space sweep with multi-fidelity verification")
-    parser.add_argument("spec", help="sweep YAML, e.g. sweeps/jet_mlp.yaml")
+    parser = subparsers.add_parser(
+        "sweep",
+        help="Optuna design-space sweep with multi-fidelity verification (`sweep status`: its progress)",
+        usage="harness sweep SPEC [options]\n"
+        "       harness sweep status [SPEC] [--storage URL] [--study NAME] [--results DIR]",
+    )
+    parser.add_argument("spec", help="sweep YAML, e.g. sweeps/jet_mlp.yaml; or `status`")
+    parser.add_argument(
+        "status_spec", nargs="?", metavar="SPEC", help="after `status`: the sweep YAML (optional)"
+    )
     parser.add_argument("--trials", type=int, help="completed trials to stop at (default: spec)")
     parser.add_argument("--timeout", type=float, help="wall-clock budget in seconds per worker")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes on the study (default 1)")
@@ -28,7 +42,74 @@ def register(subparsers: Any) -> None:
         metavar="KEY=VALUE",
         help="override a sweep field (e.g. budget_us=0.2), or a design field with set.PATH=VALUE",
     )
-    parser.set_defaults(func=_run_cli)
+    parser.add_argument(
+        "--worker",
+        type=int,
+        default=0,
+        metavar="I",
+        help="this command's index among commands on one study, e.g. $SLURM_ARRAY_TASK_ID; offsets the "
+        "sampler seed so workers propose different designs (default 0)",
+    )
+    parser.add_argument(
+        "--heartbeat",
+        type=int,
+        default=SweepOptions.heartbeat_s,
+        metavar="S",
+        help=f"RDB storages: seconds between a trial's heartbeats (default {SweepOptions.heartbeat_s})",
+    )
+    parser.add_argument(
+        "--grace",
+        type=int,
+        default=SweepOptions.grace_s,
+        metavar="S",
+        help="RDB storages: seconds without a heartbeat before a trial is stale, failed and retried "
+        f"(default {SweepOptions.grace_s})",
+    )
+    parser.set_defaults(func=_dispatch)
+
+
+def _dispatch(args: Any) -> int:
+    if args.spec == "status":
+        return _status_cli(args)
+    if args.status_spec is not None:
+        print(f"error: unexpected argument {args.status_spec!r} (did you mean `harness sweep status ...`?)")
+        return 2
+    return _run_cli(args)
+
+
+def _options(args: Any) -> SweepOptions:
+    if args.heartbeat < 1 or args.grace < 1 or args.worker < 0:
+        raise SpecError("--heartbeat and --grace must be >= 1 second, --worker >= 0")
+    return SweepOptions(
+        results=Path(args.results),
+        storage=args.storage,
+        study=args.study,
+        trials=args.trials,
+        timeout_s=args.timeout,
+        jobs=args.jobs,
+        heartbeat_s=args.heartbeat,
+        grace_s=args.grace,
+        worker=args.worker,
+    )
+
+
+def _status_cli(args: Any) -> int:
+    """The study named by SPEC (its name and default journal) or by --study/--storage/--results."""
+    try:
+        options = _options(args)
+        if args.status_spec is not None:
+            sweep = load_sweep(args.status_spec, args.set)
+            name, storage = options.study_name(sweep), options.storage_url(sweep)
+        elif args.study is None:
+            raise SpecError("harness sweep status needs the sweep spec or --study NAME")
+        else:
+            name = args.study
+            storage = args.storage or str(options.results / "studies" / f"{name}.journal")
+        print(render(load_status(storage, name, options.heartbeat_s, options.grace_s)))
+    except SpecError as exc:
+        print(f"error: {exc}")
+        return 2
+    return 0
 
 
 def _run_cli(args: Any) -> int:
@@ -36,18 +117,11 @@ def _run_cli(args: Any) -> int:
         sweep = load_sweep(args.spec, args.set)
         if args.jobs < 1 or (args.trials is not None and args.trials < 1):
             raise SpecError("--jobs and --trials must be >= 1")
-        options = SweepOptions(
-            results=Path(args.results),
-            storage=args.storage,
-            study=args.study,
-            trials=args.trials,
-            timeout_s=args.timeout,
-            jobs=args.jobs,
-        )
+        options = _options(args)
         print(
             f"[sweep] study {options.study_name(sweep)!r}: {len(sweep.candidates)} design(s), "
             f"{options.trials or sweep.trials} trials, sampler {sweep.sampler}, seed {sweep.seed}, "
-            f"storage {options.storage_url(sweep)}",
+            f"storage {display_url(options.storage_url(sweep))}, worker {worker_id()}",
             flush=True,
         )
         trials = run(sweep, options, args.set)
@@ -114,7 +188,7 @@ def summary(sweep: SweepSpec, trials: list[TrialRecord], options: SweepOptions) 
         reason = (t.error or "interrupted, or no reason stored").splitlines()[0]
         lines.append(f"failed trial {t.number}: {reason}")
     lines.append(f"results: {options.results} (metrics.json per design: designs/<name>-<hash>/)")
-    lines.append(f"study:   {options.storage_url(sweep)} (study {options.study_name(sweep)})")
+    lines.append(f"study:   {display_url(options.storage_url(sweep))} (study {options.study_name(sweep)})")
     return "\n".join(lines)
 
 

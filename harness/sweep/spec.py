@@ -93,6 +93,9 @@ class SweepSpec:
     timeout_s: float | None = None
     promotion: Promotion = field(default_factory=Promotion)
     hypervolume_reference: tuple[float, ...] | None = None
+    retries: int = (
+        1  # re-runs of a trial whose worker died (heartbeat lapsed); failing stages are not retried
+    )
     path: Path = Path(".")
 
     @property
@@ -121,6 +124,7 @@ _TOP_KEYS = {
     "timeout_s": "wall-clock budget in seconds (null: none)",
     "promotion": "{fidelity: synth|verify, near, max, after, verify_front}: which trials go to Yosys and RTL",
     "hypervolume_reference": "reference point for hypervolumes, one value per objective",
+    "retries": "times a trial whose worker died mid-trial is run again (default 1; 0: never)",
 }
 
 
@@ -170,6 +174,7 @@ def parse(raw: dict, path: Path) -> SweepSpec:
         timeout_s=_positive_or_none(raw, "timeout_s"),
         promotion=_promotion(raw.get("promotion")),
         hypervolume_reference=_reference(raw.get("hypervolume_reference"), raw.get("objectives")),
+        retries=_typed(raw, "retries", int, 1),
         path=path,
     )
 
@@ -306,6 +311,8 @@ def validate(sweep: SweepSpec) -> None:
     objectives' fidelity, the devices, and a random sample of whole trials checked as the flow would."""
     if sweep.trials < 1:
         raise SpecError(f"trials: {sweep.trials} is not valid; must be >= 1")
+    if sweep.retries < 0:
+        raise SpecError(f"retries: {sweep.retries} is not valid; must be >= 0")
     for objective in sweep.objectives:
         first = METRICS[objective.metric][1]
         if FIDELITY_RANK[first] > 0:

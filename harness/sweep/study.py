@@ -8,16 +8,26 @@ its highest-fidelity ones, each with its source. At the end, front designs that 
 (after the promotion cap) are re-run with promotion forced (`promotion.verify_front`).
 
 Storage is Optuna's: by default a journal file under the results folder (safe for several worker
-processes on one machine); any Optuna storage URL otherwise. Trials are counted across workers, so
-`trials: N` stops the study at N completed trials whichever worker ran them. A failing trial is
-marked failed with its reason (`error`) and the study goes on; Ctrl-C stops, and the same command
-resumes the study.
+processes on one machine); any Optuna storage URL otherwise (PostgreSQL for workers on several
+machines). Trials are counted across workers, so `trials: N` stops the study at N completed trials
+whichever worker ran them. A failing trial is marked failed with its reason (`error`) and the study
+goes on; Ctrl-C stops, and the same command resumes the study.
+
+Crash safety on an RDB storage is Optuna's heartbeat: each running trial records a heartbeat every
+`heartbeat_s`; a trial whose heartbeat is older than `grace_s` (its worker was killed) is failed by
+the next worker that starts a trial, and Optuna's `RetryHeartbeatStaleTrialCallback` queues it again
+with the same parameters, at most `retries` times. Optuna 5's JournalStorage has no heartbeat, so a
+killed worker's trial stays RUNNING there (it is not counted, and the study goes on without it).
+Each trial records the worker that ran it (`worker`, host:pid).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import socket
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +41,15 @@ from harness.sweep.trials import TrialRecord, pareto_front
 
 #: Optuna user attribute an enqueued trial carries to be promoted whatever its estimate.
 FORCE_PROMOTION = "force_promotion"
+#: Seed offset per trial already in a study when a worker joins it (far apart from worker offsets).
+RESUME_SEED_STRIDE = 1_000_003
+#: Optuna user attribute naming the worker process that ran the trial.
+WORKER = "worker"
+
+
+def worker_id() -> str:
+    """host:pid of this worker process: which machine ran a trial, and (status) whether it still runs."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass(frozen=True)
@@ -43,6 +62,15 @@ class SweepOptions:
     trials: int | None = None
     timeout_s: float | None = None
     jobs: int = 1
+    #: Optuna heartbeat (RDB storages): seconds between a running trial's heartbeats, and seconds
+    #: without one before the trial counts as stale. The grace is generous because a long call that
+    #: holds the GIL (numba, a big da4ml solve) delays the heartbeat thread of a live trial.
+    heartbeat_s: int = 30
+    grace_s: int = 300
+    #: This command's index among independent commands on one study (a job array's task id): its
+    #: processes seed their samplers from seed + worker * jobs + process, so no two workers propose
+    #: the same sequence of designs.
+    worker: int = 0
 
     def study_name(self, sweep: SweepSpec) -> str:
         return self.study or sweep.name
@@ -52,16 +80,50 @@ class SweepOptions:
         return self.storage or str(self.results / "studies" / f"{self.study_name(sweep)}.journal")
 
 
-def open_storage(url: str) -> Any:
-    """An Optuna storage for a URL (`sqlite:///`, `postgresql://`, ...) or a journal file path."""
+def open_storage(
+    url: str, heartbeat_s: int | None = None, grace_s: int | None = None, retries: int = 0
+) -> Any:
+    """An Optuna storage for a URL (`sqlite:///`, `postgresql://`, ...) or a journal file path.
+
+    With `heartbeat_s`, an RDB storage records heartbeats of running trials and fails the stale ones
+    (older than `grace_s`) when a worker starts its next trial, queueing each again up to `retries`
+    times. A journal file has no heartbeat in Optuna 5 (JournalStorage is not a BaseHeartbeat).
+    """
     import optuna
 
     if "://" in url:
-        return optuna.storages.get_storage(url)
+        with warnings.catch_warnings():  # heartbeats and their retry callback are "experimental"
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            retry = optuna.storages.RetryHeartbeatStaleTrialCallback(retries) if heartbeat_s else None
+            return _rdb_storage(
+                url,
+                engine_kwargs={"pool_pre_ping": True},  # a worker outlives idle connections on a cluster
+                heartbeat_interval=heartbeat_s,
+                grace_period=grace_s,
+                heartbeat_stale_trial_callback=retry,
+            )
     from optuna.storages.journal import JournalFileBackend
 
     Path(url).parent.mkdir(parents=True, exist_ok=True)
     return optuna.storages.JournalStorage(JournalFileBackend(url))
+
+
+def _rdb_storage(url: str, **kwargs: Any) -> Any:
+    """Optuna's RDBStorage, tried again when its tables were being created by another worker.
+
+    RDBStorage creates its schema on first use with check-then-create, so workers of a job array
+    starting together on a fresh database race: all but one fail with "relation already exists"
+    (or a duplicate version row). Once the winner has committed, opening again simply finds them.
+    """
+    import optuna
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+    for delay_s in (1.0, 2.0, 3.0):
+        try:
+            return optuna.storages.RDBStorage(url, **kwargs)
+        except (ProgrammingError, IntegrityError):
+            time.sleep(delay_s)
+    return optuna.storages.RDBStorage(url, **kwargs)
 
 
 def make_sampler(name: str, seed: int, trials: int) -> Any:
@@ -90,16 +152,26 @@ def make_sampler(name: str, seed: int, trials: int) -> Any:
 
 
 def open_study(sweep: SweepSpec, options: SweepOptions, worker: int = 0) -> Any:
+    """Create or join the study, with this worker process's sampler.
+
+    The seed is the spec's, offset per worker (`--worker`, and the process among `--jobs`) and by
+    the trials the study already holds: a fresh study is reproducible, and a resumed one (a restart
+    after a crash, a requeued array task) does not propose the first run's designs over again.
+    """
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    return optuna.create_study(
+    storage = open_storage(options.storage_url(sweep), options.heartbeat_s, options.grace_s, sweep.retries)
+    study = optuna.create_study(
         study_name=options.study_name(sweep),
-        storage=open_storage(options.storage_url(sweep)),
-        sampler=make_sampler(sweep.sampler, sweep.seed + worker, options.trials or sweep.trials),
+        storage=storage,
         directions=sweep.directions,
         load_if_exists=True,
     )
+    held = len(study.get_trials(deepcopy=False))
+    seed = sweep.seed + options.worker * options.jobs + worker + RESUME_SEED_STRIDE * held
+    study.sampler = make_sampler(sweep.sampler, seed, options.trials or sweep.trials)
+    return study
 
 
 def records(study: Any) -> list[TrialRecord]:
@@ -117,6 +189,9 @@ class Evaluator:
 
     def __call__(self, trial: Any) -> list[float]:
         self.started.add(trial.number)
+        trial.set_user_attr(WORKER, worker_id())
+        # a retry of a killed worker's trial inherits its user attributes: it has not promoted yet
+        trial.set_user_attr("promoted", False)
         try:
             return self._evaluate(trial)
         except Exception as exc:
@@ -353,6 +428,7 @@ def optimize(sweep: SweepSpec, options: SweepOptions, worker: int, n_trials: int
         if n_trials is not None:
             study.optimize(evaluator, n_trials=n_trials, catch=(Exception,), callbacks=[progress])
             return
+        _fail_stale_trials(study)
         if sum(1 for t in study.get_trials(deepcopy=False) if t.state == TrialState.COMPLETE) >= target:
             return
         study.optimize(
@@ -375,9 +451,23 @@ def _fail_interrupted(study: Any, started: set[int], known: set[int]) -> None:
     from optuna.trial import Trial, TrialState
 
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        if t.number in started or (t._trial_id not in known and "design" not in t.user_attrs):  # noqa: SLF001
+        if t.number in started or (t._trial_id not in known and WORKER not in t.user_attrs):  # noqa: SLF001
             Trial(study, t._trial_id).set_user_attr("error", "interrupted (Ctrl-C)")  # noqa: SLF001
             study.tell(t.number, state=TrialState.FAIL)
+
+
+def _fail_stale_trials(study: Any) -> None:
+    """Optuna's `fail_stale_trials` (a no-op without heartbeats), also when no trial is left to run.
+
+    `optimize` applies it before each trial it starts; but when the target was reached while a
+    killed worker's trial was still within its grace period, a restarted command starts none, and
+    the trial would stay RUNNING. Failing it here queues its retry like any other stale trial.
+    """
+    import optuna
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)
 
 
 def enqueue_unverified_front(sweep: SweepSpec, study: Any) -> int:
