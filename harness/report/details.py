@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.report.points import Point, Value
+from harness.sweep.objectives import _get
 
 #: Design fields that decide a design's precisions and parallelism, by kind (params section).
 DESIGN_FIELDS = {
@@ -62,15 +63,6 @@ class Details:
     model: list[tuple[str, Any]]
     comparison: list[Comparison]
     links: list[tuple[str, str]]
-
-
-def _get(record: dict, path: str) -> Any:
-    node: Any = record
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
 
 
 def per_layer(model: dict) -> tuple[list[str], list[list[Any]]]:
