@@ -175,8 +175,12 @@ def _mpl_series(ax, s: Series) -> None:
     )
 
 
+def budget_label(budget_ns: float) -> str:
+    return f"budget {budget_ns / 1000:g} µs ({budget_ns:g} ns)"
+
+
 def _mpl_budget(ax, budget_ns: float) -> None:
-    ax.axvline(budget_ns, color="#c0392b", lw=1.2, label=f"budget {budget_ns:g} ns")
+    ax.axvline(budget_ns, color="#c0392b", lw=1.2, label=budget_label(budget_ns))
     low, high = ax.get_xlim()
     ax.axvspan(budget_ns, max(high, budget_ns * 1.1), color="#c0392b", alpha=0.08, label="beyond the budget")
     ax.set_xlim(low, max(high, budget_ns * 1.1))
@@ -204,7 +208,7 @@ def _plotly(series: list[Series], spec: PlotSpec, budget_ns: float | None) -> st
         line = {"dash": "dash", "color": COLORS["verified"], "width": 1}
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=line, name="front", hoverinfo="skip"))
     if budget_ns is not None:
-        fig.add_vline(x=budget_ns, line_color="#c0392b", annotation_text=f"budget {budget_ns:g} ns")
+        fig.add_vline(x=budget_ns, line_color="#c0392b", annotation_text=budget_label(budget_ns))
         fig.add_vrect(
             x0=budget_ns, x1=max(max(s.xs) for s in series) * 1.1 + 1, fillcolor="#c0392b", opacity=0.08
         )

@@ -56,9 +56,16 @@ class Value:
     def text(self) -> str:
         if self.value is None:
             return "unknown"
-        if float(self.value).is_integer() and abs(self.value) >= 1:
-            return f"{int(self.value)}"
+        if float(self.value).is_integer():
+            return str(int(self.value))
         return f"{self.value:.4f}" if abs(self.value) < 10 else f"{self.value:.1f}"
+
+    @property
+    def plain(self) -> float | int | None:
+        """The value for a CSV: whole numbers as integers (a count of 66 DSPs is not 66.0)."""
+        if self.value is not None and float(self.value).is_integer():
+            return int(self.value)
+        return self.value
 
 
 @dataclass

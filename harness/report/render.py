@@ -105,7 +105,7 @@ def csv_rows(points: list[Point], trials: bool) -> tuple[list[str], list[list[An
         row.append(json.dumps(p.parameters, sort_keys=True))
         for metric in TABLE_METRICS:
             value = p.value(metric) if p.trial.values is not None else None
-            row += ["unknown", ""] if value is None or value.value is None else [value.value, value.source]
+            row += ["unknown", ""] if value is None or value.value is None else [value.plain, value.source]
         rows.append(row)
     return header, rows
 
