@@ -51,8 +51,10 @@ class Comparison:
     @property
     def error(self) -> str:
         est, real = self.estimate.value, self.measured.value
-        if est is None or real is None or real == 0:
+        if est is None or real is None:
             return "unknown"
+        if real == 0:
+            return "exact" if est == 0 else "measured 0"
         return f"{100 * (est - real) / real:+.1f} %"
 
 

@@ -98,7 +98,7 @@ def place(point: Point) -> str:
         return "Pareto front"
     if point.status not in ("verified", "vendor"):
         return ""
-    return "dominated" if point.trial.ok else "outside the constraints"
+    return "dominated" if point.eligible else "outside the constraints"
 
 
 def front_line(series: list[Series]) -> tuple[list[float], list[float]]:

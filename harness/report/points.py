@@ -105,6 +105,18 @@ class Point:
         return None if slack is None else slack <= 0
 
     @property
+    def feasible(self) -> bool:
+        """Inside every constraint the trial stores (unknown values are not violations, as in the
+        sweep). Read from the constraints rather than the sweep's `feasible` flag, which imported
+        vendor points do not carry (see harness.report.vendor)."""
+        return all(v is None or v <= 0 for v in self.trial.constraints.values())
+
+    @property
+    def eligible(self) -> bool:
+        """Complete, inside every constraint, and not a mismatched RTL."""
+        return self.trial.state == "COMPLETE" and self.feasible and not self.trial.mismatches
+
+    @property
     def feasible_without_budget(self) -> bool:
         """Inside every constraint but the latency budget (unknown values are not violations)."""
         others = {k: v for k, v in self.trial.constraints.items() if k != "latency_budget"}
@@ -128,7 +140,11 @@ class Point:
             raw = section.get(metric.split(".")[1])
             return Value(raw, section.get("source") if raw is not None else None)
         measured = measure(self.view, metric, self.info.dsp_weight)
-        return Value(measured.value, measured.source)
+        source = measured.source
+        events = (self.view.get("accuracy") or {}).get("rtl_events")
+        if metric == "accuracy.rtl" and source and events:  # fewer events than the emulation's test split
+            source = f"{source} on the first {events} test events"
+        return Value(measured.value, source)
 
     @property
     def label(self) -> str:
@@ -203,7 +219,7 @@ class StudyPoints:
         front = [p.trial.values for p in self.front]
         result = []
         for p in self.designs:
-            if p.status == "unverified" and p.trial.feasible:
+            if p.status == "unverified" and p.feasible:
                 indices = non_dominated([p.trial.values, *front], self.info.directions)
                 if 0 in indices:
                     result.append(p)
@@ -219,7 +235,7 @@ def best_designs(points: list[Point]) -> list[Point]:
 def candidates(points: list[Point]) -> list[Point]:
     """The points that may be Pareto-optimal: verified or vendor-measured, inside every constraint."""
     eligible = [
-        p for p in points if p.status in ("verified", "vendor") and p.trial.ok and p.duplicate_of is None
+        p for p in points if p.status in ("verified", "vendor") and p.eligible and p.duplicate_of is None
     ]
     return best_designs(eligible)
 
@@ -259,7 +275,7 @@ def recommend(study: StudyPoints) -> Recommendation:
     """The most accurate verified design inside the budget and every constraint, the cheapest verified
     one within one percentage point of it, and the most accurate design of any fidelity when only the
     budget is lifted."""
-    verified = [p for p in study.designs if p.status == "verified" and p.trial.ok]
+    verified = [p for p in study.designs if p.status == "verified" and p.eligible]
     unbounded = [p for p in study.designs if p.status in ("verified", "unverified", "vendor")]
     unbounded = [p for p in unbounded if p.feasible_without_budget and p.value(ACCURACY).value is not None]
     without = max(unbounded, key=_accuracy, default=None)

@@ -38,6 +38,7 @@ class StudyInfo:
     designs: dict[str, str] = field(default_factory=dict)  # label -> kind
     limits: dict[str, float] = field(default_factory=dict)  # metric -> maximum (the spec's `constraints`)
     spec_path: str | None = None
+    spec_name: str | None = None  # the `name` in the spec (the default study name)
 
     @property
     def directions(self) -> list[str]:
@@ -47,11 +48,16 @@ class StudyInfo:
         return next((i for i, o in enumerate(self.objectives) if o.metric == metric), None)
 
     def reproduce(self) -> list[str]:
-        """The commands that re-run this study and this report."""
-        if self.spec_path:
-            where = f"--results {self.results}"
-            return [f"harness sweep {self.spec_path} {where}", f"harness report {self.spec_path} {where}"]
-        return [f"harness report --study {self.name} --storage {self.storage}"]
+        """The commands that re-run this study and this report. Options given to the original sweep
+        beyond these (`--set`, `--trials`, `--jobs`) are not stored in the study, so not shown."""
+        if not self.spec_path:
+            return [f"harness report --study {self.name} --storage {self.storage}"]
+        where = f"--results {self.results}"
+        if self.name != self.spec_name:
+            where += f" --study {self.name}"
+        if self.storage != str(self.results / "studies" / f"{self.name}.journal"):
+            where += f" --storage {self.storage}"
+        return [f"harness sweep {self.spec_path} {where}", f"harness report {self.spec_path} {where}"]
 
 
 def open_named(name: str, storage: str) -> Any:
@@ -95,6 +101,7 @@ def from_spec(spec: str, results: Path, study: str | None, storage: str | None) 
         designs={label or c.raw["name"]: c.kind for label, c in sweep.candidates.items()},
         limits=dict(sweep.limits),
         spec_path=spec,
+        spec_name=sweep.name,
     )
     return info, open_named(info.name, info.storage)
 

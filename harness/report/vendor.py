@@ -4,7 +4,10 @@ machine with Vivado (or Vitis HLS, or oneAPI), added to the study as a completed
 The trial carries the user attributes `harness.sweep.trials.TrialRecord.from_frozen` reads, with kind
 `vendor` and fidelity `vendor`, its objective values with their sources (the vendor report's, and
 for the accuracy the value given at import, which no harness tool measured), and the study's
-constraints evaluated on it, so the Pareto computation treats it like any other point. Its design
+constraints evaluated on it, so the report's Pareto computation treats it like any other point. It
+carries no `feasible` flag: the sweep's own front (from which a resumed sweep re-runs unverified
+designs) reads that flag, and a resumed sweep cannot re-run a vendor point (it does not know the
+fidelity `vendor`); the report reads feasibility from the constraints instead. Its design
 hash is a fingerprint of the report with every timestamp removed, so a second import of the same
 report (re-run, re-exported) gets the same hash and is flagged as a duplicate.
 """
@@ -165,7 +168,6 @@ def add_point(
             "kind": "vendor",
             "design_hash": design_hash,
             "fidelity": "vendor",
-            "feasible": feasible,
             "verified": False,
             "mismatches": None,
             "sources": sources,
