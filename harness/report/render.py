@@ -43,7 +43,7 @@ REPORT_PACKAGES = ("fpga-ml-harness", "optuna", "matplotlib", "plotly", "jinja2"
 
 @dataclass(frozen=True)
 class Written:
-    """What a report run wrote, and the PDF's fate (None when written)."""
+    """What a report run wrote, and why the PDF is missing (None when written or not asked for)."""
 
     folder: Path
     files: list[Path]
@@ -204,7 +204,7 @@ def write_report(study: StudyPoints, out: Path, command: str, pdf: bool = True) 
         write_csv(out / name, *csv_rows(points, all_trials))
         files.append(out / name)
     files += [path for f in data["figures"] for path in (f.png, f.svg)]
-    problem = print_pdf(html, out / "report.pdf") if pdf else "PDF not requested"
-    if problem is None:
+    problem = print_pdf(html, out / "report.pdf") if pdf else None
+    if pdf and problem is None:
         files.append(out / "report.pdf")
     return Written(out, files, problem)

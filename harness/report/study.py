@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.devices import RESOURCES
 from harness.spec import SpecError
 from harness.sweep.objectives import Objective, measure
 from harness.sweep.trials import TrialRecord
@@ -137,9 +138,8 @@ def from_storage(name: str, storage: str, results: Path) -> tuple[StudyInfo, Any
 
 
 def _is_device(constraint: str) -> bool:
-    return constraint.rsplit("_", 1)[-1] in ("lut", "ff", "dsp", "bram") and not constraint.startswith(
-        "limit_"
-    )
+    """The sweep names device constraints `<device>_<resource>` (limits are `limit_<metric>`)."""
+    return constraint.rpartition("_")[2] in RESOURCES and not constraint.startswith("limit_")
 
 
 def read_record(trial: TrialRecord) -> dict | None:

@@ -3,7 +3,7 @@ miss it), promotion to Verilator (the front verified, the rest left at estimate)
 data file that does not exist (those trials fail at once, with the reason stored), and three vendor-measured
 points imported with `harness study add`: a real Vivado report outside the budget, the same report
 again differing only by a timestamp (a duplicate), and one stating exactly the numbers of a verified
-front design (a tie)."""
+front design (a tie); then the sweep is resumed over them."""
 
 from __future__ import annotations
 
@@ -107,6 +107,8 @@ def study(tmp_path_factory) -> Study:
         "duplicate": _add(spec, results, again, VENDOR_ACCURACY, "Vivado 2020.1 again"),
         "tie": _add(spec, results, tie, target.values[0], "tie"),
     }
+    # a resumed sweep (its front verification included) runs on a study holding vendor points
+    assert main(["sweep", str(spec), "--results", str(results)]) == 0
     out = folder / "report"
     assert main(["report", str(spec), "--results", str(results), "--out", str(out)]) == 0
     trials = records(open_study(sweep, SweepOptions(results=results)))

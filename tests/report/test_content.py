@@ -85,9 +85,22 @@ def test_every_value_has_its_source_and_unknown_is_never_zero(study):
     assert duplicate["duplicate_of"] == str(study.vendor["outside"])
 
 
+def test_the_study_named_without_its_spec_gives_the_same_front_and_budget(study, tmp_path):
+    """By name and storage only, the objectives, budget and device are read back from the trials."""
+    from harness.cli import main
+
+    args = ["--study", "tiny_report", "--results", str(study.results), "--out", str(tmp_path), "--no-pdf"]
+    assert main(["report", *args]) == 0
+    assert rows(tmp_path / "pareto.csv") == rows(study.out / "pareto.csv")
+    html = (tmp_path / "index.html").read_text()
+    assert "0.03 µs (30 ns)" in html and "<dd>xcvu9p</dd>" in html
+    assert "accuracy.emulation (max), lut_equivalent (min), latency.ns (min)" in html
+
+
 def test_recommendation_is_the_most_accurate_verified_design_inside_the_budget(study):
     html = (study.out / "index.html").read_text()
     inside = [t for t in study.trials if t.verified and t.state == "COMPLETE" and t.feasible]
+    assert inside and all(t.kind == "nn" for t in inside)
     best = max(t.values[0] for t in inside)
     cheapest = min(
         (t for t in inside if t.values[0] >= best - 0.01), key=lambda t: (t.values[1], t.values[2])
@@ -132,7 +145,10 @@ def test_pdf_has_the_plots_and_the_table_and_a_first_page_that_is_not_blank(stud
 
 def test_vendor_points_are_stored_in_the_shape_the_sweep_reads(study):
     tie = next(t for t in study.trials if t.number == study.vendor["tie"])
-    assert tie.kind == "vendor" and tie.fidelity == "vendor" and not tie.verified and tie.feasible
+    assert tie.kind == "vendor" and tie.fidelity == "vendor" and not tie.verified
+    assert (
+        all(v is None or v <= 0 for v in tie.constraints.values()) and tie.constraints["latency_budget"] <= 0
+    )
     assert tie.sources["latency.ns"] == "Vivado HLS 2020.1 csynth"
     record = json.loads(Path(tie.record).read_text())
     assert record["accuracy"]["emulation"] == tie.values[0] and record["verification"]["mismatches"] is None
