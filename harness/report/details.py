@@ -128,7 +128,7 @@ def details(point: Point, out: Path) -> Details:
     if point.origin == "vendor":
         scalars = [(k, v) for k, v in (record.get("vendor") or {}).items() if not isinstance(v, dict)]
     return Details(
-        design=[(f, "unknown" if v is None else v) for f, v in design],
+        design=[(f, "not set (the flow's default)" if v is None else v) for f, v in design],
         per_layer=per_layer(model),
         model=scalars,
         comparison=comparison(record) if point.origin != "vendor" else [],
