@@ -31,6 +31,25 @@ def sweep(session: nox.Session) -> None:
     _install(session)
     args = session.posargs or ["sweeps/jet_mlp.yaml", "--jobs", "2"]
     session.run("harness", "sweep", *args)
+    session.run("harness", "report", *_report_args(args))
+
+
+def _report_args(sweep_args: list[str]) -> list[str]:
+    """The `harness report` arguments naming the same study as these `harness sweep` arguments."""
+    report, rest = [sweep_args[0]], iter(sweep_args[1:])
+    for arg in rest:
+        if arg in ("--study", "--storage", "--results"):
+            report += [arg, next(rest)]
+    return report
+
+
+@nox.session(python=PYTHON)
+def report(session: nox.Session) -> None:
+    """The design-review report of a study (default: the default sweep's) into
+    runs/sweeps/reports/<study>/; extra arguments go to `harness report`, e.g.
+    `nox -s report -- sweeps/jet_nn_vs_bdt.yaml --out reports/nn_vs_bdt`."""
+    _install(session)
+    session.run("harness", "report", *(session.posargs or ["sweeps/jet_mlp.yaml"]))
 
 
 @nox.session(python=PYTHON)

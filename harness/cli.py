@@ -10,6 +10,8 @@ import sys
 _COMMAND_MODULES = (
     "harness.doctor",
     "harness.flow",
+    "harness.report.cli",
+    "harness.study_cli",
     "harness.sweep.cli",
     "harness.vendor.cli",
 )

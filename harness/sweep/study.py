@@ -475,7 +475,8 @@ def enqueue_unverified_front(sweep: SweepSpec, study: Any) -> int:
     stopped them, or a promotion moved other designs off the front); returns how many."""
     target = FIDELITY_RANK[sweep.promotion.fidelity]
     front = pareto_front(records(study), sweep.directions)
-    pending = [t for t in front if FIDELITY_RANK[t.fidelity] < target]
+    # imported vendor-measured points (`harness study add`) have no open-flow fidelity to promote to
+    pending = [t for t in front if t.fidelity in FIDELITY_RANK and FIDELITY_RANK[t.fidelity] < target]
     if pending:
         print(f"[sweep] promoting {len(pending)} front design(s) evaluated only at estimate", flush=True)
     for t in pending:

@@ -1,0 +1,136 @@
+"""What a Pareto design is made of, read from its metrics.json: its precisions and reuse factors (or
+trees, depth and precisions), the generator's per-layer figures, the estimate beside the measured
+values, and where its RTL and record are."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.report.points import Point, Value
+from harness.sweep.objectives import _get
+
+#: Design fields that decide a design's precisions and parallelism, by kind (params section).
+DESIGN_FIELDS = {
+    "nn": (
+        "model.hidden",
+        "model.weight_bits",
+        "model.activation_bits",
+        "model.pruning",
+        "firmware.arithmetic",
+        "firmware.strategy",
+        "firmware.reuse_factor",
+        "firmware.input_precision",
+        "firmware.default_precision",
+        "firmware.clock_ns",
+        "firmware.part",
+    ),
+    "bdt": (
+        "model.n_trees",
+        "model.max_depth",
+        "model.learning_rate",
+        "firmware.threshold_precision",
+        "firmware.score_precision",
+        "firmware.pipeline_stages",
+        "firmware.clock_ns",
+        "firmware.part",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One quantity at estimate and as measured (Yosys or Verilator), each with its source."""
+
+    quantity: str
+    estimate: Value
+    measured: Value
+
+    @property
+    def error(self) -> str:
+        est, real = self.estimate.value, self.measured.value
+        if est is None or real is None:
+            return "unknown"
+        if real == 0:
+            return "exact" if est == 0 else "measured 0"
+        return f"{100 * (est - real) / real:+.1f} %"
+
+
+@dataclass(frozen=True)
+class Details:
+    design: list[tuple[str, Any]]
+    per_layer: tuple[list[str], list[list[Any]]]
+    model: list[tuple[str, Any]]
+    comparison: list[Comparison]
+    links: list[tuple[str, str]]
+
+
+def per_layer(model: dict) -> tuple[list[str], list[list[Any]]]:
+    """The generator's per-layer figures (every model entry keyed by layer name) as one table."""
+    tables = {
+        k: v
+        for k, v in model.items()
+        if isinstance(v, dict) and v and all(not isinstance(x, dict | list) for x in v.values())
+    }
+    layers = list(dict.fromkeys(name for table in tables.values() for name in table))
+    header = ["layer", *tables]
+    return header, [[layer, *(tables[k].get(layer, "unknown") for k in tables)] for layer in layers]
+
+
+def comparison(record: dict) -> list[Comparison]:
+    """The generator's estimates beside Yosys and Verilator, where the design got that far."""
+    estimate, source = record.get("estimate") or {}, (record.get("estimate") or {}).get("source")
+    fidelity = record.get("fidelity")
+    resources, latency = record.get("resources") or {}, record.get("latency") or {}
+    measured_res = fidelity in ("synth", "verify")
+    measured_lat = fidelity == "verify"
+    rows = []
+    for quantity, est_key, section, key, known in (
+        ("LUT", "lut", resources, "lut", measured_res),
+        ("DSP", "dsp", resources, "dsp", measured_res),
+        ("latency (cycles)", "latency_cycles", latency, "cycles", measured_lat),
+        ("II (cycles)", "ii_cycles", latency, "ii_cycles", measured_lat),
+    ):
+        est_value = estimate.get(est_key)
+        real = section.get(key) if known else None
+        rows.append(
+            Comparison(
+                quantity,
+                Value(est_value, source if est_value is not None else None),
+                Value(real, section.get("source") if real is not None else None),
+            )
+        )
+    return rows
+
+
+def links(record: dict, record_path: str | None, out: Path) -> list[tuple[str, str]]:
+    """(label, relative href) for the design's metrics.json and RTL sources."""
+    result = []
+    if record_path:
+        result.append(("metrics.json", _href(record_path, out)))
+    for source in (record.get("rtl") or {}).get("sources") or []:
+        result.append((Path(source).name, _href(source, out)))
+    return result
+
+
+def _href(path: str, out: Path) -> str:
+    return Path(os.path.relpath(Path(path).resolve(), out.resolve())).as_posix()
+
+
+def details(point: Point, out: Path) -> Details:
+    record = point.view
+    kind = point.origin if point.origin in DESIGN_FIELDS else None
+    design = [(f, _get(record.get("params") or {}, f)) for f in DESIGN_FIELDS.get(kind or "", ())]
+    model = record.get("model") or {}
+    scalars = [(k, v) for k, v in model.items() if not isinstance(v, dict)]
+    if point.origin == "vendor":
+        scalars = [(k, v) for k, v in (record.get("vendor") or {}).items() if not isinstance(v, dict)]
+    return Details(
+        design=[(f, "not set (the flow's default)" if v is None else v) for f, v in design],
+        per_layer=per_layer(model),
+        model=scalars,
+        comparison=comparison(record) if point.origin != "vendor" else [],
+        links=links(record, point.trial.record, out),
+    )

@@ -1,0 +1,178 @@
+"""Which study a report (or a vendor import) is about, and what the study optimised.
+
+A study is named either by its sweep spec (which states the objectives, the budget, the device and
+the DSP weight) or by its name and storage alone. Optuna keeps only the objectives' directions, so
+without the spec the rest is read back from what the sweep stored on its trials: the objectives are
+the keys of each trial's `sources` (written in the spec's order), the budget follows from a trial's
+`latency_budget` constraint and its measured latency, the device from its constraint names. Values
+that cannot be read back are None and shown as unknown.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.devices import RESOURCES
+from harness.spec import SpecError
+from harness.sweep.objectives import Objective, measure
+from harness.sweep.trials import TrialRecord
+
+#: The sweeps' default LUTs per DSP; used for a study named without its spec only when no trial shows it.
+DEFAULT_DSP_WEIGHT = 55.0
+
+
+@dataclass(frozen=True)
+class StudyInfo:
+    """What a study optimised and where it lives."""
+
+    name: str
+    storage: str
+    results: Path
+    objectives: tuple[Objective, ...]
+    dsp_weight: float
+    dsp_weight_source: str
+    budget_us: float | None
+    devices: tuple[str, ...]
+    designs: dict[str, str] = field(default_factory=dict)  # label -> kind
+    limits: dict[str, float] = field(default_factory=dict)  # metric -> maximum (the spec's `constraints`)
+    spec_path: str | None = None
+    spec_name: str | None = None  # the `name` in the spec (the default study name)
+
+    @property
+    def directions(self) -> list[str]:
+        return [o.direction for o in self.objectives]
+
+    def metric_index(self, metric: str) -> int | None:
+        return next((i for i, o in enumerate(self.objectives) if o.metric == metric), None)
+
+    def reproduce(self) -> list[str]:
+        """The commands that re-run this study and this report. Options given to the original sweep
+        beyond these (`--set`, `--trials`, `--jobs`) are not stored in the study, so not shown."""
+        if not self.spec_path:
+            return [f"harness report --study {self.name} --storage {self.storage}"]
+        where = f"--results {self.results}"
+        if self.name != self.spec_name:
+            where += f" --study {self.name}"
+        if self.storage != str(self.results / "studies" / f"{self.name}.journal"):
+            where += f" --storage {self.storage}"
+        return [f"harness sweep {self.spec_path} {where}", f"harness report {self.spec_path} {where}"]
+
+
+def open_named(name: str, storage: str) -> Any:
+    """The existing study `name` in `storage` (an Optuna URL or a journal file); SpecError if absent."""
+    import optuna
+
+    from harness.sweep.study import open_storage
+
+    if "://" not in storage and not Path(storage).exists():
+        raise SpecError(f"no study storage at {storage} (run the sweep first, or pass --storage)")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        return optuna.load_study(study_name=name, storage=open_storage(storage))
+    except KeyError:
+        names = [s.study_name for s in optuna.get_all_study_summaries(open_storage(storage))]
+        raise SpecError(
+            f"no study {name!r} in {storage}; studies there: {', '.join(names) or 'none'}"
+        ) from None
+
+
+def from_spec(spec: str, results: Path, study: str | None, storage: str | None) -> tuple[StudyInfo, Any]:
+    """The study of a sweep spec (as `harness sweep SPEC --results --study --storage` names it)."""
+    from harness.sweep import SweepOptions, load_sweep
+
+    sweep = load_sweep(spec)
+    options = SweepOptions(results=results, storage=storage, study=study)
+    devices = {sweep.device.name} if sweep.device else set()
+    if not devices:
+        from harness.devices import device_for_part
+
+        devices = {device_for_part(c.build({}).firmware.part).name for c in sweep.candidates.values()}
+    info = StudyInfo(
+        name=options.study_name(sweep),
+        storage=options.storage_url(sweep),
+        results=results,
+        objectives=sweep.objectives,
+        dsp_weight=sweep.dsp_weight,
+        dsp_weight_source=f"sweep spec {spec}",
+        budget_us=sweep.budget_us,
+        devices=tuple(sorted(devices)),
+        designs={label or c.raw["name"]: c.kind for label, c in sweep.candidates.items()},
+        limits=dict(sweep.limits),
+        spec_path=spec,
+        spec_name=sweep.name,
+    )
+    return info, open_named(info.name, info.storage)
+
+
+def from_storage(name: str, storage: str, results: Path) -> tuple[StudyInfo, Any]:
+    """The study `name` without its spec: objectives, budget and device read back from its trials."""
+    from harness.sweep import records
+
+    study = open_named(name, storage)
+    trials = [t for t in records(study) if t.kind != "vendor"]
+    metrics = next((list(t.sources) for t in trials if t.sources), None)
+    if metrics is None or len(metrics) != len(study.directions):  # no trial completed: names unknown
+        metrics = [f"objective {i} (metric unknown)" for i in range(len(study.directions))]
+    directions = ["maximize" if d.name == "MAXIMIZE" else "minimize" for d in study.directions]
+    weight, weight_source = _dsp_weight(trials)
+    info = StudyInfo(
+        name=name,
+        storage=storage,
+        results=results,
+        objectives=tuple(Objective(m, d) for m, d in zip(metrics, directions, strict=True)),
+        dsp_weight=weight,
+        dsp_weight_source=weight_source,
+        budget_us=None if (ns := _read_back(trials, "latency_budget", "latency.ns")) is None else ns / 1000,
+        devices=tuple(sorted({k.rsplit("_", 1)[0] for t in trials for k in t.constraints if _is_device(k)})),
+        designs={str(t.design): str(t.kind) for t in trials if t.design},
+        limits={
+            key[len("limit_") :]: limit
+            for key in {k for t in trials for k in t.constraints if k.startswith("limit_")}
+            if (limit := _read_back(trials, key, key[len("limit_") :])) is not None
+        },
+    )
+    return info, study
+
+
+def _is_device(constraint: str) -> bool:
+    """The sweep names device constraints `<device>_<resource>` (limits are `limit_<metric>`)."""
+    return constraint.rpartition("_")[2] in RESOURCES and not constraint.startswith("limit_")
+
+
+def read_record(trial: TrialRecord) -> dict | None:
+    """The trial's metrics.json, or None when it has none or it cannot be read."""
+    if not trial.record:
+        return None
+    try:
+        return json.loads(Path(trial.record).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _read_back(trials: list[TrialRecord], constraint: str, metric: str) -> float | None:
+    """The limit behind a constraint: the sweep stores constraint = value - limit, so limit = value -
+    constraint on any trial whose record is at the trial's own fidelity and knows the value."""
+    for t in trials:
+        slack, record = t.constraints.get(constraint), read_record(t)
+        if slack is None or record is None or record.get("fidelity") != t.fidelity:
+            continue
+        value = measure(record, metric, DEFAULT_DSP_WEIGHT).value
+        if value is not None:
+            return round(value - slack, 9)
+    return None
+
+
+def _dsp_weight(trials: list[TrialRecord]) -> tuple[float, str]:
+    """lut_equivalent = LUT + w x DSP solved on a trial that used DSPs; the default when none did."""
+    for t in trials:
+        record = read_record(t)
+        if not record or "lut_equivalent" not in t.sources or record.get("fidelity") != t.fidelity:
+            continue
+        lut, dsp = record["resources"].get("lut"), record["resources"].get("dsp")
+        if lut is not None and dsp:
+            value = t.values[list(t.sources).index("lut_equivalent")]
+            return round((value - lut) / dsp, 6), f"read back from trial {t.number}"
+    return DEFAULT_DSP_WEIGHT, "the sweeps' default (no trial used a DSP, so the study does not show it)"

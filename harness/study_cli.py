@@ -1,0 +1,63 @@
+"""`harness study add`: import a vendor-measured point (from `harness vendor-report --metrics`) into a
+sweep study, so reports show it beside the open-flow designs and count it in the Pareto front."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from harness.spec import SpecError
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("study", help="manage sweep studies (import vendor-measured points)")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add",
+        help="add a vendor-measured point (harness vendor-report --metrics OUT.json) to a study",
+        description="STUDY is the study's sweep YAML, or its name (then --storage, or the journal under "
+        "--results). The point is labelled as vendor-measured everywhere and enters the report's Pareto "
+        "front with its sources; a report identical to an earlier import but for timestamps is flagged "
+        "as a duplicate.",
+    )
+    add.add_argument("study", metavar="STUDY", help="sweep YAML or study name")
+    add.add_argument("metrics", type=Path, metavar="METRICS.json", help="output of vendor-report --metrics")
+    add.add_argument("--accuracy", type=float, help="accuracy of this firmware (the report has none)")
+    add.add_argument("--label", help="name shown in tables and plots (default vendor:<file name>)")
+    add.add_argument("--storage", help="Optuna storage URL or journal file (default: the sweep's)")
+    add.add_argument("--results", default="runs/sweeps", help="sweep results folder (default runs/sweeps)")
+    add.set_defaults(func=_add)
+
+
+def _open(study: str, storage: str | None, results: Path) -> tuple[Any, Any]:
+    from harness.report import study as studies
+
+    if study.endswith((".yaml", ".yml")):
+        return studies.from_spec(study, results, None, storage)
+    return studies.from_storage(study, storage or str(results / "studies" / f"{study}.journal"), results)
+
+
+def _add(args: Any) -> int:
+    from harness.report.vendor import add_point
+
+    if args.accuracy is not None and not 0 <= args.accuracy <= 1:
+        print(f"error: --accuracy {args.accuracy} must be a fraction in [0, 1]")
+        return 2
+    try:
+        info, study = _open(args.study, args.storage, Path(args.results))
+        imported = add_point(info, study, args.metrics, args.accuracy, args.label)
+    except SpecError as exc:
+        print(f"error: {exc}")
+        return 2
+    values = ", ".join(f"{o.metric} {v:g}" for o, v in zip(info.objectives, imported.values, strict=True))
+    print(
+        f"[study] added vendor-measured point {imported.label!r} as trial {imported.number} of study "
+        f"{info.name!r}: {values}; {'inside' if imported.feasible else 'OUTSIDE'} the constraints"
+    )
+    if imported.duplicate_of is not None:
+        print(
+            f"[study] warning: duplicate of trial {imported.duplicate_of}: the same report but for "
+            "timestamps; reports flag it and count the point once"
+        )
+    print(f"[study] record: {imported.record}")
+    return 0

@@ -1,0 +1,115 @@
+"""One real tiny study shared by the report tests: a random NN sweep with a 30 ns budget (some designs
+miss it), promotion to Verilator (the front verified, the rest left at estimate), resumed once with a
+data file that does not exist (those trials fail at once, with the reason stored), and three vendor-measured
+points imported with `harness study add`: a real Vivado report outside the budget, the same report
+again differing only by a timestamp (a duplicate), and one stating exactly the numbers of a verified
+front design (a tie); then the sweep is resumed over them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+from harness.sweep import load_sweep, open_study, records
+from harness.sweep.study import SweepOptions
+from harness.sweep.trials import TrialRecord, pareto_front
+from tests.conftest import SHARED_FIXTURES
+from tests.sweep.conftest import write_sweep
+from tests.sweep.test_study import TINY_SPACE
+
+VIVADO_PROJECT = SHARED_FIXTURES / "vendor-reports" / "hls4ml-test_report" / "Vivado"
+#: The imported Vivado point claims more accuracy than any tiny design: only the budget keeps it off the
+#: front.
+VENDOR_ACCURACY = 0.99
+
+
+@dataclass
+class Study:
+    spec: Path
+    results: Path
+    out: Path
+    trials: list[TrialRecord]
+    vendor: dict[str, int]  # role -> trial number
+    tie_of: int  # the verified trial the tie copies
+
+
+def _add(spec: Path, results: Path, metrics: Path, accuracy: float, label: str) -> int:
+    assert (
+        main(
+            [
+                "study",
+                "add",
+                str(spec),
+                str(metrics),
+                "--accuracy",
+                repr(accuracy),
+                "--label",
+                label,
+                "--results",
+                str(results),
+            ]
+        )
+        == 0
+    )
+    sweep = load_sweep(spec)
+    return records(open_study(sweep, SweepOptions(results=results)))[-1].number
+
+
+def run_study(folder: Path, *extra: str, **fields) -> tuple[Path, Path]:
+    """A real sweep of tiny designs (write_sweep's defaults, as in tests/sweep) in `folder`."""
+    spec = write_sweep(folder, **fields)
+    results = folder / "results"
+    assert main(["sweep", str(spec), "--results", str(results), *extra]) == 0
+    return spec, results
+
+
+@pytest.fixture(scope="session")
+def study(tmp_path_factory) -> Study:
+    folder = tmp_path_factory.mktemp("report-study")
+    spec, results = run_study(
+        folder,
+        name="tiny_report",
+        seed=3,
+        trials=5,
+        sampler="random",
+        budget_us=0.03,
+        space=TINY_SPACE,
+        promotion={"fidelity": "verify", "near": 0.0, "max": 2, "after": 2, "verify_front": True},
+    )
+    sweep = load_sweep(spec)
+    complete = sum(t.state == "COMPLETE" for t in records(open_study(sweep, SweepOptions(results=results))))
+    missing = ["--set", "set.data.name=jets-hlf", "--set", f"set.data.path={folder / 'missing.csv'}"]
+    assert main(["sweep", str(spec), "--results", str(results), "--trials", str(complete + 1), *missing]) == 0
+    front = pareto_front(records(open_study(sweep, SweepOptions(results=results))), sweep.directions)
+    target = next(t for t in front if t.verified)
+    vivado = folder / "vivado.json"
+    assert main(["vendor-report", str(VIVADO_PROJECT), "--metrics", str(vivado)]) == 0
+    metrics = json.loads(vivado.read_text())
+    again = folder / "vivado-again.json"
+    again.write_text(
+        json.dumps({**metrics, "vendor": {**metrics["vendor"], "exported_at": "2025-06-01T10:00"}})
+    )
+    record = json.loads(Path(target.record).read_text())
+    tie = folder / "tie.json"
+    metrics["latency"] = {**metrics["latency"], "ns": record["latency"]["ns"]}
+    metrics["resources"] = {
+        **metrics["resources"],
+        "lut": record["resources"]["lut"],
+        "dsp": record["resources"]["dsp"],
+    }
+    tie.write_text(json.dumps(metrics))
+    vendor = {
+        "outside": _add(spec, results, vivado, VENDOR_ACCURACY, "Vivado 2020.1"),
+        "duplicate": _add(spec, results, again, VENDOR_ACCURACY, "Vivado 2020.1 again"),
+        "tie": _add(spec, results, tie, target.values[0], "tie"),
+    }
+    # a resumed sweep (its front verification included) runs on a study holding vendor points
+    assert main(["sweep", str(spec), "--results", str(results)]) == 0
+    out = folder / "report"
+    assert main(["report", str(spec), "--results", str(results), "--out", str(out)]) == 0
+    trials = records(open_study(sweep, SweepOptions(results=results)))
+    return Study(spec, results, out, trials, vendor, target.number)
