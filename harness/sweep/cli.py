@@ -159,7 +159,7 @@ def summary(sweep: SweepSpec, trials: list[TrialRecord], options: SweepOptions) 
                 *(_fmt(v) for v in t.values),
                 str(t.fidelity),
                 "yes" if t.verified else "no",
-                ", ".join(f"{k}={v}" for k, v in t.params.items() if k != "design"),
+                ", ".join(f"{k}={_value(v)}" for k, v in t.params.items() if k != "design"),
             ]
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
@@ -194,6 +194,11 @@ def summary(sweep: SweepSpec, trials: list[TrialRecord], options: SweepOptions) 
 
 def _label(objective: Objective) -> str:
     return f"{objective.metric} ({'max' if objective.direction == 'maximize' else 'min'})"
+
+
+def _value(value: object) -> str:
+    """A parameter as the design spec holds it (Optuna stores 0.30000000000000004 for a step of 0.1)."""
+    return f"{value:.12g}" if isinstance(value, float) else str(value)
 
 
 def _fmt(value: float) -> str:
