@@ -20,6 +20,15 @@ def toolchain() -> Toolchain:
 
 
 @pytest.fixture(scope="session")
+def tiny_study(tmp_path_factory) -> tuple[Path, Path]:
+    """(spec, results) of one real small sweep (tests/sweep/conftest.py: TINY_STUDY), run once per
+    session. Read it as it is, or copy the results folder before extending the study."""
+    from tests.sweep.conftest import TINY_STUDY, run_sweep
+
+    return run_sweep(tmp_path_factory.mktemp("tiny-study"), **TINY_STUDY)
+
+
+@pytest.fixture(scope="session")
 def shared_fixtures() -> Path:
     if not SHARED_FIXTURES.is_dir():
         pytest.fail(

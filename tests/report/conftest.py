@@ -8,6 +8,7 @@ front design (a tie); then the sweep is resumed over them."""
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +19,6 @@ from harness.sweep import load_sweep, open_study, records
 from harness.sweep.study import SweepOptions
 from harness.sweep.trials import TrialRecord, pareto_front
 from tests.conftest import SHARED_FIXTURES
-from tests.sweep.conftest import write_sweep
-from tests.sweep.test_study import TINY_SPACE
 
 VIVADO_PROJECT = SHARED_FIXTURES / "vendor-reports" / "hls4ml-test_report" / "Vivado"
 #: The imported Vivado point claims more accuracy than any tiny design: only the budget keeps it off the
@@ -59,27 +58,14 @@ def _add(spec: Path, results: Path, metrics: Path, accuracy: float, label: str) 
     return records(open_study(sweep, SweepOptions(results=results)))[-1].number
 
 
-def run_study(folder: Path, *extra: str, **fields) -> tuple[Path, Path]:
-    """A real sweep of tiny designs (write_sweep's defaults, as in tests/sweep) in `folder`."""
-    spec = write_sweep(folder, **fields)
-    results = folder / "results"
-    assert main(["sweep", str(spec), "--results", str(results), *extra]) == 0
-    return spec, results
-
-
 @pytest.fixture(scope="session")
-def study(tmp_path_factory) -> Study:
+def study(tmp_path_factory, tiny_study) -> Study:
+    """The shared small study copied (its journal and design folders), then extended for the report."""
     folder = tmp_path_factory.mktemp("report-study")
-    spec, results = run_study(
-        folder,
-        name="tiny_report",
-        seed=3,
-        trials=5,
-        sampler="random",
-        budget_us=0.03,
-        space=TINY_SPACE,
-        promotion={"fidelity": "verify", "near": 0.0, "max": 2, "after": 2, "verify_front": True},
-    )
+    spec = folder / tiny_study[0].name
+    shutil.copy(tiny_study[0], spec)
+    results = folder / "results"
+    shutil.copytree(tiny_study[1], results, symlinks=True)
     sweep = load_sweep(spec)
     complete = sum(t.state == "COMPLETE" for t in records(open_study(sweep, SweepOptions(results=results))))
     missing = ["--set", "set.data.name=jets-hlf", "--set", f"set.data.path={folder / 'missing.csv'}"]

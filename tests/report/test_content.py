@@ -14,6 +14,7 @@ import pypdfium2
 
 from harness.report.figures import PLOTS
 from harness.report.points import TABLE_METRICS
+from tests.sweep.conftest import TINY_STUDY
 
 
 def rows(path: Path) -> list[dict[str, str]]:
@@ -89,7 +90,15 @@ def test_the_study_named_without_its_spec_gives_the_same_front_and_budget(study,
     """By name and storage only, the objectives, budget and device are read back from the trials."""
     from harness.cli import main
 
-    args = ["--study", "tiny_report", "--results", str(study.results), "--out", str(tmp_path), "--no-pdf"]
+    args = [
+        "--study",
+        TINY_STUDY["name"],
+        "--results",
+        str(study.results),
+        "--out",
+        str(tmp_path),
+        "--no-pdf",
+    ]
     assert main(["report", *args]) == 0
     assert rows(tmp_path / "pareto.csv") == rows(study.out / "pareto.csv")
     html = (tmp_path / "index.html").read_text()

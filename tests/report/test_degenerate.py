@@ -8,9 +8,7 @@ import csv
 
 from harness.cli import main
 from harness.report.figures import PLOTS
-from tests.sweep.conftest import TINY_NN
-
-from .conftest import run_study
+from tests.sweep.conftest import TINY_NN, run_sweep
 
 
 def report(args: list[str], out) -> str:
@@ -22,7 +20,7 @@ def report(args: list[str], out) -> str:
 def test_a_study_whose_trials_all_failed(tmp_path):
     """The data file does not exist: every trial fails at once; the sweep gives up after 5."""
     missing = tmp_path / "missing.csv"
-    spec, results = run_study(
+    spec, results = run_sweep(
         tmp_path, trials=1, set={**TINY_NN, "data.name": "jets-hlf", "data.path": str(missing)}
     )
     for args, out in (
@@ -42,7 +40,7 @@ def test_studies_of_one_design_unverified_and_outside_the_budget(tmp_path):
     """One fixed design, completed at estimate only (never promoted): first with no budget and no front
     verification, so it is feasible and undominated but unverified; then (the same design, a cache hit)
     against a 1 ns budget it misses. Neither study has a Pareto design or a recommendation."""
-    spec, results = run_study(tmp_path, name="unverified", trials=1, promotion={"verify_front": False})
+    spec, results = run_sweep(tmp_path, name="unverified", trials=1, promotion={"verify_front": False})
     html = report([str(spec), "--results", str(results)], tmp_path / "unverified")
     assert "one completed design: a single point" in html
     assert "No design is Pareto-optimal in this report" in html and "Pareto designs (0)" in html
@@ -50,7 +48,7 @@ def test_studies_of_one_design_unverified_and_outside_the_budget(tmp_path):
     assert "no design was verified bit-exact, so none can be recommended" in html
     assert "the study has no latency budget" in html
 
-    spec, results = run_study(tmp_path, name="late", trials=1, budget_us=0.001)
+    spec, results = run_sweep(tmp_path, name="late", trials=1, budget_us=0.001)
     html = report([str(spec), "--results", str(results)], tmp_path / "late")
     assert "No design lies inside the latency budget of 0.001 µs; the fastest is trial 0" in html
     assert "No design is Pareto-optimal in this report" in html

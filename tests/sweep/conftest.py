@@ -20,6 +20,39 @@ TINY_NN = {"data.n_samples": 3000, "training.epochs": 2, "verify.vectors": 300}
 TINY_BDT = {"data.n_samples": 3000, "model.n_trees": 3, "model.max_depth": 2, "verify.vectors": 300}
 
 
+TINY_SPACE = {
+    "model.hidden": {
+        "type": "list",
+        "length": {"type": "int", "low": 1, "high": 2},
+        "item": {"type": "int", "low": 4, "high": 8, "step": 4},
+    },
+    "model.weight_bits": {"type": "int", "low": 3, "high": 6},
+    "firmware.reuse_factor": {"type": "categorical", "choices": [1, 2]},
+}
+
+#: The shared small study (the `tiny_study` fixture): 5 random trials, promotion from the third on, a
+#: 30 ns budget some designs miss, the front verified on Verilator.
+TINY_STUDY = dict(
+    name="tiny",
+    seed=3,
+    trials=5,
+    sampler="random",
+    budget_us=0.03,
+    space=TINY_SPACE,
+    promotion={"fidelity": "verify", "near": 0.0, "max": 2, "after": 2, "verify_front": True},
+)
+
+
+def run_sweep(folder: Path, *extra: str, **fields) -> tuple[Path, Path]:
+    """Write a sweep from `fields` into `folder` and run it with `harness sweep`; (spec, results)."""
+    from harness.cli import main
+
+    spec = write_sweep(folder, **fields)
+    results = folder / "results"
+    assert main(["sweep", str(spec), "--results", str(results), *extra]) == 0
+    return spec, results
+
+
 def write_sweep(folder: Path, name: str = "sweep", **fields) -> Path:
     """A sweep YAML in `folder`; `design` defaults to the jet MLP with the tiny settings."""
     raw = {"name": name, "seed": 0, "trials": 3}

@@ -26,8 +26,7 @@ from harness.spec import SpecError
 from harness.sweep import load_sweep, open_study
 from harness.sweep.study import SweepOptions, optimize
 
-from .conftest import write_sweep
-from .test_study import TINY_SPACE
+from .conftest import TINY_SPACE, write_sweep
 
 ESTIMATE_ONLY = {"after": 100, "verify_front": False}
 

@@ -21,19 +21,9 @@ from harness.sweep.study import SweepOptions
 from harness.sweep.trials import best_per_design, pareto_front
 
 from ..conftest import ROOT
-from .conftest import TINY_BDT, TINY_NN, write_sweep
+from .conftest import TINY_BDT, TINY_NN, TINY_SPACE, write_sweep
 
 RANK = {"estimate": 0, "synth": 1, "verify": 2}
-
-TINY_SPACE = {
-    "model.hidden": {
-        "type": "list",
-        "length": {"type": "int", "low": 1, "high": 2},
-        "item": {"type": "int", "low": 4, "high": 8, "step": 4},
-    },
-    "model.weight_bits": {"type": "int", "low": 3, "high": 6},
-    "firmware.reuse_factor": {"type": "categorical", "choices": [1, 2]},
-}
 
 
 def _sweep(tmp_path, capsys, *extra: str, **fields) -> tuple[int, str, list]:
@@ -45,22 +35,11 @@ def _sweep(tmp_path, capsys, *extra: str, **fields) -> tuple[int, str, list]:
 
 
 @pytest.fixture(scope="module")
-def study(tmp_path_factory):
-    """5 random trials, promotion from the third on, a 30 ns budget some designs miss, front verified."""
-    folder = tmp_path_factory.mktemp("study")
-    path = write_sweep(
-        folder,
-        name="tiny",
-        seed=3,
-        trials=5,
-        sampler="random",
-        budget_us=0.03,
-        space=TINY_SPACE,
-        promotion={"fidelity": "verify", "near": 0.0, "max": 2, "after": 2, "verify_front": True},
-    )
-    assert main(["sweep", str(path), "--results", str(folder / "results")]) == 0
-    sweep = load_sweep(path)
-    options = SweepOptions(results=folder / "results")
+def study(tiny_study):
+    """The shared small study (TINY_STUDY: 5 random trials, a 30 ns budget, the front verified)."""
+    spec, results = tiny_study
+    sweep = load_sweep(spec)
+    options = SweepOptions(results=results)
     return sweep, options, records(open_study(sweep, options))
 
 
