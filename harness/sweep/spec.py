@@ -24,7 +24,9 @@ design's parameters exist only in its own trials):
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,6 +103,26 @@ class SweepSpec:
     @property
     def directions(self) -> list[str]:
         return [o.direction for o in self.objectives]
+
+    def settings(self) -> dict:
+        """What a trial's values and constraints depend on (JSON-able), stored on the study; the
+        sampler, trial count and promotion rule may change between runs of one study."""
+        return json.loads(
+            json.dumps(
+                {
+                    "designs": {
+                        k: {"raw": c.raw, "space": [dataclasses.asdict(p) for p in c.space.params]}
+                        for k, c in self.candidates.items()
+                    },
+                    "objectives": [dataclasses.asdict(o) for o in self.objectives],
+                    "dsp_weight": self.dsp_weight,
+                    "budget_us": self.budget_us,
+                    "device": self.device.name if self.device else None,
+                    "limits": self.limits,
+                },
+                default=str,
+            )
+        )
 
     def device_for(self, design: DesignSpec) -> Device | None:
         return self.device or device_for_part(design.firmware.part)

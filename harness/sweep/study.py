@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import socket
 import time
 import warnings
@@ -168,10 +169,33 @@ def open_study(sweep: SweepSpec, options: SweepOptions, worker: int = 0) -> Any:
         directions=sweep.directions,
         load_if_exists=True,
     )
+    _check_settings(study, sweep)
     held = len(study.get_trials(deepcopy=False))
     seed = sweep.seed + options.worker * options.jobs + worker + RESUME_SEED_STRIDE * held
     study.sampler = make_sampler(sweep.sampler, seed, options.trials or sweep.trials)
     return study
+
+
+#: Study user attribute: what the study's trials were evaluated against (see `_check_settings`).
+SETTINGS = "sweep_settings"
+
+
+def _check_settings(study: Any, sweep: SweepSpec) -> None:
+    """Record on a new study what its trials are evaluated against (designs, fixed overrides, space,
+    objectives, constraints); on a resumed one, warn when this run's differ, because the finished
+    trials keep the constraints and values they were evaluated with."""
+    settings = sweep.settings()
+    stored = study.user_attrs.get(SETTINGS)
+    if stored is None:
+        study.set_user_attr(SETTINGS, settings)
+    elif stored != settings:
+        changed = sorted(k for k in settings.keys() | stored.keys() if settings.get(k) != stored.get(k))
+        print(
+            f"[sweep] warning: study {study.study_name!r} was run with other settings ({', '.join(changed)} "
+            "differ); its finished trials keep what they were evaluated with. Use a new --study name to "
+            "start over with these settings.",
+            flush=True,
+        )
 
 
 def records(study: Any) -> list[TrialRecord]:
@@ -194,6 +218,9 @@ class Evaluator:
         trial.set_user_attr("promoted", False)
         try:
             return self._evaluate(trial)
+        except KeyboardInterrupt:
+            trial.set_user_attr("error", "interrupted (Ctrl-C)")
+            raise
         except Exception as exc:
             stage = next((n for n in getattr(exc, "__notes__", []) if n.startswith("stage:")), "")
             reason = f"{stage + ': ' if stage else ''}{type(exc).__name__}: {exc}"
@@ -350,8 +377,10 @@ class Progress:
         seconds = [t.seconds for t in done if t.seconds]
         per_trial = sum(seconds) / len(seconds) if seconds else 0.0
         eta = max(0, self.target - len(done)) * per_trial / self.jobs
+        extra = len(done) - self.target  # front verifications (and resumed studies) go beyond the target
+        count = f"{len(done)}/{self.target}" if extra <= 0 else f"{self.target}/{self.target} (+{extra})"
         line = (
-            f"[sweep] {len(done)}/{self.target} trials done, {failed} failed, "
+            f"[sweep] {count} trials done, {failed} failed, "
             f"{sum(t.promoted for t in done)} promoted, {sum(t.verified for t in done)} verified, "
             f"front {len(pareto_front(trials, self.sweep.directions))} | "
             f"{per_trial:.0f} s/trial, ETA {eta / 60:.1f} min"
@@ -399,9 +428,32 @@ def _in_workers(sweep: SweepSpec, options: SweepOptions, overrides: list[str], e
         for w in workers:
             w.join()
     except KeyboardInterrupt:
-        for w in workers:
-            w.join(timeout=30)
+        _stop_workers(workers, sweep, options)
         raise
+
+
+def _stop_workers(workers: list[Any], sweep: SweepSpec, options: SweepOptions) -> None:
+    """After Ctrl-C. The workers got the same SIGINT, but one busy in a compiler run through
+    os.system (which ignores SIGINT while it waits) only sees its stage fail and goes on to its next
+    trial. So interrupt those still alive once more, terminate any that do not stop within 10 s, and
+    fail the trials they leave running (a journal storage has no heartbeat to do it later)."""
+    for w in workers:
+        if w.is_alive():
+            os.kill(w.pid, signal.SIGINT)
+    killed = set()
+    for w in workers:
+        w.join(timeout=10)
+        if w.is_alive():
+            w.terminate()
+            w.join()
+            killed.add(f"{socket.gethostname()}:{w.pid}")
+    if killed:
+        from optuna.trial import TrialState
+
+        study = open_study(sweep, options)
+        for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            if t.user_attrs.get(WORKER) in killed:
+                _fail_trial(study, t, "interrupted (Ctrl-C; its worker was terminated)")
 
 
 def _worker(sweep_path: str, overrides: list[str], options: SweepOptions, index: int, n: int | None) -> None:
@@ -448,12 +500,19 @@ def _fail_interrupted(study: Any, started: set[int], known: set[int]) -> None:
     them as running forever. Optuna fails a trial interrupted inside the objective itself, but not one
     interrupted while the sampler was still choosing its parameters (inside `study.ask`): that one is
     recognised as created after this process started and not yet given to the objective."""
-    from optuna.trial import Trial, TrialState
+    from optuna.trial import TrialState
 
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         if t.number in started or (t._trial_id not in known and WORKER not in t.user_attrs):  # noqa: SLF001
-            Trial(study, t._trial_id).set_user_attr("error", "interrupted (Ctrl-C)")  # noqa: SLF001
-            study.tell(t.number, state=TrialState.FAIL)
+            _fail_trial(study, t, "interrupted (Ctrl-C)")
+
+
+def _fail_trial(study: Any, trial: Any, reason: str) -> None:
+    """Fail a trial left RUNNING, with its reason stored as the sweep stores every failure's."""
+    from optuna.trial import Trial, TrialState
+
+    Trial(study, trial._trial_id).set_user_attr("error", reason)  # noqa: SLF001
+    study.tell(trial.number, state=TrialState.FAIL)
 
 
 def _fail_stale_trials(study: Any) -> None:
