@@ -184,7 +184,15 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tmp_path, capsys):
         "--results",
         str(tmp_path / "results"),
     ]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    # a shell's background job (CI often is one) inherits SIGINT ignored; a terminal's Ctrl-C is not
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     lines = []
     for line in proc.stdout:
         lines.append(line)
