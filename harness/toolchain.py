@@ -9,6 +9,7 @@ record can always say exactly which tool and version produced each number.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import shutil
@@ -147,6 +148,7 @@ class Toolchain:
                 "runs conifer's VHDL backend (optional cross-check)",
                 "Optional. Debian: apt-get install ghdl.",
             ),
+            "chromium": _find_chromium(search),
         }
         tools.update(_find_vendor_tools(search))
         env = dict(verilator_env)
@@ -182,6 +184,21 @@ def _find_simple(name: str, search: str, flow: str, purpose: str, hint: str) -> 
         match = re.search(r"(\d+\.\d+(?:\.\d+)?)", out)
         version = match.group(1) if match else None
     return Tool(name, flow, purpose, hint, path=path, version=version, origin="system" if path else None)
+
+
+def _find_chromium(search: str) -> Tool:
+    """Headless Chromium prints the design-review report to PDF (and the report tests drive it)."""
+    name = next(
+        (n for n in ("chromium", "chromium-browser", "google-chrome") if _which(n, search)), "chromium"
+    )
+    tool = _find_simple(
+        name,
+        search,
+        "open",
+        "prints design-review reports to PDF",
+        "Optional. Debian: apt-get install chromium.",
+    )
+    return dataclasses.replace(tool, name="chromium")
 
 
 def _parse_version(text: str) -> tuple[int, ...] | None:

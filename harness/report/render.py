@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import datetime
 import json
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -37,7 +36,6 @@ CHROMIUM_FLAGS = (
     "--no-first-run",
     "--no-pdf-header-footer",
 )
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 REPORT_PACKAGES = ("fpga-ml-harness", "optuna", "matplotlib", "plotly", "jinja2")
 
 
@@ -164,7 +162,11 @@ def render_html(data: dict[str, Any]) -> str:
 
 
 def find_chromium() -> str | None:
-    return next((found for name in CHROMIUM_CANDIDATES if (found := shutil.which(name))), None)
+    """Chromium's path, as `harness.toolchain` finds it (None when it is not installed)."""
+    from harness.toolchain import Toolchain
+
+    tool = Toolchain.discover()["chromium"]
+    return str(tool.path) if tool.found else None
 
 
 def print_pdf(html: Path, pdf: Path, timeout_s: float = 180) -> str | None:
