@@ -6,6 +6,9 @@ import argparse
 import importlib
 import sys
 
+from harness.spec import SpecError
+from harness.toolchain import ToolNotFoundError
+
 # Each module exposes `register(subparsers)`, which adds its sub-command and sets `func(args) -> int`.
 _COMMAND_MODULES = (
     "harness.doctor",
@@ -29,8 +32,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one sub-command. Exit status: 0 done, 1 the firmware failed its check (RTL mismatches, a
+    regression), 2 the input was refused (spec, model, layer, data file, missing tool): one
+    `error: ...` line naming what was wrong and what would be valid, never a traceback."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except (SpecError, ToolNotFoundError) as exc:
+        print(f"error: {exc}")
+        return 2
 
 
 if __name__ == "__main__":

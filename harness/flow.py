@@ -31,7 +31,7 @@ from harness.fixed import FixedType
 from harness.sim import SimJob, SimResult, StreamVectors, VerilatorSimulator
 from harness.spec import DesignSpec
 from harness.synth import synthesize
-from harness.toolchain import Toolchain, ToolNotFoundError
+from harness.toolchain import Toolchain
 
 FIDELITIES = ("estimate", "synth", "verify", "vendor")
 KIND_MODULES = {"nn": "harness.nn", "bdt": "harness.bdt"}
@@ -374,15 +374,11 @@ def _json_default(value: Any) -> Any:
 
 
 def _run_cli(args: Any) -> int:
-    from harness.spec import SpecError, load
+    from harness.spec import load
 
-    try:
-        spec = load(args.design, args.set)
-        out = Path(args.out) if args.out else Path("runs") / f"{spec.name}-{spec.design_hash()}"
-        record = evaluate(spec, out, Toolchain.discover(), args.fidelity)
-    except (SpecError, ToolNotFoundError) as exc:
-        print(f"error: {exc}")
-        return 2
+    spec = load(args.design, args.set)
+    out = Path(args.out) if args.out else Path("runs") / f"{spec.name}-{spec.design_hash()}"
+    record = evaluate(spec, out, Toolchain.discover(), args.fidelity)
     summary = {
         k: record[k] for k in ("design", "design_hash", "accuracy", "verification", "latency", "resources")
     }

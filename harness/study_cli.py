@@ -6,8 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from harness.spec import SpecError
-
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("study", help="manage sweep studies (import vendor-measured points)")
@@ -43,12 +41,8 @@ def _add(args: Any) -> int:
     if args.accuracy is not None and not 0 <= args.accuracy <= 1:
         print(f"error: --accuracy {args.accuracy} must be a fraction in [0, 1]")
         return 2
-    try:
-        info, study = _open(args.study, args.storage, Path(args.results))
-        imported = add_point(info, study, args.metrics, args.accuracy, args.label)
-    except SpecError as exc:
-        print(f"error: {exc}")
-        return 2
+    info, study = _open(args.study, args.storage, Path(args.results))
+    imported = add_point(info, study, args.metrics, args.accuracy, args.label)
     values = ", ".join(f"{o.metric} {v:g}" for o, v in zip(info.objectives, imported.values, strict=True))
     print(
         f"[study] added vendor-measured point {imported.label!r} as trial {imported.number} of study "

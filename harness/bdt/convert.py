@@ -51,7 +51,7 @@ CHECK_EVENTS = 500
 CHAIN_OVERFLOW_MODES = ("SAT",)
 
 
-class BDTModelError(ValueError):
+class BDTModelError(SpecError):
     """The forest cannot become firmware as it is (bad feature index, oblique splits, ...)."""
 
 
@@ -59,7 +59,7 @@ class PrecisionError(SpecError):
     """A firmware precision cannot represent what the forest needs."""
 
 
-class ConiferBackendError(ValueError):
+class ConiferBackendError(SpecError):
     """A conifer backend name that conifer lacks, or one the harness cannot use as a reference."""
 
 

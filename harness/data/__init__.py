@@ -27,7 +27,7 @@ DATASETS = {
 }
 
 
-class DataUnavailableError(RuntimeError):
+class DataUnavailableError(SpecError):
     """A data set cannot be obtained here (offline, missing file); the message lists alternatives."""
 
 

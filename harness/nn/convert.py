@@ -11,6 +11,8 @@ here, once:
 
 from __future__ import annotations
 
+import re
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +21,7 @@ import yaml
 from harness.data import Dataset
 from harness.fixed import FixedType
 from harness.flow import Converted, Trained
-from harness.nn.bridge import layer_type
+from harness.nn.bridge import UnsupportedModelError, layer_type
 from harness.spec import DesignSpec, SpecError
 from harness.toolchain import Toolchain
 
@@ -31,16 +33,22 @@ def convert(
 
     toolchain.require("c++")
     model = trained.model
-    config = hls_config(spec, model)
-    hls_model = hls4ml.converters.convert_from_keras_model(
-        model,
-        hls_config=config,
-        output_dir=str(out_dir / "hls4ml"),
-        backend="Vitis",
-        io_type=spec.firmware.io_type,
-        part=spec.firmware.part,
-        clock_period=spec.firmware.clock_ns,
-    )
+    try:
+        config = hls_config(spec, model)
+        hls_model = hls4ml.converters.convert_from_keras_model(
+            model,
+            hls_config=config,
+            output_dir=str(out_dir / "hls4ml"),
+            backend="Vitis",
+            io_type=spec.firmware.io_type,
+            part=spec.firmware.part,
+            clock_period=spec.firmware.clock_ns,
+        )
+    except Exception as exc:  # hls4ml raises a bare Exception for a Keras layer it has no handler for
+        refusal = _refusal(model, exc)
+        if refusal is None:
+            raise
+        raise refusal from exc
     print("  compiling the hls4ml C simulation with g++ ...", flush=True)
     with toolchain.activated():
         hls_model.compile()
@@ -57,6 +65,24 @@ def convert(
             "input_type": str(input_type),
             "output_type": str(output_type),
         },
+    )
+
+
+def _refusal(model, exc: Exception) -> UnsupportedModelError | None:
+    """hls4ml's "Unsupported layer type: X" as an UnsupportedModelError naming the user's layers of
+    type X; None for any other exception (a fault of ours or of hls4ml, not of the input)."""
+    from hls4ml.converters import get_supported_keras_layers
+
+    found = re.search(r"Unsupported layer type: (\w+)", str(exc))
+    if not found:
+        return None
+    kind = found.group(1)
+    names = [layer.name for layer in model.layers if type(layer).__name__ == kind] or ["?"]
+    supported = ", ".join(sorted(get_supported_keras_layers()))
+    return UnsupportedModelError(
+        f"layer {', '.join(names)} ({kind}) is not supported by hls4ml {metadata.version('hls4ml')}: "
+        f"remove it or replace it with a supported layer ({supported}); "
+        "of those the RTL bridge implements the layers listed in the README's 'Supported models'"
     )
 
 

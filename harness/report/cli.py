@@ -80,11 +80,7 @@ def _run_cli(args: Any) -> int:
         out=Path(args.out) if args.out else None,
         pdf=not args.no_pdf,
     )
-    try:
-        written = build_report(request)
-    except SpecError as exc:
-        print(f"error: {exc}")
-        return 2
+    written = build_report(request)
     for path in written.files:
         print(f"[report] wrote {path}")
     if written.pdf_problem:

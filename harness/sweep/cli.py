@@ -95,20 +95,16 @@ def _options(args: Any) -> SweepOptions:
 
 def _status_cli(args: Any) -> int:
     """The study named by SPEC (its name and default journal) or by --study/--storage/--results."""
-    try:
-        options = _options(args)
-        if args.status_spec is not None:
-            sweep = load_sweep(args.status_spec, args.set)
-            name, storage = options.study_name(sweep), options.storage_url(sweep)
-        elif args.study is None:
-            raise SpecError("harness sweep status needs the sweep spec or --study NAME")
-        else:
-            name = args.study
-            storage = args.storage or str(options.results / "studies" / f"{name}.journal")
-        print(render(load_status(storage, name, options.heartbeat_s, options.grace_s)))
-    except SpecError as exc:
-        print(f"error: {exc}")
-        return 2
+    options = _options(args)
+    if args.status_spec is not None:
+        sweep = load_sweep(args.status_spec, args.set)
+        name, storage = options.study_name(sweep), options.storage_url(sweep)
+    elif args.study is None:
+        raise SpecError("harness sweep status needs the sweep spec or --study NAME")
+    else:
+        name = args.study
+        storage = args.storage or str(options.results / "studies" / f"{name}.journal")
+    print(render(load_status(storage, name, options.heartbeat_s, options.grace_s)))
     return 0
 
 
@@ -125,9 +121,6 @@ def _run_cli(args: Any) -> int:
             flush=True,
         )
         trials = run(sweep, options, args.set)
-    except SpecError as exc:
-        print(f"error: {exc}")
-        return 2
     except KeyboardInterrupt:
         print("\n[sweep] interrupted: finished trials are stored; run the same command to resume")
         return 130

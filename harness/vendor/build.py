@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.sim import SimJob, SimResult, StreamVectors, VerilatorSimulator
+from harness.spec import SpecError
 from harness.toolchain import Tool, Toolchain, ToolNotFoundError
 from harness.vendor.project import load_report
 from harness.vendor.reports import to_metrics
@@ -78,7 +79,7 @@ class VendorBuildError(RuntimeError):
     """The vendor build ran but did not produce what it should have; the message says where to look."""
 
 
-class HlsPortError(ValueError):
+class HlsPortError(SpecError):
     """The data ports of an HLS top cannot be mapped onto the vectors' inputs and outputs."""
 
 

@@ -100,17 +100,20 @@ def save_pretrained(model, folder: Path) -> tuple[Path, Path]:
     return arch, weights
 
 
+def pretrained_design(name: str, arch: Path, weights: Path, firmware: dict, vectors: int = 3000) -> dict:
+    """The design YAML's content for a pretrained model on the synthetic jets (16 features, 5 classes)."""
+    return {
+        "name": name,
+        "kind": "nn",
+        "data": {"n_samples": 2 * vectors, "test_fraction": 0.5},
+        "model": {"pretrained": {"architecture": str(arch), "weights": str(weights)}},
+        "firmware": firmware,
+        "verify": {"vectors": vectors},
+    }
+
+
 def pretrained_spec(name: str, arch: Path, weights: Path, firmware: dict, vectors: int = 3000):
-    """An NN design spec for a pretrained model on the synthetic jets (16 features, 5 classes)."""
+    """`pretrained_design` as a DesignSpec."""
     from harness.spec import from_dict
 
-    return from_dict(
-        {
-            "name": name,
-            "kind": "nn",
-            "data": {"n_samples": 2 * vectors, "test_fraction": 0.5},
-            "model": {"pretrained": {"architecture": str(arch), "weights": str(weights)}},
-            "firmware": firmware,
-            "verify": {"vectors": vectors},
-        }
-    )
+    return from_dict(pretrained_design(name, arch, weights, firmware, vectors))

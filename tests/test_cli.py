@@ -1,0 +1,43 @@
+"""Every refusal of the user's input, in every sub-command, is one `error:` line and exit status 2.
+
+Exit status 1 means the firmware failed its check (RTL mismatches); a refused spec, model, data file or
+study must not look like that, nor like a crash. `harness.cli.main` turns the refusals of all commands
+(SpecError and its kinds: data, model, layer, precision, HLS ports; a missing tool) into that line.
+A missing data file used to escape as a RuntimeError traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (
+            ["evaluate", "designs/jet_mlp.yaml", "--set", "data.name=jets-hlf", "--set", "data.path=no.npz"],
+            "error: data.path no.npz does not exist",
+        ),
+        (
+            ["evaluate", "designs/jet_mlp.yaml", "--set", "model.hidden=[0]"],
+            "error: model.hidden: [0] is not valid",
+        ),
+        (["sweep", "sweeps/missing.yaml"], "error: sweep file sweeps/missing.yaml does not exist"),
+        (["sweep", "status"], "error: harness sweep status needs the sweep spec or --study NAME"),
+        (["report"], "error: name the study"),
+        (["study", "add", "sweeps/jet_mlp.yaml", "no-such-metrics.json"], "error: no study storage at"),
+    ],
+    ids=["data-file", "design-value", "sweep-spec", "sweep-status", "report", "study-add"],
+)
+def test_refusal_is_one_error_line_with_exit_2(args, words, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    code = main([*args, *(["--out", str(tmp_path / "run")] if args[0] == "evaluate" else [])])
+    out = capsys.readouterr().out
+    errors = [line for line in out.splitlines() if line.startswith("error:")]
+    assert code == 2 and len(errors) == 1 and errors[0].startswith(words), out
