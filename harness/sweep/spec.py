@@ -242,7 +242,10 @@ def _candidate(label: str, entry: Any, sweep_path: Path, multi: bool) -> Candida
         from_dict(raw, base_dir=design_path.parent)
     except SpecError as exc:
         raise SpecError(f"{where} ({design_path.name} with `set`): {exc}") from None
-    space = parse_space(entry.get("space"))
+    try:
+        space = parse_space(entry.get("space"))
+    except SpecError as exc:
+        raise SpecError(f"{where}.{exc}" if multi else str(exc)) from None
     if multi:
         space = Space(space.params, prefix=f"{label}/")
     return Candidate(label, design_path, raw, space)
@@ -302,10 +305,16 @@ def _sampler(raw: Any) -> str:
 def _promotion(raw: Any) -> Promotion:
     if raw is None:
         return Promotion()
-    if not isinstance(raw, dict) or set(raw) - {"fidelity", "near", "max", "after", "verify_front"}:
+    unknown = (
+        sorted(set(raw) - {"fidelity", "near", "max", "after", "verify_front"})
+        if isinstance(raw, dict)
+        else []
+    )
+    if not isinstance(raw, dict) or unknown:
+        which = f"unknown key(s) {unknown}; " if unknown else ""
         raise SpecError(
-            "promotion: expected {fidelity: synth|verify, near: fraction, max: count|null, after: count, "
-            "verify_front: true|false}"
+            f"promotion: {which}expected {{fidelity: synth|verify, near: fraction, max: count|null, "
+            "after: count, verify_front: true|false}"
         )
     promotion = Promotion(**raw)
     if promotion.fidelity not in ("synth", "verify"):

@@ -114,6 +114,22 @@ BAD = {
         r"space.model.weight_bits.type: 'integer' is not valid; must be one of int, float, categorical",
     ),
     "negative budget": ({"budget_us": -1}, r"budget_us: -1 is not valid; must be a positive number"),
+    "unknown promotion key": (
+        {"promotion": {"near": 0.1, "verify_top": 3}},
+        r"promotion: unknown key\(s\) \['verify_top'\]; expected \{fidelity: synth\|verify, near",
+    ),
+    "bad parameter of one of several designs": (
+        {
+            "designs": {
+                "mlp": {
+                    "design": str(ROOT / "designs" / "jet_mlp.yaml"),
+                    "space": {"model.hidden": {"low": 1}},
+                },
+                "bdt": {"design": str(ROOT / "designs" / "jet_bdt.yaml")},
+            }
+        },
+        r"designs.mlp.space.model.hidden: \{'low': 1\} is not a parameter; expected a mapping with `type`",
+    ),
 }
 
 
