@@ -46,7 +46,7 @@ def _add(args: Any) -> int:
     values = ", ".join(f"{o.metric} {v:g}" for o, v in zip(info.objectives, imported.values, strict=True))
     print(
         f"[study] added vendor-measured point {imported.label!r} as trial {imported.number} of study "
-        f"{info.name!r}: {values}; {'inside' if imported.feasible else 'OUTSIDE'} the constraints"
+        f"{info.name!r}: {values}; {_constraints(imported.violated)}"
     )
     if imported.duplicate_of is not None:
         print(
@@ -55,3 +55,11 @@ def _add(args: Any) -> int:
         )
     print(f"[study] record: {imported.record}")
     return 0
+
+
+def _constraints(violated: dict[str, float]) -> str:
+    """`inside the constraints`, or which constraints the point violates and by how much (latency in ns,
+    resources in cells over the device's capacity)."""
+    if not violated:
+        return "inside the constraints"
+    return "OUTSIDE the constraints: " + ", ".join(f"{name} over by {v:g}" for name, v in violated.items())

@@ -42,7 +42,7 @@ class Imported:
     number: int
     label: str
     values: list[float]
-    feasible: bool
+    violated: dict[str, float]  # constraint name -> amount over its limit (empty: inside every constraint)
     duplicate_of: int | None
     record: Path
 
@@ -160,7 +160,7 @@ def add_point(
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
     shutil.copyfile(metrics_path, folder / "vendor-metrics.json")
-    feasible = all(v is None or v <= 0 for v in limits.values())
+    violated = {name: v for name, v in limits.items() if v is not None and v > 0}
     trial = optuna.trial.create_trial(
         values=values,
         user_attrs={
@@ -180,4 +180,4 @@ def add_point(
     )
     study.add_trial(trial)
     number = study.get_trials(deepcopy=False)[-1].number
-    return Imported(number, label, values, feasible, earlier[0] if earlier else None, folder / "metrics.json")
+    return Imported(number, label, values, violated, earlier[0] if earlier else None, folder / "metrics.json")

@@ -372,7 +372,7 @@ class Progress:
 
     def __call__(self, study: Any, trial: Any) -> None:
         trials = records(study)
-        done = [t for t in trials if t.state == "COMPLETE"]
+        done = [t for t in trials if t.ran]
         failed = sum(1 for t in trials if t.state == "FAIL")
         seconds = [t.seconds for t in done if t.seconds]
         per_trial = sum(seconds) / len(seconds) if seconds else 0.0
@@ -466,8 +466,6 @@ def _worker(sweep_path: str, overrides: list[str], options: SweepOptions, index:
 def optimize(sweep: SweepSpec, options: SweepOptions, worker: int, n_trials: int | None = None) -> None:
     """One worker's loop: trials until the study holds `trials` completed ones (or the time is up);
     with `n_trials`, exactly that many (the enqueued front promotions)."""
-    import optuna
-    from optuna.trial import TrialState
 
     from harness.toolchain import Toolchain
 
@@ -481,18 +479,35 @@ def optimize(sweep: SweepSpec, options: SweepOptions, worker: int, n_trials: int
             study.optimize(evaluator, n_trials=n_trials, catch=(Exception,), callbacks=[progress])
             return
         _fail_stale_trials(study)
-        if sum(1 for t in study.get_trials(deepcopy=False) if t.state == TrialState.COMPLETE) >= target:
+        if _ran(study) >= target:
             return
         study.optimize(
             evaluator,
             timeout=options.timeout_s or sweep.timeout_s,
             catch=(Exception,),
-            callbacks=[optuna.study.MaxTrialsCallback(target, states=(TrialState.COMPLETE,)), progress],
+            callbacks=[progress, _StopAt(target)],
             gc_after_trial=True,
         )
     except KeyboardInterrupt:
         _fail_interrupted(study, evaluator.started, known)
         raise
+
+
+def _ran(study: Any) -> int:
+    """Finished trials of the sweep itself (TrialRecord.ran): vendor points are not counted."""
+    return sum(1 for t in records(study) if t.ran)
+
+
+@dataclass(frozen=True)
+class _StopAt:
+    """Optuna callback: stop once the study holds `target` finished sweep trials (all workers counted).
+    Optuna's MaxTrialsCallback would count imported vendor points too."""
+
+    target: int
+
+    def __call__(self, study: Any, trial: Any) -> None:
+        if _ran(study) >= self.target:
+            study.stop()
 
 
 def _fail_interrupted(study: Any, started: set[int], known: set[int]) -> None:

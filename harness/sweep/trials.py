@@ -42,6 +42,12 @@ class TrialRecord:
     warnings: list[str] = field(default_factory=list)
     seconds: float | None = None
 
+    @property
+    def ran(self) -> bool:
+        """A finished trial of the sweep itself. Vendor-measured points (`harness study add`) sit on the
+        front beside them but do not count toward the sweep's trial target."""
+        return self.state == "COMPLETE" and self.kind != "vendor"
+
     @classmethod
     def from_frozen(cls, trial: Any) -> TrialRecord:
         attrs = trial.user_attrs

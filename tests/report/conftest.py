@@ -7,6 +7,8 @@ front design (a tie); then the sweep is resumed over them."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import shutil
 from dataclasses import dataclass
@@ -24,6 +26,8 @@ VIVADO_PROJECT = SHARED_FIXTURES / "vendor-reports" / "hls4ml-test_report" / "Vi
 #: The imported Vivado point claims more accuracy than any tiny design: only the budget keeps it off the
 #: front.
 VENDOR_ACCURACY = 0.99
+#: what `harness study add` says of the Vivado fixture point, far over the tiny study's latency budget
+OUTSIDE = "OUTSIDE the constraints: latency_budget over by"
 
 
 @dataclass
@@ -36,24 +40,15 @@ class Study:
     tie_of: int  # the verified trial the tie copies
 
 
-def _add(spec: Path, results: Path, metrics: Path, accuracy: float, label: str) -> int:
-    assert (
-        main(
-            [
-                "study",
-                "add",
-                str(spec),
-                str(metrics),
-                "--accuracy",
-                repr(accuracy),
-                "--label",
-                label,
-                "--results",
-                str(results),
-            ]
+def _add(spec: Path, results: Path, metrics: Path, accuracy: float, label: str, says: str) -> int:
+    """`harness study add` of the point; its summary line must contain `says`."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(
+            ["study", "add", str(spec), str(metrics), "--accuracy", repr(accuracy), "--label", label]
+            + ["--results", str(results)]
         )
-        == 0
-    )
+    assert code == 0 and says in out.getvalue(), out.getvalue()
     sweep = load_sweep(spec)
     return records(open_study(sweep, SweepOptions(results=results)))[-1].number
 
@@ -89,13 +84,15 @@ def study(tmp_path_factory, tiny_study) -> Study:
     }
     tie.write_text(json.dumps(metrics))
     vendor = {
-        "outside": _add(spec, results, vivado, VENDOR_ACCURACY, "Vivado 2020.1"),
-        "duplicate": _add(spec, results, again, VENDOR_ACCURACY, "Vivado 2020.1 again"),
-        "tie": _add(spec, results, tie, target.values[0], "tie"),
+        "outside": _add(spec, results, vivado, VENDOR_ACCURACY, "Vivado 2020.1", OUTSIDE),
+        "duplicate": _add(spec, results, again, VENDOR_ACCURACY, "Vivado 2020.1 again", OUTSIDE),
+        "tie": _add(spec, results, tie, target.values[0], "tie", "inside the constraints"),
     }
-    # a resumed sweep (its front verification included) runs on a study holding vendor points
-    assert main(["sweep", str(spec), "--results", str(results)]) == 0
+    # a resumed sweep (its front verification included) runs on a study holding vendor points, which do
+    # not count toward its trial target: one more trial runs
+    assert main(["sweep", str(spec), "--results", str(results), "--trials", str(complete + 2)]) == 0
     out = folder / "report"
     assert main(["report", str(spec), "--results", str(results), "--out", str(out)]) == 0
     trials = records(open_study(sweep, SweepOptions(results=results)))
+    assert sum(t.ran for t in trials) == complete + 2 and sum(t.kind == "vendor" for t in trials) == 3
     return Study(spec, results, out, trials, vendor, target.number)
