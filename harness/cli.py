@@ -8,6 +8,7 @@ import sys
 
 # Each module exposes `register(subparsers)`, which adds its sub-command and sets `func(args) -> int`.
 _COMMAND_MODULES = (
+    "harness.cosim",
     "harness.doctor",
     "harness.flow",
     "harness.report.cli",
