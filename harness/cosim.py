@@ -53,6 +53,7 @@ from harness.vendor.project import (
     HLS4ML_CONFIG,
     HLS_PROJECT_FILES,
     _ConfigLoader,
+    _path_order,
     _Scan,
     _top_hints,
     choose_top,
@@ -118,8 +119,6 @@ class CosimJob:
     top_reason: str
     inputs_file: Path
     expected_file: Path
-    input_precision: Precision
-    output_precision: Precision
     inputs: Side
     outputs: Side
     vectors: StreamVectors
@@ -132,7 +131,7 @@ class CosimJob:
             digest.update(path.name.encode() + path.read_bytes())
         for array in (self.vectors.inputs, self.vectors.expected):
             digest.update(np.ascontiguousarray(np.asarray(array, dtype=np.int64)).tobytes())
-        digest.update(f"{self.top}|{self.input_precision.type}|{self.output_precision.type}".encode())
+        digest.update(f"{self.top}|{self.inputs.precision.type}|{self.outputs.precision.type}".encode())
         return digest.hexdigest()[:12]
 
 
@@ -235,9 +234,7 @@ def _precision(text: str, source: str, flag: str) -> Precision:
 
 def _typedefs(project: Path) -> tuple[dict[str, str], Path | None]:
     """`typedef <type> <name>;` lines of the project's type header (shallowest first)."""
-    headers = sorted(
-        (p for name in TYPE_HEADERS for p in project.rglob(name)), key=lambda p: (len(p.parts), str(p))
-    )
+    headers = sorted((p for name in TYPE_HEADERS for p in project.rglob(name)), key=_path_order)
     for header in headers:
         found = dict(
             (m[2], m[1])
@@ -251,7 +248,7 @@ def _typedefs(project: Path) -> tuple[dict[str, str], Path | None]:
 
 
 def _config(project: Path) -> tuple[dict[str, Any], Path | None]:
-    configs = sorted(project.rglob(HLS4ML_CONFIG), key=lambda p: (len(p.parts), str(p)))
+    configs = sorted(project.rglob(HLS4ML_CONFIG), key=_path_order)
     if not configs:
         return {}, None
     try:
@@ -261,38 +258,56 @@ def _config(project: Path) -> tuple[dict[str, Any], Path | None]:
     return (data if isinstance(data, dict) else {}), configs[0]
 
 
-def _model_precision(config: dict[str, Any]) -> str | None:
-    """hls4ml's `HLSConfig: Model: Precision` (a type, or a dict with `default` / `result`)."""
-    model = (config.get("HLSConfig") or {}).get("Model") or {}
-    value = model.get("Precision") if isinstance(model, dict) else None
-    if isinstance(value, dict):
-        value = value.get("result") or value.get("default")
-    return value if isinstance(value, str) else None
+#: A type as written in a configuration, and the key it was written under.
+_Configured = tuple[str, str] | None
+
+
+def _config_precisions(config: dict[str, Any], input_layer: str) -> tuple[_Configured, _Configured]:
+    """(input, model default) types in hls4ml_config.yml, each with the key it came from: the input
+    layer's `LayerName.<layer>.Precision.result`, and `Model.Precision` (a type, or a dict with
+    `default`). `auto` (hls4ml infers it at conversion) names no type."""
+    hls = config.get("HLSConfig") if isinstance(config.get("HLSConfig"), dict) else {}
+
+    def result(node: Any, key: str, *names: str) -> _Configured:
+        value = node.get("Precision") if isinstance(node, dict) else None
+        if isinstance(value, dict):
+            name = next((n for n in names if isinstance(value.get(n), str)), None)
+            value, key = (value[name], f"{key}.{name}") if name else (None, key)
+        return (value, key) if isinstance(value, str) and value.strip() != "auto" else None
+
+    layers = hls.get("LayerName") if isinstance(hls.get("LayerName"), dict) else {}
+    return (
+        result(layers.get(input_layer), f"HLSConfig.LayerName.{input_layer}.Precision", "result"),
+        result(hls.get("Model"), "HLSConfig.Model.Precision", "result", "default"),
+    )
 
 
 def find_precisions(
-    project: Path, input_flag: str | None, output_flag: str | None
+    project: Path, input_flag: str | None, output_flag: str | None, input_port: str
 ) -> tuple[Precision, Precision]:
-    """Input and output types: flags, else the header typedefs, else hls4ml_config.yml, else default."""
+    """Input and output types: the flags, else the header typedefs, else hls4ml_config.yml (the input
+    layer, named like the input port, then the model default), else hls4ml's default."""
     typedefs, header = _typedefs(project)
     config, config_path = _config(project)
-    model = _model_precision(config)
+    layer_type, model_type = _config_precisions(config, input_port.removesuffix("_V"))
 
-    def pick(flag: str | None, option: str, names: tuple[str, ...]) -> Precision:
+    def pick(
+        flag: str | None, option: str, names: tuple[str, ...], configured: list[_Configured]
+    ) -> Precision:
         if flag is not None:
             return _precision(flag, f"--{option}", f"--{option}")
         for name in names:
             if name in typedefs:
                 rel = header.relative_to(project)  # type: ignore[union-attr]
                 return _precision(typedefs[name], f"{rel} ({name})", f"typedef {name} in {header}")
-        if model is not None:
+        for text, key in filter(None, configured):
             rel = config_path.relative_to(project)  # type: ignore[union-attr]
-            return _precision(model, f"{rel} (HLSConfig.Model.Precision)", f"Precision in {config_path}")
+            return _precision(text, f"{rel} ({key})", f"{key} in {config_path}")
         return _precision(DEFAULT_PRECISION, "hls4ml's default (nothing in the project names it)", "default")
 
     return (
-        pick(input_flag, "input-precision", _INPUT_TYPEDEFS),
-        pick(output_flag, "output-precision", _OUTPUT_TYPEDEFS),
+        pick(input_flag, "input-precision", _INPUT_TYPEDEFS, [layer_type, model_type]),
+        pick(output_flag, "output-precision", _OUTPUT_TYPEDEFS, [model_type]),
     )
 
 
@@ -354,7 +369,7 @@ def _reference_files(project: Path, inputs: Path | None, expected: Path | None) 
         raise CosimError("give both --inputs and --expected, or neither (then hls4ml's tb_data files)")
     if inputs is not None and expected is not None:
         return inputs, expected
-    for folder in sorted(project.rglob(TB_INPUTS.parent.name), key=lambda p: (len(p.parts), str(p))):
+    for folder in sorted(project.rglob(TB_INPUTS.parent.name), key=_path_order):
         if (folder / TB_INPUTS.name).is_file() and (folder / TB_EXPECTED.name).is_file():
             return folder / TB_INPUTS.name, folder / TB_EXPECTED.name
     raise CosimError(
@@ -388,13 +403,13 @@ def prepare(
     """Find and check everything `harness cosim` needs; CosimError on bad input (nothing is built)."""
     if vectors is not None and vectors < 1:
         raise CosimError(f"--vectors {vectors}: must be at least 1")
-    in_precision, out_precision = find_precisions(project, input_precision, output_precision)
     verilog_dir, sources = find_verilog(project)
     top, reason = choose_hls_top(project, sources, top)
     try:
         ports = hls_ports(sources, top)
     except HlsPortError as exc:
         raise CosimError(str(exc)) from None
+    in_precision, out_precision = find_precisions(project, input_precision, output_precision, ports.inputs[0])
     in_side = _side(sources, top, ports.inputs, in_precision, "input")
     out_side = _side(sources, top, ports.outputs, out_precision, "output")
     inputs_file, expected_file = _reference_files(project, inputs, expected)
@@ -424,8 +439,6 @@ def prepare(
         top_reason=reason,
         inputs_file=inputs_file,
         expected_file=expected_file,
-        input_precision=in_precision,
-        output_precision=out_precision,
         inputs=in_side,
         outputs=out_side,
         vectors=stream,
@@ -446,7 +459,7 @@ def record(job: CosimJob, sim: SimResult, toolchain: Toolchain) -> dict[str, Any
     latency from Verilator; resources from the project's vendor reports where it has any (else null)."""
     vendor = _vendor_reports(job.project)
     resources = (vendor or {}).get("resources") or dict.fromkeys(("lut", "ff", "dsp", "bram", "source"))
-    source = f"{sim.simulator} (measured) on vendor RTL {job.verilog_dir}"
+    source = f"{sim.simulator} (measured) on vendor RTL {job.verilog_dir.resolve()}"
     latency = _latency(sim.latency_cycles, sim.ii_cycles, job.clock_ns or 0.0, source)
     if job.clock_ns is None:  # no clock in the project: the time is unknown, not zero
         latency.update(clock_ns=None, ns=None)
@@ -460,7 +473,7 @@ def record(job: CosimJob, sim: SimResult, toolchain: Toolchain) -> dict[str, Any
         "accuracy": {"float": None, "emulation": None, "rtl": None},
         "verification": {
             **sim.metrics(),
-            "reference": f"{job.expected_file} (inputs {job.inputs_file})",
+            "reference": f"{job.expected_file.resolve()} (inputs {job.inputs_file.resolve()})",
             "testbench": HLS_TESTBENCH,
             "bit_exact": bool(comp is not None and comp.exact and sim.testbench_passed),
             "testbench_passed": sim.testbench_passed,
@@ -472,8 +485,8 @@ def record(job: CosimJob, sim: SimResult, toolchain: Toolchain) -> dict[str, Any
             "project": str(job.project.resolve()),
             "verilog": str(job.verilog_dir.resolve()),
             "top_reason": job.top_reason,
-            "input_precision": job.input_precision.to_dict(),
-            "output_precision": job.output_precision.to_dict(),
+            "input_precision": job.inputs.precision.to_dict(),
+            "output_precision": job.outputs.precision.to_dict(),
             "inputs": {"ports": list(job.inputs.ports), "elements": job.inputs.elements},
             "outputs": {"ports": list(job.outputs.ports), "elements": job.outputs.elements},
         },

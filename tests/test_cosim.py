@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from harness.cli import main
+from harness.cosim import find_precisions
 
 from .conftest import HDL
 from .tb.test_hls_parallel import BIAS, II, LATENCY, WEIGHTS
@@ -195,6 +196,21 @@ def test_packed_ports_and_a_rom_read_with_readmemh(capsys, tmp_path: Path) -> No
     assert metrics["cosim"]["inputs"] == {"ports": ["x_V"], "elements": 4}
     assert metrics["cosim"]["outputs"] == {"ports": ["y_V"], "elements": 4}
     assert "bit-exact: 0 mismatched output words in 0 of 300 vectors" in run.stdout
+
+
+def test_the_input_type_comes_from_the_input_layer_of_a_real_hls4ml_config(shared_fixtures: Path) -> None:
+    """A real hls4ml_config.yml (Vivado HLS 2020.1 project) sets `input_1` to fixed<14,6> and leaves the
+    other layers `auto`: the input port `input_1_V` takes the input layer's type, the output the model's."""
+    project = shared_fixtures / "vendor-reports" / "calwilee-vivadohls2020.1-csynth-only"
+    inputs, outputs = find_precisions(project, None, None, "input_1_V")
+    assert (str(inputs.type), inputs.source) == (
+        "ap_fixed<14,6>",
+        "hls4ml_config.yml (HLSConfig.LayerName.input_1.Precision.result)",
+    )
+    assert (str(outputs.type), outputs.source) == (
+        "ap_fixed<16,6>",
+        "hls4ml_config.yml (HLSConfig.Model.Precision.default)",
+    )
 
 
 # --------------------------------------------------------------------------------------------------
