@@ -56,7 +56,6 @@ from harness.vendor.project import (
     _path_order,
     _Scan,
     _top_hints,
-    choose_top,
     load_report,
 )
 from harness.vendor.reports import ReportError, to_metrics
@@ -74,7 +73,7 @@ _OUTPUT_TYPEDEFS = ("result_t", "score_t")
 #: A printed expected value may sit this far (in LSBs of the output type) from its code: printing
 #: rounds to 6 significant digits, which for the types hls4ml uses stays far below a quarter LSB.
 CODE_TOLERANCE_LSB = 0.25
-#: Folder kinds the exported Verilog is looked for in, best first (rank of `_verilog_rank`).
+#: Where the exported Verilog is looked for, best first (`_verilog_rank`).
 VERILOG_PLACES = "<prj>/solution*/syn/verilog, <prj>/solution*/impl/verilog, then any folder holding .v files"
 
 
@@ -139,10 +138,11 @@ class CosimJob:
 # Finding the Verilog and its top
 
 
-def _verilog_rank(folder: Path) -> int:
+def _verilog_rank(folder: Path, project: Path) -> int:
+    """0 `syn/verilog`, 1 `impl/verilog`, 2 any other folder, 3 below a `sim` folder (co-simulation)."""
     if folder.name == "verilog" and folder.parent.name in ("syn", "impl"):
         return 0 if folder.parent.name == "syn" else 1
-    return 3 if "sim" in folder.parts else 2
+    return 3 if "sim" in folder.relative_to(project).parts else 2
 
 
 def find_verilog(project: Path) -> tuple[Path, list[Path]]:
@@ -150,10 +150,10 @@ def find_verilog(project: Path) -> tuple[Path, list[Path]]:
     testbench excluded). Several folders of the best kind (two solutions) are refused, naming them."""
     if not project.is_dir():
         raise CosimError(f"{project} is not a folder; give the HLS project folder (or its Verilog folder)")
-    folders = sorted({p.parent for p in project.rglob("*.v")}, key=lambda f: (_verilog_rank(f), str(f)))
-    if not folders:
+    ranked = sorted((_verilog_rank(p.parent, project), str(p.parent)) for p in project.rglob("*.v"))
+    if not ranked:
         raise CosimError(f"no Verilog (.v files) under {project}; looked in {VERILOG_PLACES}")
-    best = [f for f in folders if _verilog_rank(f) == _verilog_rank(folders[0])]
+    best = sorted({Path(folder) for rank, folder in ranked if rank == ranked[0][0]})
     if len(best) > 1:
         listed = ", ".join(str(f.relative_to(project)) for f in best[:6])
         raise CosimError(
@@ -196,8 +196,9 @@ def choose_hls_top(project: Path, sources: list[Path], top: str | None) -> tuple
             found.configs.append(path)
         elif path.name in HLS_PROJECT_FILES:
             found.projects.append(path)
-    if chosen := choose_top(blocks, _top_hints(found)):
-        return chosen
+    for name, why in _top_hints(found):
+        if name in blocks:
+            return name, why
     used = {m[1] for body in modules.values() for m in _INSTANCE.finditer(body)}
     roots = [n for n in blocks if n not in used]
     if len(roots) == 1:

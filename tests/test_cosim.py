@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from harness.cli import main
-from harness.cosim import find_precisions
+from harness.cosim import find_precisions, prepare
 
 from .conftest import HDL
 from .tb.test_hls_parallel import BIAS, II, LATENCY, WEIGHTS
@@ -211,6 +211,18 @@ def test_the_input_type_comes_from_the_input_layer_of_a_real_hls4ml_config(share
         "ap_fixed<16,6>",
         "hls4ml_config.yml (HLSConfig.Model.Precision.default)",
     )
+
+
+def test_per_element_ap_none_inputs_with_vivado_naming_are_found(tmp_path: Path) -> None:
+    """The conifer-style top in the same file (`x_0_V`..`x_3_V`, ap_none) chosen with --top: one
+    8-bit element per port, and the vectors coded for them (no build: `prepare` only)."""
+    project, codes = dot_project(tmp_path / "prj", n=30)
+    job = prepare(project, top="hls_style_dot_ap_none", vectors=25)
+    assert job.inputs.ports == ("x_0_V", "x_1_V", "x_2_V", "x_3_V") and job.inputs.elements == 4
+    assert job.outputs.ports == ("score_0_V", "score_1_V") and job.outputs.widths == (16, 16)
+    assert job.top_reason == "given with --top"
+    assert np.array_equal(job.vectors.inputs, codes[:25])
+    assert np.array_equal(job.vectors.expected, codes[:25] @ WEIGHTS.T + BIAS)
 
 
 # --------------------------------------------------------------------------------------------------
