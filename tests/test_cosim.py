@@ -169,8 +169,9 @@ def _tanh_table() -> np.ndarray:
 
 
 def test_packed_ports_and_a_rom_read_with_readmemh(capsys, tmp_path: Path) -> None:
-    """Vivado HLS naming (`_V`), packed input and output ports, a ROM whose .dat sits beside the
-    Verilog in impl/verilog; reference as comma-separated files, precisions given as flags."""
+    """Vivado HLS naming (`_V`), packed input and output ports, an active-low `ap_rst_n`, a ROM whose
+    .dat sits beside the Verilog in impl/verilog; reference as comma-separated files, precisions given
+    as flags."""
     table = _tanh_table()
     verilog = tmp_path / "prj" / "myproject_prj" / "solution1" / "impl" / "verilog"
     verilog.mkdir(parents=True)

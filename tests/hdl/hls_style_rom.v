@@ -7,6 +7,7 @@
 //   * a lookup table (as hls4ml keeps its sigmoid/tanh tables) in a dual-port ROM module that reads its
 //     contents with `$readmemh("./<rom>.dat")`: the .dat file is exported beside the Verilog and found
 //     relative to the simulator's working folder. The test writes the .dat from the function it checks;
+//   * an active-low reset `ap_rst_n`, as HLS names it after `config_rtl -reset_level low`;
 //   * a function that is not pipelined: the block takes an input in state 1 and answers ap_ready with
 //     ap_done in its last state, so the next ap_start is taken one cycle later.
 //
@@ -93,7 +94,7 @@ endmodule
 
 module hls_style_rom (
         ap_clk,
-        ap_rst,
+        ap_rst_n,
         ap_start,
         ap_done,
         ap_idle,
@@ -109,7 +110,7 @@ parameter    ap_ST_fsm_state2 = 3'd2;
 parameter    ap_ST_fsm_state3 = 3'd4;
 
 input   ap_clk;
-input   ap_rst;
+input   ap_rst_n;
 input   ap_start;
 output   ap_done;
 output   ap_idle;
@@ -119,6 +120,7 @@ input   x_V_ap_vld;
 output  [63:0] y_V;
 output   y_V_ap_vld;
 
+reg    ap_rst_n_inv;
 reg   [2:0] ap_CS_fsm;
 wire    ap_CS_fsm_state1 = ap_CS_fsm[0];
 wire    ap_CS_fsm_state2 = ap_CS_fsm[1];
@@ -140,7 +142,7 @@ hls_style_rom_table_V #(
     .AddressWidth( 8 ))
 table_V_U(
     .clk(ap_clk),
-    .reset(ap_rst),
+    .reset(ap_rst_n_inv),
     .address0(table_V_address0),
     .ce0(table_V_ce0),
     .q0(table_V_q0),
@@ -149,8 +151,12 @@ table_V_U(
     .q1(table_V_q1)
 );
 
+always @ (*) begin
+    ap_rst_n_inv = ~ap_rst_n;
+end
+
 always @ (posedge ap_clk) begin
-    if (ap_rst == 1'b1) begin
+    if (ap_rst_n_inv == 1'b1) begin
         ap_CS_fsm <= ap_ST_fsm_state1;
     end else if (ap_CS_fsm_state1 == 1'b1) begin
         if (ap_read == 1'b1) begin
