@@ -538,8 +538,8 @@ def _cli(args: Any) -> int:
     start = time.monotonic()
     try:
         metrics, comparison = run(job, out, toolchain)
-    except SimulationError as exc:
-        print(f"error: {' '.join(str(exc).splitlines()[0].split())} (the Verilog did not build or run)")
+    except SimulationError:
+        print(f"error: {_failure(out / 'sim' / 'sim.log')}")
         return 2
     latency = metrics["latency"]
     verdict = "bit-exact" if metrics["verification"]["bit_exact"] else "NOT bit-exact"
@@ -552,6 +552,13 @@ def _cli(args: Any) -> int:
     )
     print(f"wrote {out / 'metrics.json'}")
     return 0 if metrics["verification"]["bit_exact"] else 1
+
+
+def _failure(log: Path) -> str:
+    """Why Verilator could not build or run the RTL: the first error line of the simulation log."""
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    cause = next((line.strip() for line in lines if re.search(r"%Error|AssertionError|\berror:", line)), None)
+    return f"the Verilog did not build or run: {cause or 'no error line'} (log: {log})"
 
 
 def register(subparsers: Any) -> None:

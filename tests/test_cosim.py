@@ -276,3 +276,17 @@ def test_vectors_of_the_wrong_shape_are_refused_naming_both_shapes(capsys, tmp_p
 def test_bad_input_is_refused_before_any_build(capsys, tmp_path: Path, extra: tuple, expected: str) -> None:
     project, _ = dot_project(tmp_path / "prj", n=20)
     assert expected in _refused(capsys, tmp_path, project, *extra)
+
+
+def test_verilog_that_does_not_build_exits_2_with_verilators_error(capsys, tmp_path: Path) -> None:
+    """Found and checked, then refused by Verilator's parser (seconds: nothing is compiled)."""
+    project, _ = dot_project(tmp_path / "prj", n=20)
+    source = project / "hls_style_dot_prj" / "solution1" / "syn" / "verilog" / "hls_style_dot.v"
+    source.write_text(
+        source.read_text().replace("assign layer5_out_0 = sum_0;", "assign layer5_out_0 = sum_0 +;")
+    )
+    run = cosim(capsys, project, tmp_path / "out")
+    assert run.code == 2
+    last = run.stdout.strip().splitlines()[-1]
+    assert last.startswith("error: the Verilog did not build or run: %Error: ")
+    assert "hls_style_dot.v:124:30: syntax error" in last
