@@ -77,24 +77,36 @@ class Run:
     code: int
     out: Path
     stdout: str
+    metrics_file: Path
 
     @property
     def metrics(self) -> dict:
-        return json.loads((self.out / "metrics.json").read_text())
+        return json.loads(self.metrics_file.read_text())
 
 
 def cosim(capsys, project: Path, out: Path, *extra: str) -> Run:
     code = main(["cosim", str(project), "--out", str(out), *extra])
-    return Run(code, out, capsys.readouterr().out)
+    return Run(code, out, capsys.readouterr().out, out / "metrics.json")
+
+
+@dataclass
+class DotRun(Run):
+    project: Path
+    codes: np.ndarray  # the input codes the reference was written from
 
 
 @pytest.fixture(scope="module")
-def dot_run(tmp_path_factory) -> Run:
-    """`harness cosim` on the hls4ml-style project, run once for the module's tests."""
+def dot_run(tmp_path_factory) -> DotRun:
+    """`harness cosim` on the hls4ml-style project, run once for the module's tests. Its metrics are
+    kept apart: a later run into the same folder reuses the built simulator (Verilator skips
+    identical sources, make finds the objects up to date) and rewrites metrics.json."""
     folder = tmp_path_factory.mktemp("cosim-dot")
-    project, _ = dot_project(folder / "hls_style_dot")
+    project, codes = dot_project(folder / "hls_style_dot")
     out = folder / "out"
-    return Run(main(["cosim", str(project), "--out", str(out)]), out, "")
+    code = main(["cosim", str(project), "--out", str(out)])
+    kept = folder / "metrics.json"
+    shutil.copy(out / "metrics.json", kept)
+    return DotRun(code, out, "", kept, project, codes)
 
 
 def test_hls4ml_project_is_bit_exact_with_latency_ii_and_sources(dot_run: Run) -> None:
@@ -137,7 +149,7 @@ def test_study_add_accepts_the_cosim_metrics(dot_run: Run, tmp_path: Path) -> No
     )
     results = tmp_path / "results"
     open_study(load_sweep(spec), SweepOptions(results=results))  # the study, without running a trial
-    args = ["study", "add", str(spec), str(dot_run.out / "metrics.json"), "--accuracy", "0.75"]
+    args = ["study", "add", str(spec), str(dot_run.metrics_file), "--accuracy", "0.75"]
     assert main([*args, "--label", "cosim", "--results", str(results)]) == 0
     info, study = from_spec(str(spec), results, None, None)
     (trial,) = study.get_trials()
@@ -145,21 +157,26 @@ def test_study_add_accepts_the_cosim_metrics(dot_run: Run, tmp_path: Path) -> No
     assert "(measured) on vendor RTL" in trial.user_attrs["sources"]["latency.ns"]
 
 
-def test_a_corrupted_expected_value_is_caught_naming_the_vector(capsys, tmp_path: Path) -> None:
-    project, codes = dot_project(tmp_path / "prj", n=120, seed=6)
-    log = project / "tb_data" / "csim_results.log"
-    lines = log.read_text().splitlines(keepends=True)
-    row = codes[57] @ WEIGHTS.T + BIAS
-    lines[57] = _printed([[row[0] / 2**DOT_FRAC, (row[1] + 1) / 2**DOT_FRAC]])  # one LSB off
-    log.write_text("".join(lines))
-    run = cosim(capsys, project, tmp_path / "out")
+def test_a_corrupted_expected_value_is_caught_naming_the_vector(
+    capsys, dot_run: DotRun, tmp_path: Path
+) -> None:
+    """The same project against a copy of csim_results.log with one value one LSB off, into the same
+    output folder (so the simulator built for it is reused)."""
+    lines = (dot_run.project / "tb_data" / "csim_results.log").read_text().splitlines(keepends=True)
+    row = dot_run.codes[57] @ WEIGHTS.T + BIAS
+    lines[57] = _printed([[row[0] / 2**DOT_FRAC, (row[1] + 1) / 2**DOT_FRAC]])
+    corrupted = tmp_path / "csim_results.log"
+    corrupted.write_text("".join(lines))
+    inputs = dot_run.project / "tb_data" / "tb_input_features.dat"
+    run = cosim(capsys, dot_run.project, dot_run.out, "--inputs", str(inputs), "--expected", str(corrupted))
     assert run.code == 1
-    assert "NOT bit-exact: 1 mismatched output words in 1 of 120 vectors" in run.stdout
-    got = f"vector 57: inputs={codes[57].tolist()} expected={[row[0], row[1] + 1]} rtl={row.tolist()}"
+    assert f"NOT bit-exact: 1 mismatched output words in 1 of {VECTORS} vectors" in run.stdout
+    got = f"vector 57: inputs={dot_run.codes[57].tolist()} expected={[row[0], row[1] + 1]} rtl={row.tolist()}"
     assert got in run.stdout
-    verification = run.metrics["verification"]
-    assert verification["mismatches"] == 1 and not verification["bit_exact"]
-    assert verification["first_mismatches"][0]["index"] == 57
+    metrics = run.metrics
+    assert metrics["verification"]["mismatches"] == 1 and not metrics["verification"]["bit_exact"]
+    assert metrics["verification"]["first_mismatches"][0]["index"] == 57
+    assert metrics["seconds"]["build"] < 5  # the simulator built for dot_run, not a new build
 
 
 def _tanh_table() -> np.ndarray:
