@@ -109,7 +109,7 @@ def dot_run(tmp_path_factory) -> DotRun:
     return DotRun(code, out, "", kept, project, codes)
 
 
-def test_hls4ml_project_is_bit_exact_with_latency_ii_and_sources(dot_run: Run) -> None:
+def test_hls4ml_project_is_bit_exact_with_latency_ii_and_sources(dot_run: DotRun) -> None:
     assert dot_run.code == 0
     metrics = dot_run.metrics
     verification = metrics["verification"]
@@ -132,7 +132,7 @@ def test_hls4ml_project_is_bit_exact_with_latency_ii_and_sources(dot_run: Run) -
     assert metrics["tools"]["verilator"] and metrics["tools"]["cocotb"]
 
 
-def test_study_add_accepts_the_cosim_metrics(dot_run: Run, tmp_path: Path) -> None:
+def test_study_add_accepts_the_cosim_metrics(dot_run: DotRun, tmp_path: Path) -> None:
     """The metrics.json goes into a study as a vendor-measured point with its measured latency."""
     from harness.report.study import from_spec
     from harness.sweep import SweepOptions, load_sweep, open_study
@@ -151,7 +151,7 @@ def test_study_add_accepts_the_cosim_metrics(dot_run: Run, tmp_path: Path) -> No
     open_study(load_sweep(spec), SweepOptions(results=results))  # the study, without running a trial
     args = ["study", "add", str(spec), str(dot_run.metrics_file), "--accuracy", "0.75"]
     assert main([*args, "--label", "cosim", "--results", str(results)]) == 0
-    info, study = from_spec(str(spec), results, None, None)
+    _, study = from_spec(str(spec), results, None, None)
     (trial,) = study.get_trials()
     assert trial.values == [0.75, LATENCY * CLOCK_NS]
     assert "(measured) on vendor RTL" in trial.user_attrs["sources"]["latency.ns"]
