@@ -21,6 +21,7 @@ from harness.cosim import find_precisions, prepare
 
 from .conftest import HDL
 from .tb.test_hls_parallel import BIAS, II, LATENCY, WEIGHTS
+from .vendor.report_texts import csynth, write
 
 VECTORS = 400
 CLOCK_NS = 5.0
@@ -187,13 +188,15 @@ def _tanh_table() -> np.ndarray:
 
 def test_packed_ports_and_a_rom_read_with_readmemh(capsys, tmp_path: Path) -> None:
     """Vivado HLS naming (`_V`), packed input and output ports, an active-low `ap_rst_n`, a ROM whose
-    .dat sits beside the Verilog in impl/verilog; reference as comma-separated files, precisions given
-    as flags."""
+    .dat sits beside the Verilog in impl/verilog, a C-synthesis report in syn/report; reference as
+    comma-separated files, precisions given as flags."""
     table = _tanh_table()
     verilog = tmp_path / "prj" / "myproject_prj" / "solution1" / "impl" / "verilog"
     verilog.mkdir(parents=True)
     shutil.copy(HDL / "hls_style_rom.v", verilog)
     (verilog / "hls_style_rom_table_V_rom.dat").write_text("".join(f"{v & 0xFFFF:04x}\n" for v in table))
+    report = csynth("Sat Mar 18 22:59:37 2023", "solution1", dsp=0, lut=321, top="hls_style_rom")
+    write(verilog.parents[1] / "syn" / "report", "hls_style_rom_csynth.rpt", report)
     milli = np.random.default_rng(7).integers(-4096, 4096, size=(300, 4))  # multiples of 1/1024
     address = (milli >> 5) & 0xFF  # ap_fixed<8,3> truncates to 1/32, the code's 8 bits address the ROM
     inputs, expected = tmp_path / "x.csv", tmp_path / "y.csv"
@@ -211,6 +214,10 @@ def test_packed_ports_and_a_rom_read_with_readmemh(capsys, tmp_path: Path) -> No
     assert metrics["verification"]["vectors"] == 300 and metrics["verification"]["mismatches"] == 0
     assert metrics["latency"]["cycles"] == 2 and metrics["latency"]["ii_cycles"] == 3
     assert metrics["latency"]["ns"] is None  # no clock in the project: unknown
+    # resources from the project's own C-synthesis report, with its source; Verilator measures none
+    assert (metrics["resources"]["lut"], metrics["resources"]["dsp"]) == (321, 0)
+    assert metrics["resources"]["source"] == "Vivado HLS 2020.1 csynth estimate"
+    assert metrics["vendor"]["top"] == "hls_style_rom"
     assert metrics["cosim"]["inputs"] == {"ports": ["x_V"], "elements": 4}
     assert metrics["cosim"]["outputs"] == {"ports": ["y_V"], "elements": 4}
     assert "bit-exact: 0 mismatched output words in 0 of 300 vectors" in run.stdout
