@@ -341,6 +341,8 @@ def read_table(path: Path) -> np.ndarray:
             raise CosimError(
                 f"{path} line {number}: not numbers separated by spaces or commas: {line[:80]!r}"
             ) from None
+        if not all(np.isfinite(row)):
+            raise CosimError(f"{path} line {number}: NaN or infinity among {line.strip()[:80]!r}")
         if rows and len(row) != len(rows[0]):
             raise CosimError(f"{path} line {number} has {len(row)} values; earlier lines have {len(rows[0])}")
         rows.append(row)

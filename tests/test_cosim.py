@@ -294,11 +294,17 @@ def test_vectors_of_the_wrong_shape_are_refused_naming_both_shapes(capsys, tmp_p
         (("--input-precision", "ap_fixed<12,4>"), "input ports {'input_1': 32} of hls_style_dot do not hold"),
         (("--output-precision", "ap_fixed<16,6>"), "is not a value of ap_fixed<16,6>"),
         (("--inputs", "x.dat"), "give both --inputs and --expected, or neither"),
+        (
+            ("--inputs", "nan.dat", "--expected", "nan.dat"),
+            "nan.dat line 2: NaN or infinity among '1 nan 2 3'",
+        ),
         (("--top", "nothing"), "--top nothing: no such module in the Verilog; modules: hls_style_dot,"),
     ],
 )
 def test_bad_input_is_refused_before_any_build(capsys, tmp_path: Path, extra: tuple, expected: str) -> None:
     project, _ = dot_project(tmp_path / "prj", n=20)
+    (tmp_path / "nan.dat").write_text("0 1 2 3\n1 nan 2 3\n")
+    extra = tuple(str(tmp_path / a) if a.endswith(".dat") else a for a in extra)
     assert expected in _refused(capsys, tmp_path, project, *extra)
 
 
