@@ -11,6 +11,7 @@ from harness.toolchain import ToolNotFoundError
 
 # Each module exposes `register(subparsers)`, which adds its sub-command and sets `func(args) -> int`.
 _COMMAND_MODULES = (
+    "harness.cosim",
     "harness.doctor",
     "harness.flow",
     "harness.report.cli",

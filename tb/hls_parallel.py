@@ -3,8 +3,9 @@
 It reads the same vectors file (`$HARNESS_TB_VECTORS`) and writes the same result JSON
 (`$HARNESS_TB_RESULT`) as `tb/stream.py`, so `harness.sim` treats both alike; only the handshake differs:
 
-* block protocol `ap_ctrl_hs`: `ap_clk`, `ap_rst` (synchronous, active high), `ap_start` in, `ap_done`,
-  `ap_idle`, `ap_ready` out. A vector is offered by raising `ap_start` (and each input's `_ap_vld`,
+* block protocol `ap_ctrl_hs`: `ap_clk`, `ap_rst` (synchronous, active high; or `ap_rst_n`, active
+  low, as HLS names it after `config_rtl -reset_level low`), `ap_start` in, `ap_done`, `ap_idle`,
+  `ap_ready` out. A vector is offered by raising `ap_start` (and each input's `_ap_vld`,
   where it has one) with the data, and held until the block answers `ap_ready`; the next vector
   follows on the next cycle, so the measured initiation interval is the block's own;
 * data ports: named in `$HARNESS_HLS_INPUTS` / `$HARNESS_HLS_OUTPUTS` (comma-separated, element 0
@@ -105,11 +106,13 @@ async def hls_parallel(dut):
                 port.valid.value = int(row is not None)
 
     cocotb.start_soon(Clock(dut.ap_clk, 10, unit="ns").start())
-    dut.ap_rst.value = 1
+    # the reset port and its active level: ap_rst (high), else ap_rst_n (low)
+    reset, active = (dut.ap_rst, 1) if hasattr(dut, "ap_rst") else (dut.ap_rst_n, 0)
+    reset.value = active
     offer(None)
     for _ in range(3):
         await FallingEdge(dut.ap_clk)
-    dut.ap_rst.value = 0
+    reset.value = 1 - active
     await ReadOnly()
     idle_after_reset = bool(dut.ap_idle.value)
 
