@@ -38,25 +38,26 @@ import numpy as np
 import yaml
 
 from harness.fixed import FixedType
-from harness.flow import _json_default, _latency, _tool_versions
+from harness.flow import json_default, latency_record, tool_versions
 from harness.sim import SimResult, SimulationError, StreamVectors
-from harness.toolchain import Toolchain, ToolNotFoundError
+from harness.spec import SpecError
+from harness.toolchain import Toolchain
 from harness.vendor.build import (
-    _DECLARATION,
     HLS_TESTBENCH,
+    PORT_DECLARATION,
     HlsPortError,
-    _tcl_settings,
     hls_ports,
     simulate_hls_top,
+    tcl_settings,
 )
 from harness.vendor.project import (
     HLS4ML_CONFIG,
     HLS_PROJECT_FILES,
-    _ConfigLoader,
-    _path_order,
-    _Scan,
-    _top_hints,
+    ConfigLoader,
+    ProjectScan,
     load_report,
+    path_order,
+    top_hints,
 )
 from harness.vendor.reports import ReportError, to_metrics
 from harness.verify import Comparison
@@ -77,7 +78,7 @@ CODE_TOLERANCE_LSB = 0.25
 VERILOG_PLACES = "<prj>/solution*/syn/verilog, <prj>/solution*/impl/verilog, then any folder holding .v files"
 
 
-class CosimError(ValueError):
+class CosimError(SpecError):
     """Bad input to `harness cosim`: the message says what was wrong and what would be valid."""
 
 
@@ -190,13 +191,13 @@ def choose_hls_top(project: Path, sources: list[Path], top: str | None) -> tuple
         )
     if len(blocks) == 1:
         return blocks[0], "the only module with ap_ctrl_hs ports"
-    found = _Scan(project, [], [], [], {})
+    found = ProjectScan(project, [], [], [], {})
     for path in sorted(project.rglob("*")):
         if path.name == HLS4ML_CONFIG:
             found.configs.append(path)
         elif path.name in HLS_PROJECT_FILES:
             found.projects.append(path)
-    for name, why in _top_hints(found):
+    for name, why in top_hints(found):
         if name in blocks:
             return name, why
     used = {m[1] for body in modules.values() for m in _INSTANCE.finditer(body)}
@@ -209,7 +210,9 @@ def choose_hls_top(project: Path, sources: list[Path], top: str | None) -> tuple
 def _side(sources: list[Path], top: str, ports: tuple[str, ...], precision: Precision, what: str) -> Side:
     """Element count of one side from its port widths; refused where the widths do not fit the type."""
     body = _modules(sources)[top]
-    declared = {m["name"]: int(m["msb"] or 0) - int(m["lsb"] or 0) + 1 for m in _DECLARATION.finditer(body)}
+    declared = {
+        m["name"]: int(m["msb"] or 0) - int(m["lsb"] or 0) + 1 for m in PORT_DECLARATION.finditer(body)
+    }
     widths = tuple(declared[p] for p in ports)
     width = precision.type.width
     fits = widths[0] % width == 0 if len(ports) == 1 else all(w == width for w in widths)
@@ -235,7 +238,7 @@ def _precision(text: str, source: str, flag: str) -> Precision:
 
 def _typedefs(project: Path) -> tuple[dict[str, str], Path | None]:
     """`typedef <type> <name>;` lines of the project's type header (shallowest first)."""
-    headers = sorted((p for name in TYPE_HEADERS for p in project.rglob(name)), key=_path_order)
+    headers = sorted((p for name in TYPE_HEADERS for p in project.rglob(name)), key=path_order)
     for header in headers:
         found = dict(
             (m[2], m[1])
@@ -249,11 +252,11 @@ def _typedefs(project: Path) -> tuple[dict[str, str], Path | None]:
 
 
 def _config(project: Path) -> tuple[dict[str, Any], Path | None]:
-    configs = sorted(project.rglob(HLS4ML_CONFIG), key=_path_order)
+    configs = sorted(project.rglob(HLS4ML_CONFIG), key=path_order)
     if not configs:
         return {}, None
     try:
-        data = yaml.load(configs[0].read_text(), Loader=_ConfigLoader)
+        data = yaml.load(configs[0].read_text(), Loader=ConfigLoader)
     except yaml.YAMLError as exc:
         raise CosimError(f"{configs[0]} is not readable YAML: {' '.join(str(exc).split())}") from None
     return (data if isinstance(data, dict) else {}), configs[0]
@@ -318,7 +321,7 @@ def find_clock_ns(project: Path, config: dict[str, Any]) -> float | None:
         return float(config["ClockPeriod"])
     for name in ("project.tcl", "hls_parameters.tcl"):
         for path in sorted(project.rglob(name)):
-            if (period := _tcl_settings(path).get("clock_period")) is not None:
+            if (period := tcl_settings(path).get("clock_period")) is not None:
                 return float(period)
     return None
 
@@ -372,7 +375,7 @@ def _reference_files(project: Path, inputs: Path | None, expected: Path | None) 
         raise CosimError("give both --inputs and --expected, or neither (then hls4ml's tb_data files)")
     if inputs is not None and expected is not None:
         return inputs, expected
-    for folder in sorted(project.rglob(TB_INPUTS.parent.name), key=_path_order):
+    for folder in sorted(project.rglob(TB_INPUTS.parent.name), key=path_order):
         if (folder / TB_INPUTS.name).is_file() and (folder / TB_EXPECTED.name).is_file():
             return folder / TB_INPUTS.name, folder / TB_EXPECTED.name
     raise CosimError(
@@ -463,7 +466,7 @@ def record(job: CosimJob, sim: SimResult, toolchain: Toolchain) -> dict[str, Any
     vendor = _vendor_reports(job.project)
     resources = (vendor or {}).get("resources") or dict.fromkeys(("lut", "ff", "dsp", "bram", "source"))
     source = f"{sim.simulator} (measured) on vendor RTL {job.verilog_dir.resolve()}"
-    latency = _latency(sim.latency_cycles, sim.ii_cycles, job.clock_ns or 0.0, source)
+    latency = latency_record(sim.latency_cycles, sim.ii_cycles, job.clock_ns or 0.0, source)
     if job.clock_ns is None:  # no clock in the project: the time is unknown, not zero
         latency.update(clock_ns=None, ns=None)
     latency["max_cycles"] = sim.latency_max_cycles
@@ -494,7 +497,7 @@ def record(job: CosimJob, sim: SimResult, toolchain: Toolchain) -> dict[str, Any
             "outputs": {"ports": list(job.outputs.ports), "elements": job.outputs.elements},
         },
         "rtl": {"top": job.top, "sources": [str(s) for s in job.sources]},
-        "tools": _tool_versions(toolchain),
+        "tools": tool_versions(toolchain),
         "seconds": {"build": sim.build_seconds, "run": sim.run_seconds},
     }
 
@@ -504,7 +507,7 @@ def run(job: CosimJob, out: Path, toolchain: Toolchain, timeout_s: float = 1800.
     out.mkdir(parents=True, exist_ok=True)
     sim = simulate_hls_top(toolchain, job.sources, job.top, out / "sim", job.vectors, timeout_s)
     metrics = record(job, sim, toolchain)
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=_json_default) + "\n")
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=json_default) + "\n")
     assert sim.comparison is not None  # the job always carries expected outputs
     return metrics, sim.comparison
 
@@ -515,22 +518,18 @@ def run(job: CosimJob, out: Path, toolchain: Toolchain, timeout_s: float = 1800.
 
 def _cli(args: Any) -> int:
     project = Path(args.project)
-    try:
-        job = prepare(
-            project,
-            top=args.top,
-            inputs=args.inputs,
-            expected=args.expected,
-            vectors=args.vectors,
-            input_precision=args.input_precision,
-            output_precision=args.output_precision,
-        )
-        toolchain = Toolchain.discover()
-        for tool in ("verilator", "make", "c++"):
-            toolchain.require(tool)
-    except (CosimError, ToolNotFoundError) as exc:
-        print(f"error: {' '.join(str(exc).split())}")
-        return 2
+    job = prepare(
+        project,
+        top=args.top,
+        inputs=args.inputs,
+        expected=args.expected,
+        vectors=args.vectors,
+        input_precision=args.input_precision,
+        output_precision=args.output_precision,
+    )
+    toolchain = Toolchain.discover()
+    for tool in ("verilator", "make", "c++"):
+        toolchain.require(tool)
     n = len(job.vectors.inputs)
     print(f"[cosim] Verilog: {job.verilog_dir} ({len(job.sources)} files); top {job.top} ({job.top_reason})")
     for side, what in ((job.inputs, "inputs"), (job.outputs, "outputs")):

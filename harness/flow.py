@@ -221,7 +221,7 @@ def estimate_record(point: DesignPoint, toolchain: Toolchain) -> dict:
             "reference": point.emulation.reference,
             "simulator": None,
         },
-        "latency": _latency(
+        "latency": latency_record(
             rtl.estimate.get("latency_cycles"),
             rtl.estimate.get("ii_cycles"),
             spec.firmware.clock_ns,
@@ -237,7 +237,7 @@ def estimate_record(point: DesignPoint, toolchain: Toolchain) -> dict:
         "estimate": rtl.estimate,
         "model": model_info,
         "rtl": {"top": rtl.top, "sources": [str(s) for s in rtl.sources]},
-        "tools": _tool_versions(toolchain),
+        "tools": tool_versions(toolchain),
     }
 
 
@@ -306,7 +306,7 @@ def add_verify(point: DesignPoint, record: dict, toolchain: Toolchain) -> None:
         rtl_events=n,
         rtl_vs_float_agreement=_accuracy(rtl_decisions, decide(point.trained.float_scores)[:n]),
     )
-    record["latency"] = _latency(
+    record["latency"] = latency_record(
         sim.latency_cycles, sim.ii_cycles, spec.firmware.clock_ns, f"{sim.simulator} (measured)"
     )
     record["latency"]["max_cycles"] = sim.latency_max_cycles
@@ -337,7 +337,7 @@ def write_record(point: DesignPoint, record: dict) -> Path:
     """Write `metrics.json` (with the per-stage seconds so far) into the design point's folder."""
     record["seconds"] = dict(point.timings)
     path = point.out_dir / "metrics.json"
-    path.write_text(json.dumps(record, indent=2, default=_json_default))
+    path.write_text(json.dumps(record, indent=2, default=json_default))
     return path
 
 
@@ -345,7 +345,9 @@ def _accuracy(decisions: np.ndarray, truth: np.ndarray) -> float:
     return round(float(np.mean(np.asarray(decisions) == np.asarray(truth))), 5)
 
 
-def _latency(cycles: int | None, ii: float | None, clock_ns: float, source: str | None) -> dict:
+def latency_record(cycles: int | None, ii: float | None, clock_ns: float, source: str | None) -> dict:
+    """metrics.json's `latency`: cycles and II in clock cycles, `ns` = cycles x clock_ns (null where
+    the cycles are unknown), and where the numbers came from."""
     return {
         "cycles": cycles,
         "ii_cycles": ii,
@@ -355,7 +357,8 @@ def _latency(cycles: int | None, ii: float | None, clock_ns: float, source: str 
     }
 
 
-def _tool_versions(toolchain: Toolchain) -> dict:
+def tool_versions(toolchain: Toolchain) -> dict:
+    """metrics.json's `tools`: the version of every tool found and of the Python packages of the flow."""
     versions = {t.name: t.version for t in toolchain.tools.values() if t.found}
     for pkg in ("hls4ml", "da4ml", "conifer", "tensorflow", "qkeras", "xgboost-cpu", "cocotb", "numpy"):
         try:
@@ -365,7 +368,8 @@ def _tool_versions(toolchain: Toolchain) -> dict:
     return versions
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
+    """`json.dumps(default=...)` for records: numpy scalars and arrays as Python values, else str."""
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):
@@ -383,7 +387,7 @@ def _run_cli(args: Any) -> int:
         k: record[k] for k in ("design", "design_hash", "accuracy", "verification", "latency", "resources")
     }
     summary["verification"] = {k: v for k, v in summary["verification"].items() if k != "first_mismatches"}
-    print(json.dumps(summary, indent=2, default=_json_default))
+    print(json.dumps(summary, indent=2, default=json_default))
     print(f"wrote {out / 'metrics.json'}")
     mismatches = record["verification"]["mismatches"]
     return 1 if mismatches else 0

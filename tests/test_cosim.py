@@ -156,6 +156,8 @@ def test_study_add_accepts_the_cosim_metrics(dot_run: DotRun, tmp_path: Path) ->
     (trial,) = study.get_trials()
     assert trial.values == [0.75, LATENCY * CLOCK_NS]
     assert "(measured) on vendor RTL" in trial.user_attrs["sources"]["latency.ns"]
+    # the harness simulated this vendor RTL itself: the point is verified, unlike a vendor report alone
+    assert trial.user_attrs["verified"] is True and trial.user_attrs["mismatches"] == 0
 
 
 def test_a_corrupted_expected_value_is_caught_naming_the_vector(

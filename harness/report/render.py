@@ -51,7 +51,9 @@ class Written:
 def status_text(point: Point) -> str:
     return {
         "verified": "verified bit-exact",
-        "vendor": "vendor-measured (not verified by the harness)",
+        "vendor": "vendor-measured, its RTL co-simulated bit-exact (harness cosim)"
+        if point.trial.verified
+        else "vendor-measured (not verified by the harness)",
         "unverified": f"not verified ({point.trial.fidelity} only)",
         "mismatch": f"RTL MISMATCH ({point.trial.mismatches} words)",
     }.get(point.status, point.status)

@@ -82,9 +82,13 @@ def read_metrics(path: Path) -> dict:
 
 
 def vendor_record(metrics: dict, label: str, accuracy: float | None, source: Path) -> dict:
-    """The imported point as a harness record: the vendor's numbers, the stated accuracy, and no
-    harness verification (unknown, never zero)."""
+    """The imported point as a harness record: the vendor's numbers and the stated accuracy. Its
+    verification is kept only where the harness itself simulated the vendor RTL (`harness cosim`:
+    a simulator is named); a vendor report alone leaves it unknown, never zero."""
     record = dict(metrics)
+    verification = metrics.get("verification") or {}
+    if not verification.get("simulator"):
+        verification = {"vectors": None, "mismatches": None, "reference": None, "simulator": None}
     record.update(
         design=label,
         kind="vendor",
@@ -93,7 +97,7 @@ def vendor_record(metrics: dict, label: str, accuracy: float | None, source: Pat
             "emulation": accuracy,
             "source": None if accuracy is None else "stated at import (harness study add --accuracy)",
         },
-        verification={"vectors": None, "mismatches": None, "reference": None, "simulator": None},
+        verification=verification,
         imported={"from": str(source.resolve()), "at": datetime.datetime.now().astimezone().isoformat()},
     )
     return record
@@ -168,8 +172,10 @@ def add_point(
             "kind": "vendor",
             "design_hash": design_hash,
             "fidelity": "vendor",
-            "verified": False,
-            "mismatches": None,
+            # co-simulated by `harness cosim`: bit-exact vendor RTL is verified; a mismatch keeps it off
+            # the front
+            "verified": record["verification"].get("bit_exact") is True,
+            "mismatches": record["verification"].get("mismatches"),
             "sources": sources,
             "constraints": limits,
             "record": str((folder / "metrics.json").resolve()),

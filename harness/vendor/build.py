@@ -298,7 +298,7 @@ def _solution_reports(
     return reports
 
 
-def _tcl_settings(path: Path) -> dict[str, str]:
+def tcl_settings(path: Path) -> dict[str, str]:
     """`set name value` lines of the TCL files hls4ml and conifer write (project.tcl, hls_parameters.tcl)."""
     if not path.exists():
         raise FileNotFoundError(f"{path} not found: not a written project folder")
@@ -309,7 +309,7 @@ def _hls4ml_project(model_or_dir: Any) -> tuple[Path, str, str]:
     """(output dir, project name, backend name) of a ModelGraph or of a folder hls4ml wrote."""
     if isinstance(model_or_dir, str | Path):
         work_dir = Path(model_or_dir).resolve()
-        settings = _tcl_settings(work_dir / "project.tcl")
+        settings = tcl_settings(work_dir / "project.tcl")
         return work_dir, settings["project_name"], settings["backend"].capitalize()
     config = model_or_dir.config
     return Path(config.get_output_dir()).resolve(), config.get_project_name(), config.backend.name
@@ -319,7 +319,7 @@ def _conifer_project(model_or_dir: Any) -> tuple[Path, str, str]:
     """(output dir, project name, HLS top) of a conifer xilinxhls model or of the folder it wrote."""
     if isinstance(model_or_dir, str | Path):
         work_dir = Path(model_or_dir).resolve()
-        settings = _tcl_settings(work_dir / "hls_parameters.tcl")
+        settings = tcl_settings(work_dir / "hls_parameters.tcl")
         project, top = settings["prj_name"], settings["top"]
     else:
         config = model_or_dir.config
@@ -474,7 +474,7 @@ class HlsPorts:
 #: or `<array>_<index>_V` (Vivado HLS up to 2020.1). The array name may itself end in digits
 #: (`input_1_0_V` is element 0 of `input_1`), which is why the base is matched non-greedily.
 _ELEMENT = re.compile(r"^(?P<base>.+?)_(?P<index>\d+)(?P<suffix>_V)?$")
-_DECLARATION = re.compile(
+PORT_DECLARATION = re.compile(
     r"^\s*(?P<dir>input|output)\s+(?:wire\s+|reg\s+)?(?:signed\s+)?"
     r"(?:\[\s*(?P<msb>\d+)\s*:\s*(?P<lsb>\d+)\s*\]\s*)?(?P<name>\w+)\s*;",
     re.M,
@@ -520,7 +520,7 @@ def hls_ports(sources: Sequence[Path], top: str) -> HlsPorts:
             break
     else:
         raise HlsPortError(f"module {top} not found in {', '.join(str(s) for s in sources)}")
-    declared = {m["name"]: m["dir"] for m in _DECLARATION.finditer(match[1])}
+    declared = {m["name"]: m["dir"] for m in PORT_DECLARATION.finditer(match[1])}
     data = {n: d for n, d in declared.items() if is_data_port(n)}
     inputs = array_groups(n for n, d in data.items() if d == "input")
     outputs = array_groups(n for n, d in data.items() if d == "output")

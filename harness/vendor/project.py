@@ -251,7 +251,7 @@ class Run:
 
 
 @dataclass
-class _Scan:
+class ProjectScan:
     """Everything found under the given path."""
 
     root: Path
@@ -272,18 +272,18 @@ class _Scan:
         self.unused[self.rel(report.path)] = why
 
 
-def _path_order(path: Path) -> tuple[int, str]:
+def path_order(path: Path) -> tuple[int, str]:
     """Shallowest first, then alphabetical: deterministic and prefers the project's own files."""
     return len(path.parts), str(path)
 
 
-def scan(path: Path) -> _Scan:
+def scan(path: Path) -> ProjectScan:
     """Recognise every report under `path` (a folder, searched recursively, or one file)."""
     if not path.exists():
         raise NoReportError(f"{path} does not exist")
     single = path.is_file()
-    files = [path] if single else sorted((p for p in path.rglob("*") if p.is_file()), key=_path_order)
-    found = _Scan(path.parent if single else path, [], [], [], {})
+    files = [path] if single else sorted((p for p in path.rglob("*") if p.is_file()), key=path_order)
+    found = ProjectScan(path.parent if single else path, [], [], [], {})
     for file in files:
         if file.name == HLS4ML_CONFIG:
             found.configs.append(file)
@@ -338,27 +338,27 @@ def _solution_folder(path: Path, root: Path) -> Path:
 # --- the model top among a run's csynth reports (Vivado HLS writes one per module)
 
 
-class _ConfigLoader(yaml.SafeLoader):
+class ConfigLoader(yaml.SafeLoader):
     """hls4ml_config.yml contains local tags such as `!keras_model`; read them as null."""
 
 
-_ConfigLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+ConfigLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
-def _top_hints(found: _Scan) -> list[tuple[str, str]]:
+def top_hints(found: ProjectScan) -> list[tuple[str, str]]:
     """Names that identify the model top, strongest first: the hls4ml project name, hls4ml's default
     name, then the top of the HLS project file (unless that top is a wrapper around the model)."""
     hints: list[tuple[str, str]] = []
-    for config in sorted(found.configs, key=_path_order)[:1]:
+    for config in sorted(found.configs, key=path_order)[:1]:
         try:
-            data = yaml.load(_read_text(config), Loader=_ConfigLoader)
+            data = yaml.load(_read_text(config), Loader=ConfigLoader)
         except yaml.YAMLError as err:
             found.notes.append(f"could not read {config.name}: {' '.join(str(err).split())}")
             continue
         if isinstance(data, dict) and data.get("ProjectName"):
             hints.append((str(data["ProjectName"]), f"named by ProjectName in {config.name}"))
     hints.append(("myproject", "hls4ml's default project name"))
-    for project in sorted(found.projects, key=_path_order):
+    for project in sorted(found.projects, key=path_order):
         match = re.search(r'\btop="([^"]+)"', _read_text(project))
         if match and "wrapper" not in match.group(1).lower():
             hints.append((match.group(1), f"the top of {project.name}"))
@@ -394,7 +394,7 @@ def _model_top(files: list[ReportFile], hints: list[tuple[str, str]]) -> tuple[s
     return top, "the largest LUT estimate (no hls4ml_config.yml or project file names the top)"
 
 
-def _hls_runs(found: _Scan) -> list[Run]:
+def _hls_runs(found: ProjectScan) -> list[Run]:
     """One run per C synthesis of a model top, grouped by solution folder and the header's
     project/solution (so that reports of two solutions copied into one folder stay apart)."""
     groups: dict[tuple[Path, str | None], list[ReportFile]] = {}
@@ -402,7 +402,7 @@ def _hls_runs(found: _Scan) -> list[Run]:
         folder = _solution_folder(report.path, found.root)
         groups.setdefault((folder, report.solution), []).append(report)
     _merge_unlabelled(groups)
-    hints = _top_hints(found)
+    hints = top_hints(found)
     runs = []
     for (folder, _), files in groups.items():
         top, why = _model_top(files, hints)
@@ -423,7 +423,7 @@ def _hls_runs(found: _Scan) -> list[Run]:
 
 
 def _why_not_anchor(
-    report: ReportFile, anchors: list[ReportFile], top: str | None, why: str, found: _Scan
+    report: ReportFile, anchors: list[ReportFile], top: str | None, why: str, found: ProjectScan
 ) -> str:
     if report.top != top:
         return f"C synthesis of module '{report.top}', not of the model top '{top}' ({why})"
@@ -440,7 +440,7 @@ def _merge_unlabelled(groups: dict[tuple[Path, str | None], list[ReportFile]]) -
             groups[labelled[0]] += groups.pop((folder, label))
 
 
-def _name_runs(runs: list[Run], found: _Scan) -> None:
+def _name_runs(runs: list[Run], found: ProjectScan) -> None:
     """A run is named by its solution folder (relative to the scanned path), made unique if need be."""
     for run in runs:
         label = run.anchor.solution if run.anchor and run.anchor.solution else run.top
@@ -505,7 +505,7 @@ def _checks(report: ReportFile) -> list[_Check]:
     return checks
 
 
-def _pair(report: ReportFile, runs: list[Run], found: _Scan) -> tuple[Run | None, str | None]:
+def _pair(report: ReportFile, runs: list[Run], found: ProjectScan) -> tuple[Run | None, str | None]:
     """The run a report belongs to and a note if the choice rests on dates alone; or None and why.
 
     A report inside a run's solution folder belongs to that run; otherwise every run is a candidate.
@@ -531,7 +531,7 @@ def _pair(report: ReportFile, runs: list[Run], found: _Scan) -> tuple[Run | None
     return None, f"it could belong to runs {names}: neither its folder, part nor date tells which"
 
 
-def _vivado_runs(found: _Scan) -> list[Run]:
+def _vivado_runs(found: ProjectScan) -> list[Run]:
     """Without any C synthesis, each Vivado design (name and part) is a run of its own; a report that
     names no design (a bare timing summary, a co-simulation report) joins the only run there is."""
     runs: list[Run] = []
@@ -548,7 +548,7 @@ def _vivado_runs(found: _Scan) -> list[Run]:
     return runs
 
 
-def _assign(found: _Scan, runs: list[Run]) -> None:
+def _assign(found: ProjectScan, runs: list[Run]) -> None:
     for report in found.of(UTILIZATION, TIMING, COSIM):
         run, note = _pair(report, runs, found)
         if run is None:
@@ -559,7 +559,7 @@ def _assign(found: _Scan, runs: list[Run]) -> None:
                 run.notes.append(note)
 
 
-def find_runs(found: _Scan) -> list[Run]:
+def find_runs(found: ProjectScan) -> list[Run]:
     """Every run under the scanned path, oldest first."""
     if found.of(CSYNTH, CSYNTH_XML):
         runs = _hls_runs(found)
@@ -584,7 +584,7 @@ def find_runs(found: _Scan) -> list[Run]:
     return sorted(runs, key=lambda r: (r.date or datetime.min, r.name))
 
 
-def _build_run(found: _Scan) -> Run:
+def _build_run(found: ProjectScan) -> Run:
     builds = found.of(BUILD)
     if len(builds) > 1:
         listed = ", ".join(found.rel(b.path) for b in builds[:5]) + (", ..." if len(builds) > 5 else "")
@@ -596,10 +596,10 @@ def _build_run(found: _Scan) -> Run:
     return run
 
 
-def _oneapi_run(found: _Scan) -> list[Run]:
+def _oneapi_run(found: ProjectScan) -> list[Run]:
     """The oneAPI report files of the first project folder that has them; others are listed as unused."""
     files = found.of(ONEAPI)
-    folder = min((f.path.parent for f in files), key=_path_order)
+    folder = min((f.path.parent for f in files), key=path_order)
     run = Run(found.rel(folder) if folder != found.root else folder.name, folder, None)
     run.members = [f for f in files if f.path.parent == folder]
     for other in files:
@@ -615,7 +615,7 @@ _HLS_GROUPS = ("clock", "latency", "ii", "hls_resources", "available")
 _T = TypeVar("_T")
 
 
-def _parsed(report: ReportFile, parse: Callable[[Path], _T], found: _Scan) -> _T | None:
+def _parsed(report: ReportFile, parse: Callable[[Path], _T], found: ProjectScan) -> _T | None:
     """Parse a paired report; one that cannot be read is listed as unused with the parser's reason."""
     try:
         return parse(report.path)
@@ -631,7 +631,10 @@ def _stage_order(stage: str | None) -> int:
 
 
 def _by_stage(
-    items: list[tuple[ReportFile, _T]], relevance: Callable[[ReportFile, _T], tuple], what: str, found: _Scan
+    items: list[tuple[ReportFile, _T]],
+    relevance: Callable[[ReportFile, _T], tuple],
+    what: str,
+    found: ProjectScan,
 ) -> dict[str, tuple[ReportFile, _T]]:
     """One report per implementation stage, latest stage last: only the most relevant reports (the HLS
     top's own design before a wrapper), and of one stage the newest. Every other is listed as unused."""
@@ -653,11 +656,11 @@ def _by_stage(
     return chosen
 
 
-def _source(report: ReportFile, found: _Scan) -> str:
+def _source(report: ReportFile, found: ProjectScan) -> str:
     return found.rel(report.path) + (f" ({report.stage})" if report.stage else "")
 
 
-def _add_synthesis(record: VendorReport, run: Run, found: _Scan) -> None:
+def _add_synthesis(record: VendorReport, run: Run, found: ProjectScan) -> None:
     parts = [(r, p) for r in run.of(UTILIZATION) if (p := _parsed(r, parse_vivado_utilization, found))]
 
     def relevance(report: ReportFile, part: SynthPart) -> tuple[bool, bool]:
@@ -683,7 +686,7 @@ def _add_synthesis(record: VendorReport, run: Run, found: _Scan) -> None:
         )
 
 
-def _add_timing(record: VendorReport, run: Run, found: _Scan) -> None:
+def _add_timing(record: VendorReport, run: Run, found: ProjectScan) -> None:
     timings = [(r, t) for r in run.of(TIMING) if (t := _parsed(r, parse_timing_summary, found))]
 
     def relevance(report: ReportFile, timing: Timing) -> tuple[bool]:
@@ -699,8 +702,8 @@ def _add_timing(record: VendorReport, run: Run, found: _Scan) -> None:
         record.sources["timing"] = _source(report, found)
 
 
-def _add_cosim(record: VendorReport, run: Run, found: _Scan) -> None:
-    reports = sorted(run.of(COSIM), key=lambda r: (r.top != record.top, *_path_order(r.path)))
+def _add_cosim(record: VendorReport, run: Run, found: ProjectScan) -> None:
+    reports = sorted(run.of(COSIM), key=lambda r: (r.top != record.top, *path_order(r.path)))
     for report in reports[1:]:
         found.skip(
             report, f"another co-simulation report of run {run.name}; {found.rel(reports[0].path)} was used"
@@ -710,7 +713,7 @@ def _add_cosim(record: VendorReport, run: Run, found: _Scan) -> None:
         record.sources["cosim"] = found.rel(reports[0].path)
 
 
-def _anchor_record(run: Run, found: _Scan) -> VendorReport:
+def _anchor_record(run: Run, found: ProjectScan) -> VendorReport:
     """The run's HLS-side figures: C synthesis, a build() dict, oneAPI reports, or (Vivado only) none."""
     anchor = run.anchor
     if anchor is None and run.members and run.members[0].kind == ONEAPI:
@@ -732,7 +735,7 @@ def _group_set(report: VendorReport, group: str) -> bool:
     return value is not None and any(v not in (None, {}) for v in value.values())
 
 
-def _oneapi_record(run: Run, found: _Scan) -> VendorReport:
+def _oneapi_record(run: Run, found: ProjectScan) -> VendorReport:
     """Combine the three oneAPI report files of the run's folder."""
     by_role = {m.detail: m.path for m in run.members}
     record = VendorReport(tool="Intel oneAPI")
@@ -749,7 +752,7 @@ def _oneapi_record(run: Run, found: _Scan) -> VendorReport:
     return record
 
 
-def _combine(run: Run, found: _Scan) -> VendorReport:
+def _combine(run: Run, found: ProjectScan) -> VendorReport:
     record = _anchor_record(run, found)
     record.run = run.name
     record.notes = [*found.notes, *run.notes]
@@ -792,7 +795,7 @@ def load_runs(path: Path | str) -> list[VendorReport]:
     return records
 
 
-def _combine_or_skip(run: Run, found: _Scan) -> VendorReport | None:
+def _combine_or_skip(run: Run, found: ProjectScan) -> VendorReport | None:
     """The run's record, or None (its anchor listed as unused) if its anchor cannot be parsed."""
     try:
         return _combine(run, found)
@@ -804,7 +807,7 @@ def _combine_or_skip(run: Run, found: _Scan) -> VendorReport | None:
         return None
 
 
-def _flag_other_runs(records: list[VendorReport], runs: list[Run], found: _Scan) -> None:
+def _flag_other_runs(records: list[VendorReport], runs: list[Run], found: ProjectScan) -> None:
     """Each record of a multi-run folder says so, names the other runs and lists their reports as unused."""
     described = ", ".join(f"{r.name} ({_run_summary(r)})" for r in runs)
     for record, run in zip(records, runs, strict=True):
