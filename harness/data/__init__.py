@@ -92,6 +92,15 @@ def load(spec: DataSpec, seed: int, base_dir: Path = Path(".")) -> Dataset:
     return importlib.import_module(module).load(spec, seed, base_dir)
 
 
+def known_shape(spec: DataSpec) -> tuple[int, int] | None:
+    """(features, classes) of a built-in data set, known before loading; None for a file (`file`), whose
+    columns and classes are known only once it is read."""
+    if spec.name == "file":
+        return None
+    module = importlib.import_module(DATASETS[spec.name])
+    return len(module.FEATURES), len(module.CLASSES)
+
+
 def split_and_standardise(
     name: str,
     x: np.ndarray,

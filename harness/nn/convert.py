@@ -20,6 +20,7 @@ from harness.data import Dataset
 from harness.fixed import FixedType
 from harness.flow import Converted, Trained
 from harness.nn.bridge import layer_type
+from harness.nn.train import OnnxNetwork
 from harness.spec import DesignSpec, SpecError
 from harness.toolchain import Toolchain
 
@@ -32,8 +33,13 @@ def convert(
     toolchain.require("c++")
     model = trained.model
     config = hls_config(spec, model)
-    hls_model = hls4ml.converters.convert_from_keras_model(
-        model,
+    # hls4ml's ONNX front end for ONNX files (qonnx-cleaned), its Keras front end otherwise
+    onnx = isinstance(model, OnnxNetwork)
+    front_end = (
+        hls4ml.converters.convert_from_onnx_model if onnx else hls4ml.converters.convert_from_keras_model
+    )
+    hls_model = front_end(
+        model.model if onnx else model,
         hls_config=config,
         output_dir=str(out_dir / "hls4ml"),
         backend="Vitis",
@@ -64,18 +70,29 @@ def _is_qkeras(model) -> bool:
     return any(type(layer).__module__.startswith("qkeras") for layer in model.layers)
 
 
-def hls_config(spec: DesignSpec, model) -> dict:
-    """The hls4ml configuration for this design point (see the module docstring for the choices)."""
+def _front_end_config(model, default_precision: str) -> tuple[dict, list[str], str]:
+    """hls4ml's own starting configuration for the model, its layer names and its input's name."""
     import hls4ml
 
-    fw = spec.firmware
-    granularity = "name" if _is_qkeras(model) else "model"
+    if isinstance(model, OnnxNetwork):
+        graph = model.model.graph
+        config = hls4ml.utils.config_from_onnx_model(
+            model.model, granularity="name", backend="Vitis", default_precision=default_precision
+        )
+        return config, [node.name for node in graph.node], graph.input[0].name
     config = hls4ml.utils.config_from_keras_model(
         model,
-        granularity=granularity,
+        granularity="name" if _is_qkeras(model) else "model",
         backend="Vitis",
-        default_precision=_hls4ml_precision(fw.default_precision),
+        default_precision=default_precision,
     )
+    return config, [layer.name for layer in model.layers], model.layers[0].input.name.split(":")[0]
+
+
+def hls_config(spec: DesignSpec, model) -> dict:
+    """The hls4ml configuration for this design point (see the module docstring for the choices)."""
+    fw = spec.firmware
+    config, layer_names, input_name = _front_end_config(model, _hls4ml_precision(fw.default_precision))
     config["Model"]["Strategy"] = fw.strategy
     config["Model"]["ReuseFactor"] = fw.reuse_factor if isinstance(fw.reuse_factor, int) else 1
     # hls4ml's own option removes every softmax (also one fused into a Dense as its activation).
@@ -89,14 +106,10 @@ def hls_config(spec: DesignSpec, model) -> dict:
         # layer's entry wins over Model.ReuseFactor: carry the model-wide value into each entry.
         if "ReuseFactor" in entry:
             entry["ReuseFactor"] = config["Model"]["ReuseFactor"]
-    input_name = model.layers[0].input.name.split(":")[0]
     if isinstance(fw.reuse_factor, dict):
-        unknown = sorted(set(fw.reuse_factor) - {layer.name for layer in model.layers})
+        unknown = sorted(set(fw.reuse_factor) - set(layer_names))
         if unknown:
-            raise SpecError(
-                f"firmware.reuse_factor names unknown layers {unknown}; "
-                f"layers: {[layer.name for layer in model.layers]}"
-            )
+            raise SpecError(f"firmware.reuse_factor names unknown layers {unknown}; layers: {layer_names}")
         for name, rf in fw.reuse_factor.items():
             layer_config.setdefault(name, {})["ReuseFactor"] = rf
     if fw.input_precision:
