@@ -234,3 +234,38 @@ def test_unusable_files_are_refused_before_conversion(own_data, tmp_path, kind, 
     spec = from_dict(design(folder, str(path), "events.csv"), base_dir=folder)
     with pytest.raises(pretrained.PretrainedModelError, match=message):
         pretrained.load(spec, load_data(spec.data, spec.seed, folder))
+
+
+@pytest.mark.parametrize("kind", ["classifier without ZipMap", "regressor"])
+def test_onnx_layouts_conifer_cannot_parse_alone_convert_exactly(own_data, tmp_path, kind):
+    """conifer 1.11's ONNX converter finds the class count only in a ZipMap node and reads no regressor;
+    both are presented to it in the layout it parses, and its float scores equal onnxruntime's."""
+    from skl2onnx import to_onnx
+    from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
+
+    folder, frame = own_data
+    x = frame[FEATURES].to_numpy(np.float32)
+    if kind == "regressor":
+        model = GradientBoostingRegressor(n_estimators=4, max_depth=3).fit(x, 2.0 * frame["signal"] - 1)
+        proto = to_onnx(model, x[:1])
+    else:
+        model = GradientBoostingClassifier(n_estimators=4, max_depth=3).fit(
+            x, frame["kind"].to_numpy(dtype=str)
+        )
+        proto = to_onnx(model, x[:1], options={"zipmap": False})
+    (tmp_path / "m.onnx").write_bytes(proto.SerializeToString())
+    spec = from_dict(
+        design(
+            folder, str(tmp_path / "m.onnx"), "events.csv", label="signal" if kind == "regressor" else "kind"
+        ),
+        base_dir=folder,
+    )
+    data = load_data(spec.data, spec.seed, folder)
+    forest, info = pretrained.load(spec, data)
+    x_test = data.x_test[:300]
+    scores = forest.decision_function(x_test)
+    reference = model.predict(x_test) if kind == "regressor" else model.decision_function(x_test)
+    assert np.allclose(scores, np.reshape(reference, scores.shape), atol=1e-5)
+    t = FixedType.parse("ap_fixed<16,6>")
+    converted = bdt_convert._from_trained(forest, conifer_config("cpp", t, t, tmp_path, "m"))
+    assert bdt_convert.check_against_trained(converted, scores, x_test) == 1.0
