@@ -5,6 +5,8 @@ reference for everything downstream. Two conversion choices matter for the firmw
 here, once:
 - precisions: from the QKeras quantizers (granularity "name", accumulators inferred exactly) for
   QKeras models; hls4ml's model-wide default (`firmware.default_precision`) for float Keras models;
+  for ONNX (hls4ml's ONNX front end) granularity "name", whose `auto` result types let hls4ml fuse a
+  bias `Add` (read as ApplyAlpha) into the Dense before it and infer the widths from the default;
 - the final softmax is removed with hls4ml's own `Skip` option: trigger firmware keeps the logits
   (the class decision is their argmax, which softmax does not change).
 """
