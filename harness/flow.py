@@ -141,7 +141,7 @@ def prepare(spec: DesignSpec, out_dir: Path, toolchain: Toolchain) -> DesignPoin
     if stages.check is not None:
         stages.check(spec)
     timings: dict[str, float] = {}
-    dataset = _timed(spec, timings, "data", load_data, spec.data, spec.seed)
+    dataset = _timed(spec, timings, "data", load_data, spec.data, spec.seed, spec.base_dir)
     trained = _timed(spec, timings, "train", stages.train, spec, dataset, out_dir)
     converted = _timed(spec, timings, "convert", stages.convert, spec, trained, dataset, out_dir, toolchain)
     emulation = _timed(spec, timings, "emulate", stages.emulate, spec, converted, dataset.x_test)
@@ -201,11 +201,7 @@ def estimate_record(point: DesignPoint, toolchain: Toolchain) -> dict:
         "fidelity": "estimate",
         "params": spec.to_dict(),
         "design_hash": spec.design_hash(),
-        "data": {
-            "name": point.dataset.name,
-            "test_events": int(len(y)),
-            "standardisation": point.dataset.standardisation(),
-        },
+        "data": point.dataset.record(),
         "accuracy": {
             "float": _accuracy(float_decisions, y),
             "emulation": _accuracy(decide(point.emulation.output_codes), y),

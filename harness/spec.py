@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import hashlib
 import json
 import types
@@ -66,35 +67,145 @@ def _precision(value: str | None) -> str | None:
     return None
 
 
+#: Data sets the harness knows by name; `file` is the user's own file at `data.path`.
+DATA_SETS = ("jets-synthetic", "jets-hlf", "tracks-synthetic", "file")
+#: Formats of `data.name: file`, and the suffixes they are inferred from.
+DATA_FORMATS = {"csv": (".csv",), "parquet": (".parquet", ".pq"), "npz": (".npz",), "root": (".root",)}
+
+
+def _columns(value: list[str]) -> str | None:
+    if not value or not all(isinstance(v, str) and v for v in value):
+        return "must be a non-empty list of column (or branch) names"
+    duplicates = sorted({v for v in value if value.count(v) > 1})
+    return f"names {', '.join(duplicates)} more than once" if duplicates else None
+
+
 @dataclass
 class DataSpec:
-    name: str = field(
-        default="jets-synthetic",
+    name: str | None = field(
+        default=None,
         metadata=_doc(
-            "data set: jets-synthetic (embedded, seeded), jets-hlf (OpenML hls4ml_lhc_jets_hlf, or a local "
-            "file via `path`), tracks-synthetic (embedded toy tracker)",
-            _one_of("jets-synthetic", "jets-hlf", "tracks-synthetic"),
+            "data set: jets-synthetic (embedded, seeded; the default without `path`), jets-hlf (OpenML "
+            "hls4ml_lhc_jets_hlf, or a local copy via `path`), tracks-synthetic (embedded toy tracker), "
+            "file (your own file at `path`; the default with `path`)",
+            _one_of(*DATA_SETS),
         ),
     )
     path: str | None = field(
         default=None,
         metadata=_doc(
-            "local .csv/.parquet/.npz with the data set's columns, instead of downloading it (jets-hlf)"
+            "data file (relative to the design file): your own for `file`, or a local copy of jets-hlf "
+            "(.csv/.parquet/.npz with the OpenML columns)"
+        ),
+    )
+    format: str | None = field(
+        default=None,
+        metadata=_doc(
+            f"format of `path` for `file`: {', '.join(DATA_FORMATS)}; null infers it from the suffix "
+            f"({', '.join(s for suffixes in DATA_FORMATS.values() for s in suffixes)})",
+            _one_of(*DATA_FORMATS),
+        ),
+    )
+    tree: str | None = field(
+        default=None,
+        metadata=_doc("TTree of a ROOT file (`file`); null: the file's only TTree"),
+    )
+    features: list[str] | None = field(
+        default=None,
+        metadata=_doc(
+            "feature columns (CSV/Parquet), branches (ROOT) or arrays (.npz) of `file`, in the model's "
+            "input order; a 2-D array or fixed-size array branch `x` gives the features x[0], x[1], ...",
+            _columns,
+        ),
+    )
+    label: str | None = field(
+        default=None,
+        metadata=_doc(
+            "class column of `file`: integer, boolean or string classes, mapped in sorted order to "
+            "0, 1, ... (the mapping is recorded in metrics.json)"
+        ),
+    )
+    standardise: bool = field(
+        default=True,
+        metadata=_doc(
+            "standardise the features with the training split's mean and standard deviation (stored in "
+            "metrics.json); false feeds the raw features, e.g. to a model trained on them"
         ),
     )
     n_samples: int = field(default=60000, metadata=_doc("events to generate (synthetic sets)", _positive))
     test_fraction: float = field(default=0.2, metadata=_doc("share of events held out for test", _fraction))
     val_fraction: float = field(default=0.1, metadata=_doc("share of events for validation", _fraction))
 
+    def __post_init__(self) -> None:
+        """Resolve the default data set and refuse fields that the chosen one does not read."""
+        if self.name is None:
+            self.name = "file" if self.path else "jets-synthetic"
+        file_only = {k: getattr(self, k) for k in ("format", "tree", "features", "label")}
+        if self.name != "file":
+            given = [f"data.{k}" for k, v in file_only.items() if v is not None]
+            if given:
+                raise SpecError(f"{', '.join(given)}: read only for data.name: file (your own data file)")
+            if self.path and self.name != "jets-hlf":
+                raise SpecError(
+                    f"data.path: {self.name} does not read a file; use data.name: file for your own data "
+                    "(with data.features and data.label), or jets-hlf for a local copy of that data set"
+                )
+            return
+        missing = [f"data.{k}" for k in ("path", "features", "label") if not getattr(self, k)]
+        if missing:
+            raise SpecError(f"data.name file needs {', '.join(missing)}")
+        if self.label in self.features:
+            raise SpecError(f"data.label: {self.label!r} is also listed in data.features")
+        fmt = self.data_format()
+        if fmt != "root" and self.tree is not None:
+            raise SpecError(f"data.tree: only ROOT files have trees; {self.path} is {fmt}")
+
+    def data_format(self) -> str:
+        """`format`, or the format its suffix names; SpecError naming the valid ones otherwise."""
+        if self.format is not None:
+            return self.format
+        suffix = Path(self.path or "").suffix.lower()
+        for name, suffixes in DATA_FORMATS.items():
+            if suffix in suffixes:
+                return name
+        known = ", ".join(f"{s} ({name})" for name, suffixes in DATA_FORMATS.items() for s in suffixes)
+        raise SpecError(
+            f"data.path: cannot tell the format of {self.path} from its suffix; known: {known}, "
+            "or set data.format"
+        )
+
 
 @dataclass
 class PretrainedSpec:
-    architecture: str = field(metadata=_doc("Keras/QKeras model JSON (relative to the design file)"))
-    weights: str = field(metadata=_doc("HDF5 weights file (relative to the design file)"))
+    model: str | None = field(
+        default=None,
+        metadata=_doc(
+            "one file holding the whole model (relative to the design file): a Keras HDF5 file "
+            "(model.save(...h5)) or ONNX (.onnx, read by hls4ml's ONNX front end after qonnx's cleanup)"
+        ),
+    )
+    architecture: str | None = field(
+        default=None, metadata=_doc("Keras/QKeras model JSON (relative to the design file)")
+    )
+    weights: str | None = field(
+        default=None, metadata=_doc("HDF5 weights file (relative to the design file)")
+    )
     hls4ml_config: str | None = field(
         default=None,
         metadata=_doc("hls4ml configuration YAML with per-layer precisions (its HLSConfig is used)"),
     )
+
+    def __post_init__(self) -> None:
+        if (self.model is None) == (self.architecture is None or self.weights is None):
+            raise SpecError(
+                "model.pretrained: give either `model` (one Keras HDF5 or ONNX file; `model.pretrained: "
+                "PATH` for short) or both `architecture` (JSON) and `weights` (HDF5)"
+            )
+
+    def files(self) -> dict[str, str]:
+        """The files the model is read from, by field name."""
+        names = ("model", "architecture", "weights", "hls4ml_config")
+        return {name: path for name in names if (path := getattr(self, name)) is not None}
 
 
 @dataclass
@@ -120,9 +231,17 @@ class NNModelSpec:
         default=0.0,
         metadata=_doc("final sparsity target of magnitude pruning (polynomial decay); 0 disables", _fraction),
     )
-    pretrained: PretrainedSpec | None = field(
-        default=None, metadata=_doc("load a trained Keras/QKeras model instead of training one")
+    pretrained: PretrainedSpec | str | None = field(
+        default=None,
+        metadata=_doc(
+            "load a trained model instead of training one: PATH (a full Keras HDF5 or ONNX file) or "
+            "{model | architecture + weights, hls4ml_config}; the training fields are then not used"
+        ),
     )
+
+    def __post_init__(self) -> None:
+        if isinstance(self.pretrained, str):
+            self.pretrained = PretrainedSpec(model=self.pretrained)
 
 
 @dataclass
@@ -134,6 +253,14 @@ class BDTModelSpec:
     )
     learning_rate: float = field(default=0.3, metadata=_doc("boosting learning rate", _positive))
     trainer: str = field(default="xgboost", metadata=_doc("training library", _one_of("xgboost", "sklearn")))
+    pretrained: str | None = field(
+        default=None,
+        metadata=_doc(
+            "load a trained forest instead of training one (relative to the design file): xgboost JSON or "
+            "UBJSON (save_model), conifer JSON (save()) or ONNX TreeEnsembleClassifier/Regressor; the "
+            "training fields are then not used. Pickles are never loaded"
+        ),
+    )
 
 
 @dataclass
@@ -233,15 +360,39 @@ class DesignSpec:
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def _file_digests(self) -> dict[str, str]:
+        """Content hashes of every input file (pretrained model files, the data file)."""
+        return {name: file_digest(self.resolve(path)) for name, path in self.input_files().items()}
+
+    def input_files(self) -> dict[str, str]:
+        """The files the spec reads, by role (`data`, `model`, `architecture`, ...), as written."""
         files = {}
         pretrained = getattr(self.model, "pretrained", None)
-        if pretrained is not None:
-            for name in ("architecture", "weights", "hls4ml_config"):
-                if (rel := getattr(pretrained, name)) is not None:
-                    files[name] = hashlib.sha256(self.resolve(rel).read_bytes()).hexdigest()
+        if isinstance(pretrained, PretrainedSpec):
+            files.update(pretrained.files())
+        elif pretrained is not None:
+            files["model"] = pretrained
         if self.data.path:
-            files["data"] = hashlib.sha256(self.resolve(self.data.path).read_bytes()).hexdigest()
+            files["data"] = self.data.path
         return files
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's content, cached by (path, size, modification time): a large data file is
+    hashed once per process, however often a sweep asks for a design's hash."""
+    try:
+        stat = path.resolve().stat()
+    except FileNotFoundError:
+        raise SpecError(f"{path} does not exist") from None
+    return _digest(path.resolve(), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _digest(path: Path, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _version(pkg: str) -> str | None:

@@ -348,16 +348,18 @@ def _quantise_tree(tree: Any, threshold_type: FixedType, score_type: FixedType) 
 
 
 def _from_trained(trained_model: Any, config: dict) -> Any:
-    """conifer model from an xgboost Booster or a scikit-learn GradientBoostingClassifier."""
+    """conifer model from an xgboost Booster, a scikit-learn GradientBoostingClassifier, or a pretrained
+    conifer JSON or ONNX ensemble (`harness.bdt.pretrained`, each converting itself with conifer)."""
     from conifer.converters import convert_from_sklearn, convert_from_xgboost
 
+    if hasattr(trained_model, "to_conifer"):
+        return trained_model.to_conifer(config)
     if not type(trained_model).__module__.startswith("xgboost"):
         return convert_from_sklearn(trained_model, config)
     model = convert_from_xgboost(trained_model, config)
     _restore_float32_splits(model, trained_model)
-    intercepts = _softmax_intercepts(trained_model)
-    if intercepts is not None:
-        model.init_predict = intercepts * (model.n_classes // len(intercepts))
+    intercepts = xgboost_intercepts(trained_model)
+    model.init_predict = intercepts * (model.n_classes // len(intercepts))
     return model
 
 
@@ -385,18 +387,44 @@ def _restore_float32_splits(model: Any, booster: Any) -> None:
             tree.value = [e if is_leaf else v for v, e, is_leaf in zip(tree.value, exact, leaf, strict=True)]
 
 
-def _softmax_intercepts(booster: Any) -> list[float] | None:
-    """xgboost's per-class margins for softmax objectives, which conifer 1.11 gets wrong.
+#: How xgboost objectives turn the stored base_score into the margin they start from (ProbToMargin).
+BASE_SCORE_TRANSFORMS = {
+    "identity": lambda b: b,
+    "logit": lambda b: -np.log(np.float32(1) / b - np.float32(1)),
+    "log": np.log,
+}
 
-    conifer takes the logit of base_score for every probability objective. For multi:softprob and
-    multi:softmax xgboost keeps base_score as a margin (xgboost 3 stores one fitted intercept per
-    class, often negative), so the logit shifts the scores or makes them NaN. For those objectives
-    the stored values are the initial predictions.
+
+def xgboost_intercepts(booster: Any) -> list[float]:
+    """The margins xgboost starts every prediction from, one per output, exactly as it applies them.
+
+    conifer 1.11 takes the logit of base_score for a fixed list of objectives; but xgboost 3 keeps
+    multi-class intercepts as margins (one fitted value per class, often negative) and applies
+    binary:logitraw's base_score as it is, so the rule cannot come from the objective's name. xgboost
+    itself is asked instead: the margin of an all-zero event minus the margin with a zero base margin
+    tells which transform (identity, logit or log of base_score, in float32 as xgboost computes it)
+    xgboost applies; that transform's exact value is returned.
     """
+    import xgboost as xgb
+
     learner = json.loads(booster.save_config())["learner"]
-    if not learner["objective"]["name"].startswith("multi:"):
-        return None
-    return [float(v) for v in learner["learner_model_param"]["base_score"].strip("[]").split(",")]
+    stored = np.asarray(
+        [float(v) for v in learner["learner_model_param"]["base_score"].strip("[]").split(",")],
+        dtype=np.float32,
+    )
+    x = np.zeros((1, booster.num_features()), dtype=np.float32)
+    margin = booster.predict(xgb.DMatrix(x), output_margin=True).reshape(-1)
+    without = xgb.DMatrix(x, base_margin=np.zeros((1, len(margin)), dtype=np.float32))
+    applied = margin - booster.predict(without, output_margin=True).reshape(-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for transform in BASE_SCORE_TRANSFORMS.values():
+            value = np.broadcast_to(transform(stored).astype(np.float32), applied.shape)
+            if np.allclose(value, applied, rtol=1e-5, atol=1e-5):
+                return [float(v) for v in value]
+    raise BDTModelError(
+        f"xgboost ({learner['objective']['name']}) starts from the margins {applied.tolist()}, which no "
+        f"transform ({', '.join(BASE_SCORE_TRANSFORMS)}) of its base_score {stored.tolist()} gives"
+    )
 
 
 def check_against_trained(model: Any, float_scores: np.ndarray, x: np.ndarray) -> float:

@@ -1,4 +1,5 @@
-"""Train the boosted decision trees: xgboost (stored as its JSON model) or scikit-learn.
+"""Train the boosted decision trees: xgboost (stored as its JSON model) or scikit-learn, or load a
+trained forest (`model.pretrained`, see `harness.bdt.pretrained`) instead.
 
 The stored model is the one the rest of the flow uses: the xgboost booster is saved as
 `model.json` and read back before scoring and conversion, so what was verified is exactly what is
@@ -13,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.bdt import pretrained
 from harness.data import Dataset
 from harness.flow import Trained, decide
 from harness.spec import DesignSpec
@@ -21,20 +23,24 @@ MODEL_FILE = "model.json"
 
 
 def train(spec: DesignSpec, dataset: Dataset, out_dir: Path) -> Trained:
-    """Fit the forest the spec describes; float scores are the decision function on the test split."""
+    """Fit the forest the spec describes, or load `model.pretrained`; float scores are the float model's
+    own decision function on the test split (xgboost, scikit-learn, onnxruntime or conifer's float)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    fit = {"xgboost": _train_xgboost, "sklearn": _train_sklearn}[spec.model.trainer]
-    model, info = fit(spec, dataset, out_dir)
+    if spec.model.pretrained is not None:
+        model, info = pretrained.load(spec, dataset)
+    else:
+        fit = {"xgboost": _train_xgboost, "sklearn": _train_sklearn}[spec.model.trainer]
+        model, info = fit(spec, dataset, out_dir)
+        info.update(
+            trained=True,
+            n_trees=spec.model.n_trees,
+            max_depth=spec.model.max_depth,
+            learning_rate=spec.model.learning_rate,
+        )
     scores = decision_function(model, dataset.x_test)
-    val_scores = decision_function(model, dataset.x_val)
-    info.update(
-        n_trees=spec.model.n_trees,
-        max_depth=spec.model.max_depth,
-        learning_rate=spec.model.learning_rate,
-        val_accuracy=_accuracy(val_scores, dataset.y_val),
-    )
+    info["val_accuracy"] = _accuracy(decision_function(model, dataset.x_val), dataset.y_val)
     print(
-        f"[train] {info['trainer']}: {spec.model.n_trees} trees/class, depth {spec.model.max_depth}, "
+        f"[train] {info['trainer']}: {info['n_trees']} trees/class, depth {info['max_depth']}, "
         f"validation accuracy {info['val_accuracy']:.4f}",
         flush=True,
     )
@@ -42,7 +48,8 @@ def train(spec: DesignSpec, dataset: Dataset, out_dir: Path) -> Trained:
 
 
 def decision_function(model: Any, x: np.ndarray) -> np.ndarray:
-    """Raw scores (margins before the sigmoid/softmax), one column per conifer output."""
+    """Raw scores (margins before the sigmoid/softmax), one column per conifer output; every model but
+    xgboost's Booster has a `decision_function` (scikit-learn's, and `harness.bdt.pretrained`'s)."""
     if _is_booster(model):
         import xgboost as xgb
 

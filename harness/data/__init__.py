@@ -1,8 +1,11 @@
 """Data sets behind one small interface: a name and a `DataSpec` in, train/val/test arrays out.
 
-Each data set lives in its own module with a `load(spec: DataSpec, seed: int) -> Dataset` function;
+Each data set lives in its own module with a `load(spec: DataSpec, seed: int, base_dir: Path) ->
+Dataset` function (`base_dir`: the design file's folder, which a relative `data.path` is read from);
 `load` here looks the name up. Standardisation is fitted on the training split only and travels with
-the data set (and so with the design's results), because the firmware sees standardised inputs.
+the data set (and so with the design's results), because the firmware sees standardised inputs;
+`data.standardise: false` keeps the raw features (a model trained on them), recorded as mean 0 and
+scale 1.
 
 Every data set passes `split_and_standardise`, which refuses NaN and infinite features (for NN and BDT
 designs alike) before anything is trained: fixed-point inputs have no NaN, conifer's trees have no
@@ -13,7 +16,8 @@ would saturate or wrap them, so the firmware could not compute what the model wa
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -24,6 +28,7 @@ DATASETS = {
     "jets-synthetic": "harness.data.jets",
     "jets-hlf": "harness.data.jets",
     "tracks-synthetic": "harness.data.tracks",
+    "file": "harness.data.files",
 }
 
 
@@ -46,8 +51,11 @@ class Dataset:
     y_val: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
-    mean: np.ndarray  # standardisation fitted on the training split
+    mean: np.ndarray  # standardisation fitted on the training split (0 and 1 when not standardised)
     scale: np.ndarray
+    standardised: bool = True
+    #: where the events came from, for a file: path, format, tree, sha256, rows, label and class mapping
+    source: dict = field(default_factory=dict)
 
     @property
     def n_features(self) -> int:
@@ -58,14 +66,39 @@ class Dataset:
         return len(self.class_names)
 
     def standardisation(self) -> dict:
-        return {"features": self.feature_names, "mean": self.mean.tolist(), "scale": self.scale.tolist()}
+        return {
+            "applied": self.standardised,
+            "features": self.feature_names,
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+        }
+
+    def record(self) -> dict:
+        """The data set's part of metrics.json: what was read, the classes and the standardisation."""
+        return {
+            "name": self.name,
+            "test_events": int(len(self.y_test)),
+            "classes": list(self.class_names),
+            "source": self.source or None,
+            "standardisation": self.standardisation(),
+        }
 
 
-def load(spec: DataSpec, seed: int) -> Dataset:
+def load(spec: DataSpec, seed: int, base_dir: Path = Path(".")) -> Dataset:
+    """The data set `spec` names; a relative `data.path` is read from `base_dir` (the design's folder)."""
     module = DATASETS.get(spec.name)
     if module is None:
         raise SpecError(f"data.name: {spec.name!r} is not a known data set; valid: {', '.join(DATASETS)}")
-    return importlib.import_module(module).load(spec, seed)
+    return importlib.import_module(module).load(spec, seed, base_dir)
+
+
+def known_shape(spec: DataSpec) -> tuple[int, int] | None:
+    """(features, classes) of a built-in data set, known before loading; None for a file (`file`), whose
+    columns and classes are known only once it is read."""
+    if spec.name == "file":
+        return None
+    module = importlib.import_module(DATASETS[spec.name])
+    return len(module.FEATURES), len(module.CLASSES)
 
 
 def split_and_standardise(
@@ -76,10 +109,12 @@ def split_and_standardise(
     class_names: list[str],
     spec: DataSpec,
     seed: int,
+    origin: str | None = None,
 ) -> Dataset:
-    """Refuse NaN/inf, shuffle with `seed`, split test/val/train, standardise with the training statistics."""
+    """Refuse NaN/inf, shuffle with `seed`, split test/val/train, standardise with the training statistics
+    (unless `spec.standardise` is false). `origin` names the events in errors (default: the path)."""
     x = np.asarray(x, dtype=np.float64)
-    check_finite(x, feature_names, spec.path or f"data set {name}")
+    check_finite(x, feature_names, origin or spec.path or f"data set {name}")
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(x))
     x, y = x[order], np.asarray(y, dtype=np.int64)[order]
@@ -88,9 +123,12 @@ def split_and_standardise(
     x_test, y_test = x[:n_test], y[:n_test]
     x_val, y_val = x[n_test : n_test + n_val], y[n_test : n_test + n_val]
     x_train, y_train = x[n_test + n_val :], y[n_test + n_val :]
-    mean = x_train.mean(axis=0)
-    scale = x_train.std(axis=0)
-    scale[scale == 0] = 1.0
+    if spec.standardise:
+        mean = x_train.mean(axis=0)
+        scale = x_train.std(axis=0)
+        scale[scale == 0] = 1.0
+    else:
+        mean, scale = np.zeros(x.shape[1]), np.ones(x.shape[1])
 
     def norm(a: np.ndarray) -> np.ndarray:
         return ((a - mean) / scale).astype(np.float32)
@@ -107,6 +145,7 @@ def split_and_standardise(
         y_test,
         mean,
         scale,
+        spec.standardise,
     )
 
 

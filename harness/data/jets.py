@@ -37,11 +37,11 @@ CLASSES = ["g", "q", "w", "z", "t"]
 OPENML_NAME = "hls4ml_lhc_jets_hlf"
 
 
-def load(spec: DataSpec, seed: int) -> Dataset:
+def load(spec: DataSpec, seed: int, base_dir: Path = Path(".")) -> Dataset:
     if spec.name == "jets-synthetic":
         x, y = generate(spec.n_samples, seed)
     elif spec.path:
-        x, y = _read_local(Path(spec.path))
+        x, y = _read_local(base_dir / spec.path)
     else:
         x, y = _fetch_openml()
     return split_and_standardise(spec.name, x, y, FEATURES, CLASSES, spec, seed)

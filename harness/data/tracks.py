@@ -20,6 +20,7 @@ Everything is vectorised over tracks; one numpy Generator seeded by the design s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -82,7 +83,8 @@ class Particles:
         return self.z0[:, None] + self.cot[:, None] * _arc_length(self.rho[:, None], r)
 
 
-def load(spec: DataSpec, seed: int) -> Dataset:
+def load(spec: DataSpec, seed: int, base_dir: Path = Path(".")) -> Dataset:
+    """The toy tracker's events (generated: `base_dir` is not read)."""
     x, y = generate(spec.n_samples, seed)
     return split_and_standardise(spec.name, x, y, FEATURES, CLASSES, spec, seed)
 

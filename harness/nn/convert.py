@@ -5,6 +5,8 @@ reference for everything downstream. Two conversion choices matter for the firmw
 here, once:
 - precisions: from the QKeras quantizers (granularity "name", accumulators inferred exactly) for
   QKeras models; hls4ml's model-wide default (`firmware.default_precision`) for float Keras models;
+  for ONNX (hls4ml's ONNX front end) granularity "name", whose `auto` result types let hls4ml fuse a
+  bias `Add` (read as ApplyAlpha) into the Dense before it and infer the widths from the default;
 - the final softmax is removed with hls4ml's own `Skip` option: trigger firmware keeps the logits
   (the class decision is their argmax, which softmax does not change).
 """
@@ -22,6 +24,7 @@ from harness.data import Dataset
 from harness.fixed import FixedType
 from harness.flow import Converted, Trained
 from harness.nn.bridge import UnsupportedModelError, layer_type
+from harness.nn.train import OnnxNetwork
 from harness.spec import DesignSpec, SpecError
 from harness.toolchain import Toolchain
 
@@ -33,10 +36,15 @@ def convert(
 
     toolchain.require("c++")
     model = trained.model
+    # hls4ml's ONNX front end for ONNX files (qonnx-cleaned), its Keras front end otherwise
+    onnx = isinstance(model, OnnxNetwork)
+    front_end = (
+        hls4ml.converters.convert_from_onnx_model if onnx else hls4ml.converters.convert_from_keras_model
+    )
     try:
         config = hls_config(spec, model)
-        hls_model = hls4ml.converters.convert_from_keras_model(
-            model,
+        hls_model = front_end(
+            model.model if onnx else model,
             hls_config=config,
             output_dir=str(out_dir / "hls4ml"),
             backend="Vitis",
@@ -44,7 +52,7 @@ def convert(
             part=spec.firmware.part,
             clock_period=spec.firmware.clock_ns,
         )
-    except Exception as exc:  # hls4ml raises a bare Exception for a Keras layer it has no handler for
+    except Exception as exc:  # hls4ml raises a bare Exception for a layer it has no handler for
         refusal = _refusal(model, exc)
         if refusal is None:
             raise
@@ -69,19 +77,24 @@ def convert(
 
 
 def _refusal(model, exc: Exception) -> UnsupportedModelError | None:
-    """hls4ml's "Unsupported layer type: X" as an UnsupportedModelError naming the user's layers of
-    type X; None for any other exception (a fault of ours or of hls4ml, not of the input)."""
-    from hls4ml.converters import get_supported_keras_layers
+    """hls4ml's "Unsupported layer type: X" (Keras) or "Unsupported operation type: X" (ONNX) as an
+    UnsupportedModelError naming the user's layers or nodes of type X; None for any other exception
+    (a fault of ours or of hls4ml, not of the input)."""
+    from hls4ml.converters import get_supported_keras_layers, get_supported_onnx_layers
 
-    found = re.search(r"Unsupported layer type: (\w+)", str(exc))
+    found = re.search(r"Unsupported (?:layer|operation) type: (\w+)", str(exc))
     if not found:
         return None
     kind = found.group(1)
-    names = [layer.name for layer in model.layers if type(layer).__name__ == kind] or ["?"]
-    supported = ", ".join(sorted(get_supported_keras_layers()))
+    if isinstance(model, OnnxNetwork):
+        what, supported = "ONNX node", get_supported_onnx_layers()
+        names = [node.name for node in model.model.graph.node if node.op_type == kind]
+    else:
+        what, supported = "layer", get_supported_keras_layers()
+        names = [layer.name for layer in model.layers if type(layer).__name__ == kind]
     return UnsupportedModelError(
-        f"layer {', '.join(names)} ({kind}) is not supported by hls4ml {metadata.version('hls4ml')}: "
-        f"remove it or replace it with a supported layer ({supported}); "
+        f"{what} {', '.join(names) or '?'} ({kind}) is not supported by hls4ml {metadata.version('hls4ml')}: "
+        f"remove it or replace it with a supported one ({', '.join(sorted(supported))}); "
         "of those the RTL bridge implements the layers listed in the README's 'Supported models'"
     )
 
@@ -90,18 +103,29 @@ def _is_qkeras(model) -> bool:
     return any(type(layer).__module__.startswith("qkeras") for layer in model.layers)
 
 
-def hls_config(spec: DesignSpec, model) -> dict:
-    """The hls4ml configuration for this design point (see the module docstring for the choices)."""
+def _front_end_config(model, default_precision: str) -> tuple[dict, list[str], str]:
+    """hls4ml's own starting configuration for the model, its layer names and its input's name."""
     import hls4ml
 
-    fw = spec.firmware
-    granularity = "name" if _is_qkeras(model) else "model"
+    if isinstance(model, OnnxNetwork):
+        graph = model.model.graph
+        config = hls4ml.utils.config_from_onnx_model(
+            model.model, granularity="name", backend="Vitis", default_precision=default_precision
+        )
+        return config, [node.name for node in graph.node], graph.input[0].name
     config = hls4ml.utils.config_from_keras_model(
         model,
-        granularity=granularity,
+        granularity="name" if _is_qkeras(model) else "model",
         backend="Vitis",
-        default_precision=_hls4ml_precision(fw.default_precision),
+        default_precision=default_precision,
     )
+    return config, [layer.name for layer in model.layers], model.layers[0].input.name.split(":")[0]
+
+
+def hls_config(spec: DesignSpec, model) -> dict:
+    """The hls4ml configuration for this design point (see the module docstring for the choices)."""
+    fw = spec.firmware
+    config, layer_names, input_name = _front_end_config(model, _hls4ml_precision(fw.default_precision))
     config["Model"]["Strategy"] = fw.strategy
     config["Model"]["ReuseFactor"] = fw.reuse_factor if isinstance(fw.reuse_factor, int) else 1
     # hls4ml's own option removes every softmax (also one fused into a Dense as its activation).
@@ -115,14 +139,10 @@ def hls_config(spec: DesignSpec, model) -> dict:
         # layer's entry wins over Model.ReuseFactor: carry the model-wide value into each entry.
         if "ReuseFactor" in entry:
             entry["ReuseFactor"] = config["Model"]["ReuseFactor"]
-    input_name = model.layers[0].input.name.split(":")[0]
     if isinstance(fw.reuse_factor, dict):
-        unknown = sorted(set(fw.reuse_factor) - {layer.name for layer in model.layers})
+        unknown = sorted(set(fw.reuse_factor) - set(layer_names))
         if unknown:
-            raise SpecError(
-                f"firmware.reuse_factor names unknown layers {unknown}; "
-                f"layers: {[layer.name for layer in model.layers]}"
-            )
+            raise SpecError(f"firmware.reuse_factor names unknown layers {unknown}; layers: {layer_names}")
         for name, rf in fw.reuse_factor.items():
             layer_config.setdefault(name, {})["ReuseFactor"] = rf
     if fw.input_precision:

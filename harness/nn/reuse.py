@@ -13,7 +13,6 @@ reuse factor before training; for a pretrained model the shapes come from the co
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from functools import cache
 
@@ -48,13 +47,14 @@ def is_time_multiplexed(reuse_factor: int | dict[str, int]) -> bool:
 
 
 def planned_dense_layers(spec: DesignSpec) -> list[DenseShape] | None:
-    """The dense layers `harness.nn.train` will build for this spec, or None if unknown (pretrained)."""
-    if spec.kind != "nn" or spec.model.pretrained is not None:
-        return None
-    from harness.data import DATASETS
+    """The dense layers `harness.nn.train` will build for this spec, or None if unknown (a pretrained
+    model, or a data file whose features and classes are known only once it is read)."""
+    from harness.data import known_shape
 
-    data = importlib.import_module(DATASETS[spec.data.name])
-    widths = [len(data.FEATURES), *spec.model.hidden, len(data.CLASSES)]
+    shape = known_shape(spec.data)
+    if spec.kind != "nn" or spec.model.pretrained is not None or shape is None:
+        return None
+    widths = [shape[0], *spec.model.hidden, shape[1]]
     names = [f"fc{i}" for i in range(1, len(spec.model.hidden) + 1)] + ["output"]
     return [DenseShape(*shape) for shape in zip(names, widths[:-1], widths[1:], strict=True)]
 

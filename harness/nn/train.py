@@ -8,7 +8,9 @@ are already on the fixed-point grid and exact zeros cost nothing in the firmware
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -27,10 +29,14 @@ def train(spec: DesignSpec, data: Dataset, out_dir: Path) -> Trained:
     tf.config.experimental.enable_op_determinism()
     if model_spec.pretrained is not None:
         model = load_pretrained(spec)
-        info = {"trained": False, "pretrained": model_spec.pretrained.architecture}
+        files = model_spec.pretrained.files()
+        info = {"trained": False, "pretrained": files.get("model") or files["architecture"]}
     else:
         model, fit_info = _fit(_build(model_spec, data.n_features, data.n_classes), spec, data)
         info = {"trained": True, **fit_info}
+    if isinstance(model, OnnxNetwork):
+        info.update(model.info())
+        return Trained(model=model, float_scores=model.predict(data.x_test), info=info)
     scores = model.predict(data.x_test, batch_size=4096, verbose=0)
     info["sparsity"] = round(_sparsity(model), 4)
     info["parameters"] = int(model.count_params())
@@ -132,10 +138,104 @@ def _not_rebuilt(layer: str, key: str, class_name: str, why: str) -> str:
     )
 
 
+#: Keras layers refused in model files: a Lambda layer's saved config holds Python bytecode, which Keras
+#: runs when it rebuilds the layer (as a pickle would); the RTL bridge has no Lambda either.
+CODE_LAYERS = ("Lambda",)
+
+
 def load_pretrained(spec: DesignSpec):
-    """Keras JSON + HDF5 weights (never pickles); QKeras layers resolved through `custom_objects`.
+    """The model of `model.pretrained`: Keras JSON + HDF5 weights, a full-model Keras HDF5 file, or ONNX
+    (an `OnnxNetwork`). Never pickles; QKeras layers are resolved through `custom_objects`.
 
     What cannot be read is refused as a SpecError naming the file and layer, never a Keras traceback."""
+    pre = spec.model.pretrained
+    if pre.model is None:
+        return _load_json_and_weights(spec)
+    path = spec.resolve(pre.model)
+    if not path.is_file():
+        raise SpecError(f"model.pretrained: {path} does not exist")
+    head = path.read_bytes()[:8]
+    if head.startswith(b"\x89HDF"):
+        return _load_full_hdf5(path)
+    if path.suffix.lower() == ".onnx":
+        return OnnxNetwork.load(path)
+    kind = (
+        "a pickle (never loaded: loading one runs code from the file)" if head[:1] == b"\x80" else "neither"
+    )
+    raise SpecError(
+        f"model.pretrained: {path} is {kind}; valid: a Keras HDF5 file (model.save('model.h5')), ONNX "
+        "(.onnx), or {architecture: JSON, weights: HDF5}"
+    )
+
+
+@dataclass
+class OnnxNetwork:
+    """An ONNX network (e.g. exported from Keras by tf2onnx, or from PyTorch/Brevitas as QONNX) after
+    qonnx's cleanup, which is the form hls4ml's ONNX front end reads (its documented preparation:
+    cleanup, channels-last, Gemm to MatMul, cleanup). onnxruntime runs the file itself for the float
+    scores, so `accuracy.float` is the exported model's own."""
+
+    path: Path
+    model: Any  # qonnx ModelWrapper, cleaned
+
+    @classmethod
+    def load(cls, path: Path) -> OnnxNetwork:
+        from qonnx.core.modelwrapper import ModelWrapper
+        from qonnx.transformation.channels_last import ConvertToChannelsLastAndClean
+        from qonnx.transformation.gemm_to_matmul import GemmToMatMul
+        from qonnx.util.cleanup import cleanup_model
+
+        try:
+            model = cleanup_model(ModelWrapper(str(path)))
+            model = cleanup_model(model.transform(ConvertToChannelsLastAndClean()).transform(GemmToMatMul()))
+        except Exception as exc:  # onnx/protobuf/qonnx raise many types for a file they cannot read
+            raise SpecError(
+                f"model.pretrained: {path} could not be read and cleaned by qonnx: "
+                f"{type(exc).__name__}: {exc}"
+            ) from None
+        return cls(path, model)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        import onnxruntime
+
+        session = onnxruntime.InferenceSession(str(self.path), providers=["CPUExecutionProvider"])
+        outputs = session.run(None, {session.get_inputs()[0].name: np.ascontiguousarray(x, dtype=np.float32)})
+        return np.asarray(outputs[0], dtype=np.float64).reshape(len(x), -1)
+
+    def info(self) -> dict:
+        graph = self.model.model.graph
+        return {
+            "pretrained_format": "onnx",
+            "onnx_operators": [node.op_type for node in graph.node],
+            "parameters": int(sum(np.prod(t.dims) for t in graph.initializer)),
+        }
+
+
+def _load_full_hdf5(path: Path):
+    """A whole Keras model in one HDF5 file (`model.save('model.h5')`): its JSON config is checked layer by
+    layer before Keras rebuilds it with the QKeras loaders."""
+    import json
+
+    import h5py
+    import tensorflow as tf
+
+    with h5py.File(path, "r") as handle:
+        config = handle.attrs.get("model_config")
+    if config is None:
+        raise SpecError(
+            f"model.pretrained: {path} is HDF5 without a model_config (a weights-only file?); give it as "
+            "`weights` with the model JSON as `architecture`"
+        )
+    objects = custom_objects()
+    _check_layer_classes(json.loads(config), objects)
+    try:
+        return tf.keras.models.load_model(str(path), custom_objects=objects, compile=False)
+    except (TypeError, ValueError, KeyError, OSError) as exc:
+        raise SpecError(f"model.pretrained: {path} could not be rebuilt by Keras: {exc}") from None
+
+
+def _load_json_and_weights(spec: DesignSpec):
+    """Keras JSON + HDF5 weights."""
     import json
 
     from tensorflow.keras.models import model_from_json
@@ -170,6 +270,12 @@ def _check_layer_classes(model_json: dict, objects: dict) -> None:
 
     for layer in _json_layers(model_json):
         class_name = layer.get("class_name", "?")
+        if class_name in CODE_LAYERS:
+            name = layer.get("config", {}).get("name", "?")
+            raise SpecError(
+                f"model.pretrained: layer {name} is a {class_name}, whose saved config holds Python code "
+                "that Keras would run to rebuild it; it is never loaded (nor does the RTL bridge have it)"
+            )
         if class_name in objects or class_name in KERAS_MODELS or hasattr(tf.keras.layers, class_name):
             continue
         name = layer.get("config", {}).get("name", "?")

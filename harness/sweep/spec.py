@@ -352,6 +352,7 @@ def validate(sweep: SweepSpec) -> None:
                 "evaluated at estimate first; choose a metric known at estimate (or make it a constraint)"
             )
     for candidate in sweep.candidates.values():
+        _check_pretrained(candidate)
         for param in candidate.space.params:
             _check_values(candidate, param)
         if candidate.kind == "nn":
@@ -362,6 +363,33 @@ def validate(sweep: SweepSpec) -> None:
             except UnknownDeviceError as exc:
                 raise SpecError(f"{candidate.label or 'design'} firmware.part: {exc}") from None
     _check_samples(sweep)
+
+
+#: Design fields only training reads (with a pretrained model, sweeping them would change nothing).
+TRAINING_FIELDS = ("model.", "training.")
+
+
+def _check_pretrained(candidate: Candidate) -> None:
+    """A pretrained model is fixed: its sweep varies the firmware (precisions, reuse factor, clock) and
+    the data, never a field only training reads (a trial would silently be the same model)."""
+    swept_model = any(p.name == "model.pretrained" for p in candidate.space.params)
+    pretrained = candidate.build({}).model.pretrained
+    if pretrained is None and not swept_model:
+        return
+    knobs = [
+        p.name
+        for p in candidate.space.params
+        if p.name.startswith(TRAINING_FIELDS) and p.name != "model.pretrained"
+    ]
+    if knobs:
+        what = (
+            f"pretrained ({pretrained})" if pretrained is not None else "pretrained (space.model.pretrained)"
+        )
+        raise SpecError(
+            f"space.{knobs[0]}: the model is {what}, so the training fields {', '.join(knobs)} change "
+            "nothing; sweep the firmware (e.g. firmware.threshold_precision, score_precision, "
+            "input_precision, reuse_factor, clock_ns) or the data instead"
+        )
 
 
 def _check_values(candidate: Candidate, param: Param) -> None:
@@ -381,14 +409,13 @@ def _check_values(candidate: Candidate, param: Param) -> None:
 
 def _layer_shapes(candidate: Candidate) -> list[tuple[str, set[int], set[int]]]:
     """(layer name, possible n_in, possible n_out) for every dense layer position the space allows."""
-    import importlib
 
-    from harness.data import DATASETS
+    from harness.data import known_shape
 
     base = candidate.build({})
-    if base.model.pretrained is not None:
-        return []
-    data = importlib.import_module(DATASETS[base.data.name])
+    shape = known_shape(base.data)
+    if base.model.pretrained is not None or shape is None:
+        return []  # shapes known only from the model or the file: checked when the RTL is generated
     hidden = next((p for p in candidate.space.params if p.name == "model.hidden"), None)
     if hidden is None:
         options = [base.model.hidden]
@@ -399,7 +426,7 @@ def _layer_shapes(candidate: Candidate) -> list[tuple[str, set[int], set[int]]]:
         options = hidden.values()
     shapes: dict[str, tuple[set[int], set[int]]] = {}
     for widths in options:
-        full = [len(data.FEATURES), *widths, len(data.CLASSES)]
+        full = [shape[0], *widths, shape[1]]
         names = [f"fc{i}" for i in range(1, len(widths) + 1)] + ["output"]
         for name, n_in, n_out in zip(names, full[:-1], full[1:], strict=True):
             ins, outs = shapes.setdefault(name, (set(), set()))

@@ -77,3 +77,22 @@ def test_flow_refuses_before_training(design, ntuple_with_holes, tmp_path, capsy
     assert f"error: {path}: {bad_rows} of 3000 rows hold NaN" in out and "mass_mmdt" in out
     assert f"[{design}] train" not in out
     assert not (tmp_path / "run" / "metrics.json").exists()
+
+
+@pytest.mark.parametrize("name", ["own.parquet", "own.root"])
+def test_own_file_refusal_names_file_tree_columns_and_rows(tmp_path, name):
+    """The same refusal for `data.name: file`, whatever the format: the file (and TTree), each column with
+    its NaN and inf row counts."""
+    from .conftest import events, write
+
+    frame = events()
+    frame.loc[:40, "f1"] = np.nan
+    frame.loc[100:102, "f2"] = -np.inf
+    path = write(frame, tmp_path / name)
+    where = f"{path} (tree Events)" if name.endswith(".root") else f"{path}"
+    with pytest.raises(InvalidDataError) as info:
+        load(DataSpec(path=str(path), features=["f0", "f1", "f2"], label="kind"), seed=0)
+    assert str(info.value).startswith(
+        f"{where}: 44 of 3000 rows hold NaN or infinite features, in columns f1 (NaN in 41 rows), "
+        "f2 (inf in 3 rows)"
+    )

@@ -1,0 +1,217 @@
+"""The user's own data (`data.name: file`): CSV, Parquet, NumPy .npz or a ROOT TTree.
+
+Each format is read by its own well-kept library (pandas for CSV, pyarrow for Parquet, NumPy without
+pickles for .npz, uproot for ROOT) into named 1-D or 2-D numeric columns; `data.features` picks the
+model's inputs from them in order (a 2-D column, e.g. an .npz array `x` of shape (n, k) or a ROOT
+branch `float x[k]`, gives k features `x[0]` ... `x[k-1]`) and `data.label` the classes.
+
+Classes are the label's distinct values in sorted order (integers numerically, strings
+lexicographically, False before True), mapped to 0, 1, ...: scikit-learn's `LabelEncoder` order, so
+a model trained elsewhere on encoded labels sees the same indices. The mapping is recorded.
+
+Everything that makes a file unusable is refused here, before any training, naming the file, the
+column and the row count: a column that does not exist (listing those that do), a non-numeric or
+variable-length feature, a missing or non-integer label, a label with one class, and NaN or infinite
+features (`check_finite`, shared with the built-in data sets).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from harness.data import Dataset, InvalidDataError, split_and_standardise
+from harness.spec import DataSpec, SpecError, file_digest
+
+#: ROOT objects read as tables: TTrees, and RNTuples (their successor, which uproot 5.7 writes by default).
+TREE_CLASSES = ("TTree", "ROOT::RNTuple")
+#: Columns listed in full in an error; longer listings are cut.
+MAX_LISTED = 40
+
+
+def load(spec: DataSpec, seed: int, base_dir: Path = Path(".")) -> Dataset:
+    """Read `spec.features` and `spec.label` from the file, map the classes, split and standardise."""
+    path = base_dir / spec.path
+    if not path.is_file():
+        raise InvalidDataError(f"data.path: {path} does not exist")
+    fmt = spec.data_format()
+    columns, tree = read_columns(path, fmt, spec.tree, [*spec.features, spec.label])
+    origin = f"{path}" + (f" (tree {tree})" if tree else "")
+    x, feature_names = _features(columns, spec.features, origin)
+    y, classes = encode_labels(columns[spec.label], spec.label, origin)
+    dataset = split_and_standardise("file", x, y, feature_names, classes, spec, seed, origin=origin)
+    dataset.source = {
+        "path": str(path),
+        "format": fmt,
+        "tree": tree,
+        "sha256": file_digest(path),
+        "rows": int(len(y)),
+        "features": list(spec.features),
+        "label": spec.label,
+        "classes": {name: index for index, name in enumerate(classes)},
+    }
+    return dataset
+
+
+def read_columns(
+    path: Path, fmt: str, tree: str | None, names: list[str]
+) -> tuple[dict[str, np.ndarray], str | None]:
+    """The named columns of the file as arrays (ROOT: of its TTree, whose name is returned too)."""
+    readers = {"csv": _read_csv, "parquet": _read_parquet, "npz": _read_npz, "root": _read_root}
+    try:
+        return readers[fmt](path, tree, names)
+    except (InvalidDataError, SpecError):
+        raise
+    except Exception as exc:  # each library raises its own types for a file that is not of its format
+        raise InvalidDataError(
+            f"{path} could not be read as {fmt} ({type(exc).__name__}: {exc}); check the file and data.format"
+        ) from None
+
+
+def _read_csv(path: Path, tree: str | None, names: list[str]) -> tuple[dict, None]:
+    import pandas as pd
+
+    header = list(pd.read_csv(path, nrows=0).columns)
+    if missing := [n for n in names if n not in header]:
+        rows = sum(1 for _ in path.open()) - 1
+        raise InvalidDataError(_missing(path, missing, header, rows))
+    frame = pd.read_csv(path, usecols=names)
+    return {n: frame[n].to_numpy() for n in names}, None
+
+
+def _read_parquet(path: Path, tree: str | None, names: list[str]) -> tuple[dict, None]:
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(path)
+    available = parquet.schema_arrow.names
+    if missing := [n for n in names if n not in available]:
+        raise InvalidDataError(_missing(path, missing, available, parquet.metadata.num_rows))
+    table = parquet.read(columns=names)
+    return {n: _stack(table.column(n).to_numpy(zero_copy_only=False)) for n in names}, None
+
+
+def _read_npz(path: Path, tree: str | None, names: list[str]) -> tuple[dict, None]:
+    with np.load(path, allow_pickle=False) as data:
+        available = list(data.files)
+        if missing := [n for n in names if n not in available]:
+            rows = len(data[available[0]]) if available else 0
+            raise InvalidDataError(_missing(path, missing, available, rows, "arrays"))
+        try:
+            return {n: data[n] for n in names}, None
+        except ValueError as exc:  # object arrays need pickles, which are never loaded
+            raise InvalidDataError(
+                f"{path}: {exc}. Save numeric arrays (np.savez with numbers or fixed-width strings)"
+            ) from None
+
+
+def _read_root(path: Path, tree: str | None, names: list[str]) -> tuple[dict, str]:
+    import uproot
+
+    with uproot.open(path) as root:
+        trees = sorted({key.split(";")[0] for key, cls in root.classnames().items() if cls in TREE_CLASSES})
+        if tree is None:
+            if len(trees) != 1:
+                raise InvalidDataError(
+                    f"{path} holds {len(trees)} trees (TTree or RNTuple: {', '.join(trees) or 'none'}); "
+                    "name one with data.tree"
+                )
+            tree = trees[0]
+        elif tree not in trees:
+            raise InvalidDataError(
+                f"data.tree: {path} has no TTree or RNTuple {tree!r}; it has: {', '.join(trees) or 'none'}"
+            )
+        ttree = root[tree]
+        available = list(ttree.keys())  # branches (TTree) or fields (RNTuple)
+        if missing := [n for n in names if n not in available]:
+            raise InvalidDataError(
+                _missing(f"{path} (tree {tree})", missing, available, ttree.num_entries, "branches")
+            )
+        arrays = ttree.arrays(names, library="np")
+    return {n: _stack(arrays[n], f"{path} (tree {tree})", n) for n in names}, tree
+
+
+def _stack(column: np.ndarray, origin: str = "", name: str = "") -> np.ndarray:
+    """An object column of equal-length arrays (ROOT/Parquet fixed-size arrays) as one 2-D array;
+    variable-length (jagged) entries cannot be features of a fixed-width firmware input."""
+    if column.dtype != object or len(column) == 0 or not isinstance(column[0], np.ndarray | list):
+        return column
+    lengths = {len(entry) for entry in column}
+    if len(lengths) > 1:
+        raise InvalidDataError(
+            f"{origin}: {name!r} holds variable-length entries ({min(lengths)} to {max(lengths)} values per "
+            f"row, {len(column)} rows); firmware inputs have a fixed width: select or pad them (e.g. the "
+            "leading k values) into fixed columns"
+        )
+    return np.stack([np.asarray(entry) for entry in column])
+
+
+def _missing(origin: object, missing: list[str], available: list[str], rows: int, what="columns") -> str:
+    listed = ", ".join(available[:MAX_LISTED]) + (" ..." if len(available) > MAX_LISTED else "")
+    return (
+        f"{origin}: no {what} {', '.join(map(repr, missing))} among its {len(available)} {what} "
+        f"({rows} rows): {listed}"
+    )
+
+
+def _features(columns: dict[str, np.ndarray], names: list[str], origin: str) -> tuple[np.ndarray, list[str]]:
+    """The feature matrix (rows x features) and its feature names, 2-D columns expanded in place."""
+    blocks, feature_names = [], []
+    for name in names:
+        column = columns[name]
+        if column.dtype.kind not in "biuf":
+            example = next((v for v in column.ravel() if not _is_number(v)), column.ravel()[0])
+            raise InvalidDataError(
+                f"{origin}: feature column {name!r} is not numeric ({column.dtype}, e.g. {example!r}) in "
+                f"{len(column)} rows; firmware inputs are numbers: encode it or leave it out of data.features"
+            )
+        if column.ndim == 1:
+            blocks.append(column[:, None])
+            feature_names.append(name)
+        elif column.ndim == 2:
+            blocks.append(column)
+            feature_names += [f"{name}[{i}]" for i in range(column.shape[1])]
+        else:
+            raise InvalidDataError(
+                f"{origin}: {name!r} has shape {column.shape}; features are 1-D columns or 2-D (rows x k)"
+            )
+    return np.concatenate(blocks, axis=1).astype(np.float64), feature_names
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | np.number) and not isinstance(value, bool)
+
+
+def encode_labels(column: np.ndarray, name: str, origin: str) -> tuple[np.ndarray, list[str]]:
+    """Class indices 0, 1, ... in the sorted order of the label's distinct values, and their names."""
+    values = np.asarray(column)
+    n = len(values)
+    if values.ndim != 1:
+        raise InvalidDataError(f"{origin}: label {name!r} has shape {values.shape}; it must be one column")
+    if values.dtype == object:
+        missing = int(sum(v is None or (isinstance(v, float) and np.isnan(v)) for v in values))
+        if missing:
+            raise InvalidDataError(_missing_labels(origin, name, missing, n))
+        values = values.astype(str)
+    elif values.dtype.kind == "f":
+        missing = int(np.sum(~np.isfinite(values)))
+        if missing:
+            raise InvalidDataError(_missing_labels(origin, name, missing, n))
+        fractional = values != np.round(values)
+        if fractional.any():
+            raise InvalidDataError(
+                f"{origin}: label {name!r} holds non-integer values in {int(fractional.sum())} of {n} rows "
+                f"(e.g. {values[fractional][0]!r}); a class label is an integer, boolean or string"
+            )
+        values = values.astype(np.int64)
+    classes, y = np.unique(values, return_inverse=True)
+    if len(classes) < 2:
+        raise InvalidDataError(
+            f"{origin}: label {name!r} holds a single class ({classes[0]!r}) in all {n} rows; a classifier "
+            "needs at least two"
+        )
+    return y.astype(np.int64), [str(c) for c in classes.tolist()]
+
+
+def _missing_labels(origin: str, name: str, missing: int, n: int) -> str:
+    return f"{origin}: label {name!r} is missing (NaN or empty) in {missing} of {n} rows; drop those rows"

@@ -1,0 +1,271 @@
+"""Trained forests from files (`model.pretrained`): xgboost JSON/UBJSON, conifer JSON, ONNX tree ensembles.
+
+Each file is written here by the library a user would use (xgboost's save_model, conifer's save(),
+skl2onnx), on the user's own data file (ROOT, CSV, Parquet written by uproot and pandas), and goes
+through the BDT flow with no training step: conifer's converter, its compiled cpp emulation as the
+reference, the generated Verilog on Verilator, every output word compared on >= 10 000 vectors.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from harness.bdt import convert as bdt_convert
+from harness.bdt import pretrained
+from harness.bdt.convert import conifer_config
+from harness.cli import main
+from harness.data import load as load_data
+from harness.fixed import FixedType
+from harness.flow import decide, prepare, simulate
+from harness.spec import from_dict
+
+from ..data.conftest import events, write
+
+FEATURES = ["f0", "f1", "f2"]
+ROWS = 20_400  # half of them test events: >= 10 000 vectors
+
+
+@pytest.fixture(scope="module")
+def own_data(tmp_path_factory) -> tuple[Path, object]:
+    """The user's events (3 raw features, classes bkg/other/sig in `kind`, 0/1 in `signal`) as ROOT, CSV
+    and Parquet files."""
+    folder = tmp_path_factory.mktemp("own")
+    frame = events(ROWS, seed=5)
+    frame = frame.assign(signal=(frame["kind"] == "sig").astype(int))
+    for name in ("events.root", "events.csv", "events.parquet"):
+        write(frame, folder / name)
+    return folder, frame
+
+
+def design(folder: Path, model: str, data: str, label: str = "kind", **fields) -> dict:
+    return {
+        "name": f"pre_{Path(model).stem}",
+        "kind": "bdt",
+        "data": {
+            "path": data,
+            "features": FEATURES,
+            "label": label,
+            "standardise": False,
+            "test_fraction": 0.5,
+        },
+        "model": {"pretrained": model},
+        **fields,
+    }
+
+
+def xgboost_booster(frame, objective: str, label: np.ndarray, classes: int | None = None, rounds: int = 4):
+    """A small xgboost forest on the raw features; two more rounds with a huge gamma add single-leaf trees."""
+    import xgboost as xgb
+
+    params = {"objective": objective, "max_depth": 3, "eta": 0.3, "seed": 0}
+    if classes:
+        params["num_class"] = classes
+    data = xgb.DMatrix(frame[FEATURES].to_numpy(np.float32), label=label)
+    booster = xgb.train(params, data, rounds)
+    return xgb.train({**params, "gamma": 1e9}, data, 2, xgb_model=booster)
+
+
+def _classes(frame) -> np.ndarray:
+    return np.unique(frame["kind"].to_numpy(dtype=str), return_inverse=True)[1]
+
+
+def _run_cli(spec_raw: dict, folder: Path, name: str) -> dict:
+    path = folder / f"{name}.yaml"
+    import yaml
+
+    path.write_text(yaml.safe_dump(spec_raw))
+    out = folder / f"{name}-run"
+    assert main(["evaluate", str(path), "--fidelity", "verify", "--out", str(out)]) == 0
+    return json.loads((out / "metrics.json").read_text())
+
+
+def test_xgboost_multiclass_json_on_a_root_file_is_bit_exact(own_data, capsys):
+    """`harness evaluate` end to end: a 3-class xgboost JSON (with single-leaf trees and xgboost 3's
+    per-class intercepts) on a ROOT TTree; accuracy.float is xgboost's own, the RTL matches conifer."""
+    import xgboost as xgb
+
+    folder, frame = own_data
+    booster = xgboost_booster(frame, "multi:softprob", _classes(frame), classes=3)
+    booster.save_model(folder / "multi.json")
+    trees = json.loads((folder / "multi.json").read_text())["learner"]["gradient_booster"]["model"]["trees"]
+    assert sum(len(t["split_conditions"]) == 1 for t in trees) == 6  # the single-leaf trees
+
+    record = _run_cli(
+        design(folder, "multi.json", "events.root", verify={"synth_timeout_s": 600}), folder, "multi"
+    )
+    assert record["verification"]["vectors"] == 10_000 and record["verification"]["mismatches"] == 0
+    assert record["model"]["trained"] is False and record["model"]["pretrained_format"] == "xgboost"
+    assert record["data"]["source"]["tree"] == "Events" and record["data"]["classes"] == ["0", "1", "2"]
+    spec = from_dict(design(folder, "multi.json", "events.root"), base_dir=folder)
+    data = load_data(spec.data, spec.seed, folder)
+    xgb_classes = booster.predict(xgb.DMatrix(data.x_test)).argmax(axis=1)
+    assert record["accuracy"]["float"] == round(float(np.mean(xgb_classes == data.y_test)), 5)
+    assert record["accuracy"]["emulation_vs_float_agreement"] > 0.97
+    print(capsys.readouterr().out[-600:])
+
+
+def test_conifer_json_on_a_csv_file_is_bit_exact(own_data):
+    """A conifer JSON written by conifer's save() (from a scikit-learn forest: `<=` splits) on a CSV file."""
+    import conifer
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    folder, frame = own_data
+    clf = GradientBoostingClassifier(n_estimators=5, max_depth=3, random_state=0)
+    clf.fit(frame[FEATURES].to_numpy(), _classes(frame))
+    conifer.converters.convert_from_sklearn(clf).save(str(folder / "sk.json"))
+
+    record = _run_cli(design(folder, "sk.json", "events.csv"), folder, "sk")
+    assert record["verification"]["vectors"] == 10_000 and record["verification"]["mismatches"] == 0
+    assert record["model"]["pretrained_format"] == "conifer" and record["model"]["splitting"] == "<="
+    assert record["data"]["classes"] == ["bkg", "other", "sig"]
+    assert record["accuracy"]["emulation_vs_float_agreement"] > 0.97
+
+
+def test_onnx_tree_ensemble_on_a_parquet_file_is_bit_exact(own_data, toolchain, tmp_path):
+    """A binary scikit-learn forest exported by skl2onnx (ZipMap and LOGISTIC post-transform included);
+    accuracy.float is onnxruntime's, the RTL matches conifer's emulation on 10 000 vectors."""
+    from skl2onnx import to_onnx
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    folder, frame = own_data
+    x = frame[FEATURES].to_numpy(np.float32)
+    clf = GradientBoostingClassifier(n_estimators=6, max_depth=3, random_state=0).fit(x, frame["signal"])
+    (folder / "gbc.onnx").write_bytes(to_onnx(clf, x[:1]).SerializeToString())
+
+    spec = from_dict(design(folder, "gbc.onnx", "events.parquet", label="signal"), base_dir=folder)
+    point = prepare(spec, tmp_path / "run", toolchain)
+    forest = point.trained.model
+    assert np.array_equal(decide(point.trained.float_scores), forest.labels(point.dataset.x_test))
+    assert np.allclose(
+        point.trained.float_scores[:, 0], clf.decision_function(point.dataset.x_test), atol=1e-5
+    )
+    comparison = simulate(point, toolchain).comparison
+    print(comparison.summary())
+    assert comparison.vectors == 10_000 and comparison.mismatched_words == 0, comparison.summary()
+    assert len(np.unique(point.emulation.output_codes)) > 20
+
+
+@pytest.mark.parametrize(
+    ("objective", "binary"),
+    [
+        ("binary:logistic", True),
+        ("binary:logitraw", True),
+        ("reg:squarederror", True),
+        ("count:poisson", True),
+        ("multi:softmax", False),
+    ],
+)
+def test_base_score_is_the_margin_xgboost_applies(own_data, tmp_path, objective, binary):
+    """Whatever the objective, conifer's float evaluation of the converted forest equals xgboost's margins
+    (conifer 1.11 alone takes the logit for some objectives and not for binary:logitraw's stored value)."""
+    import xgboost as xgb
+
+    folder, frame = own_data
+    label = "signal" if binary else "kind"
+    booster = xgboost_booster(
+        frame,
+        objective,
+        _classes(frame) if not binary else frame[label],
+        classes=None if binary else 3,
+        rounds=2,
+    )
+    booster.save_model(tmp_path / "m.ubj")  # UBJSON, told by its content
+    spec = from_dict(design(folder, str(tmp_path / "m.ubj"), "events.csv", label=label), base_dir=folder)
+    data = load_data(spec.data, spec.seed, folder)
+    loaded, info = pretrained.load(spec, data)
+    assert info["pretrained_format"] == "xgboost" and info["objective"] == objective
+    t = FixedType.parse("ap_fixed<16,6>")
+    model = bdt_convert._from_trained(loaded, conifer_config("cpp", t, t, tmp_path, "m"))
+    x = data.x_test[:300]
+    margins = booster.predict(xgb.DMatrix(x), output_margin=True).reshape(len(x), -1)
+    assert bdt_convert.check_against_trained(model, margins, x) == 1.0
+
+
+def _forest_file(tmp_path: Path, frame, kind: str) -> Path:
+    import xgboost as xgb
+
+    x = frame[FEATURES].to_numpy(np.float32)
+    if kind == "pickle":
+        (tmp_path / "model.pkl").write_bytes(pickle.dumps({"not": "loaded"}))
+        return tmp_path / "model.pkl"
+    if kind == "random forest":
+        from skl2onnx import to_onnx
+        from sklearn.ensemble import RandomForestClassifier
+
+        rf = RandomForestClassifier(n_estimators=2, max_depth=2, random_state=0).fit(x, _classes(frame))
+        (tmp_path / "rf.onnx").write_bytes(to_onnx(rf, x[:1]).SerializeToString())
+        return tmp_path / "rf.onnx"
+    if kind == "named features":
+        data = xgb.DMatrix(x, label=_classes(frame) == 2, feature_names=["pt", "eta", "phi"])
+        xgb.train({"objective": "binary:logistic", "max_depth": 2}, data, 2).save_model(tmp_path / "n.json")
+        return tmp_path / "n.json"
+    if kind == "binary for 3 classes":
+        xgboost_booster(frame, "binary:logistic", _classes(frame) == 2, rounds=1).save_model(
+            tmp_path / "b.json"
+        )
+        return tmp_path / "b.json"
+    if kind == "other JSON":
+        (tmp_path / "o.json").write_text(json.dumps({"layers": []}))
+        return tmp_path / "o.json"
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("pickle", r"model\.pkl is a pickle; pickles are never loaded .* conifer JSON .* ONNX"),
+        ("random forest", r"leaf weights for \d+ leaves .* one weight per leaf"),
+        (
+            "named features",
+            r"trained on the features \['pt', 'eta', 'phi'\]; the data give \['f0', 'f1', 'f2'\]",
+        ),
+        ("binary for 3 classes", r"has 2 classes; the data have 3 \(bkg, other, sig\)"),
+        ("other JSON", r"neither an xgboost model .* its keys: layers"),
+    ],
+)
+def test_unusable_files_are_refused_before_conversion(own_data, tmp_path, kind, message):
+    folder, frame = own_data
+    path = _forest_file(tmp_path, frame, kind)
+    spec = from_dict(design(folder, str(path), "events.csv"), base_dir=folder)
+    with pytest.raises(pretrained.PretrainedModelError, match=message):
+        pretrained.load(spec, load_data(spec.data, spec.seed, folder))
+
+
+@pytest.mark.parametrize("kind", ["classifier without ZipMap", "regressor"])
+def test_onnx_layouts_conifer_cannot_parse_alone_convert_exactly(own_data, tmp_path, kind):
+    """conifer 1.11's ONNX converter finds the class count only in a ZipMap node and reads no regressor;
+    both are presented to it in the layout it parses, and its float scores equal onnxruntime's."""
+    from skl2onnx import to_onnx
+    from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
+
+    folder, frame = own_data
+    x = frame[FEATURES].to_numpy(np.float32)
+    if kind == "regressor":
+        model = GradientBoostingRegressor(n_estimators=4, max_depth=3).fit(x, 2.0 * frame["signal"] - 1)
+        proto = to_onnx(model, x[:1])
+    else:
+        model = GradientBoostingClassifier(n_estimators=4, max_depth=3).fit(
+            x, frame["kind"].to_numpy(dtype=str)
+        )
+        proto = to_onnx(model, x[:1], options={"zipmap": False})
+    (tmp_path / "m.onnx").write_bytes(proto.SerializeToString())
+    spec = from_dict(
+        design(
+            folder, str(tmp_path / "m.onnx"), "events.csv", label="signal" if kind == "regressor" else "kind"
+        ),
+        base_dir=folder,
+    )
+    data = load_data(spec.data, spec.seed, folder)
+    forest, info = pretrained.load(spec, data)
+    x_test = data.x_test[:300]
+    scores = forest.decision_function(x_test)
+    reference = model.predict(x_test) if kind == "regressor" else model.decision_function(x_test)
+    assert np.allclose(scores, np.reshape(reference, scores.shape), atol=1e-5)
+    t = FixedType.parse("ap_fixed<16,6>")
+    converted = bdt_convert._from_trained(forest, conifer_config("cpp", t, t, tmp_path, "m"))
+    assert bdt_convert.check_against_trained(converted, scores, x_test) == 1.0
