@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
     [
         (
             ["evaluate", "designs/jet_mlp.yaml", "--set", "data.name=jets-hlf", "--set", "data.path=no.npz"],
-            "error: data.path no.npz does not exist",
+            "error: data.path designs/no.npz does not exist",
         ),
         (
             ["evaluate", "designs/jet_mlp.yaml", "--set", "model.hidden=[0]"],
