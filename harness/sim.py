@@ -15,13 +15,13 @@ vector and the edge that registered its result.
 The simulation runs in a child Python process with the toolchain's environment: cocotb's runner
 and Verilator read PATH and VERILATOR_ROOT, and this keeps them out of the caller's process.
 
-Fast path: cocotb pays Python for every clock cycle (about 1 000 vectors/s on the jet tagger), so a
-stream-interface design is built once with `tb/stream_main.cpp` as its main. The same executable is
-cocotb's Verilator main for `tb.stream`, which checks the handshake, latency and II on the first
-`SimJob.cocotb_vectors` vectors, and, with `--stream`, a C++ driver that streams every vector cycle
-for cycle as `tb.stream` does and writes all output words and their cycles. Every word of every
-vector is compared here, and the cocotb run must agree with the C++ driver on its prefix word for
-word and cycle for cycle, or the simulation fails.
+Fast path: cocotb pays Python for every clock cycle (a few hundred vectors/s on a loaded 2-core
+machine), so a stream-interface design is built once with `tb/stream_main.cpp` as its main. The
+same executable is cocotb's Verilator main for `tb.stream`, which checks the handshake, latency and
+II on the first `SimJob.cocotb_vectors` vectors, and, with `--stream`, a C++ driver that streams
+every vector cycle for cycle as `tb.stream` does and writes all output words and their cycles.
+Every word of every vector is compared here, and the cocotb run must agree with the C++ driver on
+its prefix word for word and cycle for cycle, or the simulation fails.
 """
 
 from __future__ import annotations
