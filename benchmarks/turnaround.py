@@ -13,10 +13,11 @@ rough exponent, printed with the points it came from).
 
 Yosys dominates the large designs. Its synth_xilinx (0.70) maps LUTs with abc9 in every case (its
 `help` lists the abc9 step and no `-abc9`/`abc` choice; `-abc9` is still accepted), and without
-`-flatten` the statistics split by module, so the options tried are: the same RTL with and without `-abc9` (identical scripts
-in effect: the LUT counts must match, and the time difference is the run-to-run noise under the
-current load), and two independent designs synthesised at once against one after the other (2
-cores). The flow keeps its default script unless an option wins with the same LUT count.
+`-flatten` the statistics split by module, so the options tried are: the same RTL with and without
+`-abc9` (identical scripts in effect: the LUT counts must match, and the time difference is the
+run-to-run noise under the current load), and two independent designs synthesised at once against
+one after the other (2 cores). The flow keeps its default script unless an option wins with the
+same LUT count.
 
     python benchmarks/turnaround.py [--only jet_mlp_small track_quality_bdt] [--set training.epochs=10]
 
