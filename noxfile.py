@@ -52,13 +52,18 @@ def report(session: nox.Session) -> None:
     session.run("harness", "report", *(session.posargs or ["sweeps/jet_mlp.yaml"]))
 
 
+#: `nox -s bench` without arguments: the harness against the alternatives (issue 16), in about 30
+#: minutes on 2 cores. The sweep benchmarks (sweep_samplers, sweep_workers, reuse_table,
+#: estimate_error) run when named.
+BENCHMARKS = ["nn_verify", "turnaround", "published"]
+
+
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks, each printing its table and writing benchmarks/results/<name>.json; by default all of
-    them, or those named: `nox -s bench -- sweep_samplers`."""
+    """Benchmarks, each printing its table and ratios and writing benchmarks/results/<name>.json; by
+    default those of BENCHMARKS, or those named: `nox -s bench -- sweep_samplers`."""
     _install(session)
-    names = session.posargs or ["sweep_samplers", "reuse_table", "sweep_workers"]
-    for name in names:
+    for name in session.posargs or BENCHMARKS:
         session.run("python", f"benchmarks/{name}.py")
 
 

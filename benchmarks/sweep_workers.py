@@ -19,7 +19,6 @@ Writes benchmarks/results/sweep_workers.json (rates, trial counts, machine, tool
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -30,7 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.postgres: the same throw-away server the tests start
 
-from sweep_samplers import NO_PROMOTION, SPEC, _machine, _version  # noqa: E402
+from common import versions, write_result  # noqa: E402
+from sweep_samplers import NO_PROMOTION, SPEC  # noqa: E402
 
 from tests.postgres import Cluster, throwaway_cluster  # noqa: E402
 
@@ -90,7 +90,6 @@ def main(argv: list[str] | None = None) -> int:
         runs = [_run(cluster, n, args.trials, args.set, Path(tmp)) for n in (1, 2)]
     one, two = runs
     report = {
-        "benchmark": "sweep_workers",
         "spec": str(SPEC.relative_to(ROOT)),
         "overrides": [*NO_PROMOTION, *args.set],
         "trials": args.trials,
@@ -98,12 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": runs,
         "ratio_wall": round(two["trials_per_min_wall"] / one["trials_per_min_wall"], 3),
         "ratio_study": round(two["trials_per_min_study"] / one["trials_per_min_study"], 3),
-        "machine": _machine(),
-        "tools": {p: _version(p) for p in ("optuna", "sqlalchemy", "psycopg", "tensorflow", "da4ml")},
     }
-    out = ROOT / "benchmarks" / "results" / "sweep_workers.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
     lines = [
         f"\nsweep_workers: {args.trials} estimate-fidelity trials of {report['spec']}, PostgreSQL storage"
     ]
@@ -116,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     lines.append(
         f"  ratio 2/1 workers: {report['ratio_wall']:.2f} (wall-clock), {report['ratio_study']:.2f} (study)"
     )
-    print("\n".join(lines) + f"\nwrote {out}")
+    print("\n".join(lines))
+    write_result("sweep_workers", report, versions("optuna", "sqlalchemy", "psycopg", "tensorflow", "da4ml"))
     return 0
 
 

@@ -14,6 +14,14 @@ vector and the edge that registered its result.
 
 The simulation runs in a child Python process with the toolchain's environment: cocotb's runner
 and Verilator read PATH and VERILATOR_ROOT, and this keeps them out of the caller's process.
+
+Fast path: cocotb pays Python for every clock cycle (a few hundred vectors/s on a loaded 2-core
+machine), so a stream-interface design is built once with `tb/stream_main.cpp` as its main. The
+same executable is cocotb's Verilator main for `tb.stream`, which checks the handshake, latency and
+II on the first `SimJob.cocotb_vectors` vectors, and, with `--stream`, a C++ driver that streams
+every vector cycle for cycle as `tb.stream` does and writes all output words and their cycles.
+Every word of every vector is compared here, and the cocotb run must agree with the C++ driver on
+its prefix word for word and cycle for cycle, or the simulation fails.
 """
 
 from __future__ import annotations
@@ -33,6 +41,10 @@ from harness.toolchain import Toolchain
 from harness.verify import Comparison, compare
 
 STREAM_TESTBENCH = "tb.stream"
+#: The executable's main for stream designs: cocotb's Verilator main plus the C++ stream driver.
+STREAM_MAIN = Path(__file__).resolve().parents[1] / "tb" / "stream_main.cpp"
+#: Vectors the cocotb testbench also streams when the C++ driver streams them all.
+COCOTB_VECTORS = 200
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,43 @@ class StreamVectors:
             arrays["expected"] = np.asarray(self.expected, dtype=np.int64)
         np.savez(path, **arrays)
 
+    def head(self, n: int) -> StreamVectors:
+        """The first `n` vectors."""
+        expected = None if self.expected is None else self.expected[:n]
+        return StreamVectors(self.inputs[:n], self.in_widths, self.out_widths, self.out_signed, expected)
+
+
+def pack_words(codes: np.ndarray, widths: list[int]) -> np.ndarray:
+    """Pack rows of integer codes into little-endian 32-bit words, element 0 in the low bits.
+
+    `codes` (vectors, elements) -> (vectors, ceil(sum(widths) / 32)) uint32: the layout of a
+    Verilator port wider than 32 bits, and the file format of the C++ stream driver. Each code is
+    taken modulo 2**width (two's complement for negative codes), as the port would see it.
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    bits = [((codes[:, j : j + 1] >> np.arange(w)) & 1).astype(np.uint8) for j, w in enumerate(widths)]
+    flat = np.concatenate(bits, axis=1) if bits else np.zeros((codes.shape[0], 0), np.uint8)
+    words = -(-flat.shape[1] // 32)
+    flat = np.pad(flat, ((0, 0), (0, 32 * words - flat.shape[1])))
+    return np.packbits(flat, axis=1, bitorder="little").view("<u4").reshape(codes.shape[0], words)
+
+
+def unpack_words(words: np.ndarray, widths: list[int], signed: list[bool]) -> np.ndarray:
+    """The inverse of `pack_words`: (vectors, words) uint32 -> (vectors, elements) int64 codes,
+    sign-extended where `signed`. Elements are at most 62 bits wide (int64 codes)."""
+    if max(widths, default=0) > 62:
+        raise ValueError(f"output elements of {max(widths)} bits exceed the 62 bits an int64 code holds")
+    words = np.ascontiguousarray(words, dtype="<u4")
+    flat = np.unpackbits(words.view(np.uint8), axis=1, bitorder="little").astype(np.int64)
+    columns, shift = [], 0
+    for width, is_signed in zip(widths, signed, strict=True):
+        value = flat[:, shift : shift + width] @ (np.int64(1) << np.arange(width, dtype=np.int64))
+        if is_signed and width:
+            value = np.where(value >> (width - 1), value - (np.int64(1) << width), value)
+        columns.append(value)
+        shift += width
+    return np.stack(columns, axis=1) if columns else np.zeros((words.shape[0], 0), np.int64)
+
 
 @dataclass
 class SimJob:
@@ -68,6 +117,14 @@ class SimJob:
     testbench: str = STREAM_TESTBENCH
     timeout_s: float = 1800.0
     tb_env: dict[str, str] = field(default_factory=dict)  # extra variables for the testbench
+    #: Stream testbench only: all vectors through the C++ driver and the first `cocotb_vectors`
+    #: through cocotb as well (see the module docstring); False streams every vector through cocotb.
+    fast: bool = True
+    cocotb_vectors: int = COCOTB_VECTORS
+
+    @property
+    def uses_fast_path(self) -> bool:
+        return self.fast and self.testbench == STREAM_TESTBENCH
 
 
 @dataclass
@@ -82,6 +139,9 @@ class SimResult:
     comparison: Comparison | None = None
     log: Path | None = None
     testbench_passed: bool = True
+    cocotb_vectors: int | None = None  # vectors the cocotb testbench streamed itself
+    cocotb_seconds: float | None = None  # its share of run_seconds
+    stream_seconds: float | None = None  # the C++ stream driver's share (fast path only)
 
     def metrics(self) -> dict:
         """The verification fields of metrics.json."""
@@ -92,6 +152,7 @@ class SimResult:
             "mismatched_vectors": comp.mismatched_vectors if comp else None,
             "first_mismatches": [asdict(m) for m in comp.first] if comp else [],
             "simulator": self.simulator,
+            "cocotb_vectors": self.cocotb_vectors,
         }
 
 
@@ -133,15 +194,44 @@ class VerilatorSimulator:
         self.toolchain.require("make")
         self.toolchain.require("c++")
         job.work_dir.mkdir(parents=True, exist_ok=True)
+        n = job.vectors.inputs.shape[0]
+        cocotb_vectors = job.vectors.head(job.cocotb_vectors) if job.uses_fast_path else job.vectors
+        raw = self._build_and_run_cocotb(job, cocotb_vectors)
+        simulator = f"{tool.label} + cocotb {_cocotb_version()}"
+        log = job.work_dir / "sim.log"
+        if not job.uses_fast_path:
+            return _result(raw, job.vectors, simulator, log)
+        start = time.monotonic()
+        streamed = self._stream(job, Path(raw["executable"]))
+        stream_seconds = round(time.monotonic() - start, 2)
+        cocotb_result = _result(raw, cocotb_vectors, simulator, log)
+        _check_agreement(cocotb_result.outputs, raw, streamed)
+        result = _result(
+            {**raw, **streamed, "run_seconds": round(raw["run_seconds"] + stream_seconds, 2)},
+            job.vectors,
+            f"{simulator} (cocotb on {cocotb_vectors.inputs.shape[0]} vectors, C++ stream driver on all {n})",
+            log,
+        )
+        result.cocotb_vectors = cocotb_vectors.inputs.shape[0]
+        result.cocotb_seconds = raw["run_seconds"]
+        result.stream_seconds = stream_seconds
+        with open(log, "a") as fh:
+            summary = result.comparison.summary() if result.comparison else "no reference"
+            fh.write(f"[sim] C++ stream driver: {n} vectors in {stream_seconds:.2f} s; {summary}\n")
+        return result
+
+    def _build_and_run_cocotb(self, job: SimJob, vectors: StreamVectors) -> dict:
+        """Build the model in a child process and run the cocotb testbench on `vectors`; the raw result."""
         vectors_path = job.work_dir / "vectors.npz"
         result_path = job.work_dir / "tb_result.json"
         result_path.unlink(missing_ok=True)
-        job.vectors.save(vectors_path)
+        vectors.save(vectors_path)
         spec = {
             "top": job.top,
             "sources": [str(Path(s).resolve()) for s in job.sources],
             "build_dir": str((job.work_dir / "sim_build").resolve()),
             "testbench": job.testbench,
+            "main": str(STREAM_MAIN) if job.uses_fast_path else None,
             "build_args": self.build_args,
             "cxx_opt": self.cxx_opt,
             "vectors": str(vectors_path.resolve()),
@@ -151,8 +241,10 @@ class VerilatorSimulator:
         spec_path = job.work_dir / "sim_job.json"
         spec_path.write_text(json.dumps(spec, indent=1))
         log_path = job.work_dir / "sim.log"
-        n = job.vectors.inputs.shape[0]
-        print(f"[sim] verilator: building {job.top} and streaming {n} vectors (log: {log_path})", flush=True)
+        n = vectors.inputs.shape[0]
+        print(
+            f"[sim] verilator: building {job.top} and streaming {n} vectors through cocotb (log: {log_path})"
+        )
         with open(log_path, "w") as log:
             try:
                 proc = subprocess.run(
@@ -168,12 +260,66 @@ class VerilatorSimulator:
                     f"simulation of {job.top} exceeded {job.timeout_s:.0f} s; log: {log_path}"
                 ) from exc
         if proc.returncode != 0 or not result_path.exists():
-            tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-40:])
             raise SimulationError(
-                f"simulation of {job.top} failed (exit {proc.returncode}); last lines of {log_path}:\n{tail}"
+                f"simulation of {job.top} failed (exit {proc.returncode}); last lines of {log_path}:\n"
+                + _tail(log_path)
             )
-        raw = json.loads(result_path.read_text())
-        return _result(raw, job.vectors, f"{tool.label} + cocotb {_cocotb_version()}", log_path)
+        return {**json.loads(result_path.read_text()), "executable": str(Path(spec["build_dir"]) / job.top)}
+
+    def _stream(self, job: SimJob, executable: Path) -> dict:
+        """All vectors through the C++ stream driver; outputs and cycles in `_result`'s raw form."""
+        vectors = job.vectors
+        n = vectors.inputs.shape[0]
+        in_path, out_path = job.work_dir / "stream_in.bin", job.work_dir / "stream_out.bin"
+        pack_words(vectors.inputs, vectors.in_widths).tofile(in_path)
+        print(f"[sim] C++ stream driver: {n} vectors", flush=True)
+        try:
+            proc = subprocess.run(
+                [str(executable), "--stream", str(in_path.resolve()), str(out_path.resolve()), str(n)],
+                capture_output=True,
+                text=True,
+                env=self.toolchain.env(),
+                timeout=job.timeout_s,
+                cwd=job.work_dir,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise SimulationError(f"C++ stream driver on {job.top} exceeded {job.timeout_s:.0f} s") from exc
+        if proc.returncode != 0:
+            raise SimulationError(
+                f"C++ stream driver on {job.top} failed (exit {proc.returncode}): {proc.stderr.strip()}"
+            )
+        out_words = -(-sum(vectors.out_widths) // 32)
+        data = np.fromfile(out_path, dtype=np.uint8)
+        if data.size != n * (4 * out_words + 16):
+            raise SimulationError(f"C++ stream driver wrote {data.size} bytes for {n} vectors to {out_path}")
+        words = data[: n * 4 * out_words].view("<u4").reshape(n, out_words)
+        cycles = data[n * 4 * out_words :].view("<u8").astype(np.int64)
+        return {
+            "outputs": unpack_words(words, vectors.out_widths, vectors.out_signed),
+            "accept_cycles": cycles[:n],
+            "output_cycles": cycles[n:],
+        }
+
+
+def _check_agreement(cocotb_outputs: np.ndarray, cocotb_raw: dict, streamed: dict) -> None:
+    """The cocotb run and the C++ driver saw the same design and vectors: same words, same cycles."""
+    k = cocotb_outputs.shape[0]
+    for name, ours, theirs in (
+        ("output words", streamed["outputs"][:k], cocotb_outputs),
+        ("accept cycles", streamed["accept_cycles"][:k], np.asarray(cocotb_raw["accept_cycles"])),
+        ("output cycles", streamed["output_cycles"][:k], np.asarray(cocotb_raw["output_cycles"])),
+    ):
+        if ours.shape != theirs.shape or not np.array_equal(ours.astype(object), theirs.astype(object)):
+            bad = next((i for i in range(min(len(ours), len(theirs))) if np.any(ours[i] != theirs[i])), None)
+            raise SimulationError(
+                f"the C++ stream driver and cocotb disagree on {name} of the first {k} vectors "
+                f"(first difference at vector {bad}: {ours[bad] if bad is not None else ours.shape} vs "
+                f"{theirs[bad] if bad is not None else theirs.shape})"
+            )
+
+
+def _tail(log: Path, lines: int = 40) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
 def _cocotb_version() -> str:
@@ -203,6 +349,8 @@ def _result(raw: dict, vectors: StreamVectors, simulator: str, log: Path) -> Sim
         comparison=comparison,
         log=log,
         testbench_passed=raw["passed"],
+        cocotb_vectors=int(outputs.shape[0]),
+        cocotb_seconds=raw["run_seconds"],
     )
 
 
@@ -217,6 +365,7 @@ def _build_verilator(spec: dict) -> None:
     import cocotb_tools.config as cocotb_config
 
     libs = cocotb_config.libs_dir
+    cocotb_main = cocotb_config.share_dir / "lib" / "verilator"
     build_dir = Path(spec["build_dir"])
     verilate = [
         "verilator",
@@ -235,8 +384,10 @@ def _build_verilator(spec: dict) -> None:
         spec["top"],
         "-LDFLAGS",
         f"-Wl,-rpath,{libs} -L{libs} -lcocotbvpi_verilator",
+        "-CFLAGS",
+        f"-I{cocotb_main}",  # stream_main.cpp includes cocotb's verilator.cpp
         *spec["build_args"],
-        str(cocotb_config.share_dir / "lib" / "verilator" / "verilator.cpp"),
+        spec["main"] or str(cocotb_main / "verilator.cpp"),
         *spec["sources"],
     ]
     print("[sim] verilating:", " ".join(verilate[:12]), "...", flush=True)

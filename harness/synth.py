@@ -80,10 +80,13 @@ def synthesize(
     family: str = "xcup",
     timeout_s: float = 1800.0,
     parameters: dict[str, int] | None = None,
+    options: tuple[str, ...] = (),
 ) -> SynthResult:
     """Run `synth_xilinx -family FAMILY -flatten` on `sources` and count the mapped cells.
 
-    `parameters` override the top module's Verilog parameters (Yosys `chparam`).
+    `parameters` override the top module's Verilog parameters (Yosys `chparam`); `options` are added
+    to the synth_xilinx command (e.g. `-abc9`; benchmarks/turnaround.py measures what they change)
+    and named in the result's source.
     """
     yosys = toolchain.require("yosys")
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -97,7 +100,7 @@ def synthesize(
         [
             *(f"read_verilog -sv {name}" for name in names),
             *(f"chparam -set {key} {value} {top}" for key, value in (parameters or {}).items()),
-            f"synth_xilinx -family {family} -top {top} -flatten",
+            " ".join(["synth_xilinx", "-family", family, "-top", top, "-flatten", *options]),
             "tee -q -o yosys_stat.json stat -json",
         ]
     )
@@ -140,7 +143,7 @@ def synthesize(
         + 2 * (cells.get("RAMB36E2", 0) + cells.get("RAMB36E1", 0)),
         cells=cells,
         seconds=round(seconds, 2),
-        source=f"{yosys.label} synth_xilinx -family {family}",
+        source=" ".join([f"{yosys.label} synth_xilinx -family {family}", *options]),
     )
 
 

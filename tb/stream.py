@@ -17,6 +17,7 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
+from harness.sim import pack_words, unpack_words
 from harness.verify import compare
 
 #: Cycles to wait for the last result before declaring the design stuck.
@@ -24,23 +25,26 @@ DRAIN_LIMIT = 100_000
 
 
 def pack(row: np.ndarray, widths: np.ndarray) -> int:
-    word, shift = 0, 0
-    for value, width in zip(row, widths, strict=True):
-        word |= (int(value) & ((1 << int(width)) - 1)) << shift
-        shift += int(width)
-    return word
+    """One vector of codes as the integer a packed port takes (element 0 in the low bits)."""
+    return to_ints(pack_words(np.asarray(row)[None, :], [int(w) for w in widths]))[0]
 
 
 def unpack(word: int, widths: np.ndarray, signed: np.ndarray) -> list[int]:
-    values, shift = [], 0
-    for width, is_signed in zip(widths, signed, strict=True):
-        width = int(width)
-        value = (word >> shift) & ((1 << width) - 1)
-        if is_signed and value >> (width - 1):
-            value -= 1 << width
-        values.append(value)
-        shift += width
-    return values
+    """A packed port's integer as codes, sign-extended where `signed`."""
+    widths = [int(w) for w in widths]
+    words = to_words([word], -(-sum(widths) // 32))
+    return [int(v) for v in unpack_words(words, widths, [bool(s) for s in signed])[0]]
+
+
+def to_ints(words: np.ndarray) -> list[int]:
+    """Rows of little-endian 32-bit words (`harness.sim.pack_words`) as the integers a port takes."""
+    return [int.from_bytes(row.astype("<u4").tobytes(), "little") for row in words]
+
+
+def to_words(values: list[int], n_words: int) -> np.ndarray:
+    """The inverse of `to_ints`: port values as rows of `n_words` little-endian 32-bit words."""
+    data = b"".join(v.to_bytes(4 * n_words, "little") for v in values)
+    return np.frombuffer(data, dtype="<u4").reshape(len(values), n_words)
 
 
 @cocotb.test()
@@ -48,7 +52,7 @@ async def stream(dut):
     data = np.load(os.environ["HARNESS_TB_VECTORS"])
     inputs, in_widths = data["inputs"], data["in_widths"]
     out_widths, out_signed = data["out_widths"], data["out_signed"]
-    words = [pack(row, in_widths) for row in inputs]
+    words = to_ints(pack_words(inputs, list(in_widths)))
     n = len(words)
 
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
@@ -61,13 +65,13 @@ async def stream(dut):
 
     accept_cycles: list[int] = []
     output_cycles: list[int] = []
-    outputs: list[list[int]] = []
+    outputs: list[int] = []
     cycle, sent, idle = 0, 0, 0
     while len(outputs) < n:
         await FallingEdge(dut.clk)
         cycle += 1
         if dut.out_valid.value:
-            outputs.append(unpack(int(dut.out_data.value), out_widths, out_signed))
+            outputs.append(int(dut.out_data.value))
             output_cycles.append(cycle)
             idle = 0
         else:
@@ -81,10 +85,12 @@ async def stream(dut):
         else:
             dut.in_valid.value = 0
 
+    out_words = to_words(outputs, -(-int(sum(out_widths)) // 32))
+    codes = unpack_words(out_words, list(out_widths), list(out_signed))
     with open(os.environ["HARNESS_TB_RESULT"], "w") as fh:
         json.dump(
             {
-                "outputs": [[str(v) for v in row] for row in outputs],
+                "outputs": codes.tolist(),
                 "accept_cycles": accept_cycles,
                 "output_cycles": output_cycles,
             },
@@ -92,6 +98,6 @@ async def stream(dut):
         )
 
     if "expected" in data:
-        comparison = compare(inputs, data["expected"], np.array(outputs, dtype=object))
+        comparison = compare(inputs, data["expected"], codes)
         assert comparison.exact, comparison.summary()
         dut._log.info("bit-exact: %d vectors, 0 mismatches", n)

