@@ -98,7 +98,10 @@ def test_unsupported_layer_is_named(tmp_path):
     import tensorflow as tf
 
     model = tf.keras.Sequential(
-        [tf.keras.layers.Dense(4, input_shape=(3,), name="d"), tf.keras.layers.Activation("tanh", name="act")]
+        [
+            tf.keras.layers.Dense(4, input_shape=(3,), name="d"),
+            tf.keras.layers.Activation("softplus", name="act"),
+        ]
     )
     hls_model = hls4ml.converters.convert_from_keras_model(
         model,
@@ -107,7 +110,7 @@ def test_unsupported_layer_is_named(tmp_path):
         backend="Vitis",
         io_type="io_parallel",
     )
-    with pytest.raises(UnsupportedModelError, match="layer act: activation 'tanh' is not supported"):
+    with pytest.raises(UnsupportedModelError, match=r"layer act \(Activation 'softplus'\) is not supported"):
         trace(hls_model)
 
 
