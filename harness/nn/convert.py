@@ -6,7 +6,8 @@ here, once:
 - precisions: from the QKeras quantizers (granularity "name", accumulators inferred exactly) for
   QKeras models; hls4ml's model-wide default (`firmware.default_precision`) for float Keras models;
 - the final softmax is removed with hls4ml's own `Skip` option: trigger firmware keeps the logits
-  (the class decision is their argmax, which softmax does not change).
+  (the class decision is their argmax, which softmax does not change). A user's hls4ml configuration
+  (`model.pretrained.hls4ml_config`) with `Skip: false` on the softmax layer keeps it.
 """
 
 from __future__ import annotations
@@ -112,7 +113,8 @@ def hls_config(spec: DesignSpec, model) -> dict:
 
 
 def _merge_user_config(config: dict, path: Path) -> None:
-    """Overlay the HLSConfig of a user's hls4ml YAML (per-layer precisions, reuse factors)."""
+    """Overlay the HLSConfig of a user's hls4ml YAML (per-layer precisions, reuse factors, strategies,
+    table sizes, and `Skip` to keep a softmax)."""
     user = yaml.safe_load(path.read_text()) or {}
     hls = user.get("HLSConfig", user)
     for name, entry in (hls.get("LayerName") or {}).items():
@@ -120,7 +122,7 @@ def _merge_user_config(config: dict, path: Path) -> None:
         for key, value in entry.items():
             if key == "Precision" and isinstance(value, dict):
                 target.setdefault("Precision", {}).update(value)
-            elif key in ("Precision", "ReuseFactor", "Strategy"):
+            elif key in ("Precision", "ReuseFactor", "Strategy", "Skip", "table_size"):
                 target[key] = value
 
 

@@ -269,7 +269,11 @@ def binary_classifier(tmp_path_factory):
 @pytest.mark.parametrize("arithmetic", ["mac", pytest.param("da", marks=pytest.mark.slow)])
 def test_binary_classifier_with_sigmoid_bit_exact(binary_classifier, arithmetic, toolchain, tmp_path):
     hls_model = binary_classifier
-    sigmoid = next(layer for layer in hls_model.get_layers() if layer.get_attr("activation") == "sigmoid")
+    sigmoid = next(
+        layer
+        for layer in hls_model.get_layers()
+        if layer.class_name == "Activation" and layer.get_attr("activation") == "sigmoid"
+    )
     assert int(sigmoid.get_attr("table_size")) == 1024
     assert str(sigmoid.get_attr("table_t").precision) == "fixed<18,8,TRN,WRAP,0>"
     x = np.random.default_rng(4).normal(0, 3, size=(N_VECTORS, 2)).astype(np.float32)
@@ -284,3 +288,151 @@ def test_binary_classifier_with_sigmoid_bit_exact(binary_classifier, arithmetic,
     sim = VerilatorSimulator(toolchain).run(SimJob(design.top, design.sources, out / "sim", vectors))
     assert sim.comparison.vectors == N_VECTORS
     assert sim.comparison.mismatched_words == 0, sim.comparison.summary()
+
+
+#: Softmax types for the narrow case: hls4ml's `stable` softmax with small tables and saturating sums.
+NARROW_SOFTMAX = {
+    "Precision": {
+        "result": "ufixed<10,0,RND,SAT>",
+        "exp_table": "ufixed<12,4,RND,SAT>",
+        "inv_table": "ufixed<14,4,RND,SAT>",
+        "accum": "ufixed<14,6,RND,SAT>",
+        "inv_inp": "ufixed<14,6,RND,SAT>",
+    },
+    "table_size": 256,
+}
+
+
+def five_class_classifier(tmp: Path, narrow: bool):
+    """4 -> 16 -> 5 with the softmax kept (hls4ml keeps it unless told to Skip; the harness's conversion
+    skips it unless the user's hls4ml configuration says `Skip: false`)."""
+    import hls4ml
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(5)
+    layer = tf.keras.layers
+    model = tf.keras.Sequential(
+        [
+            tf.keras.Input((4,), name="inp"),
+            layer.Dense(16, activation="relu", name="fc1"),
+            layer.Dense(5, name="fc2"),
+            layer.Activation("softmax", name="softmax"),
+        ]
+    )
+    rng = np.random.default_rng(5)
+    for dense in model.layers[:2]:
+        w, b = dense.get_weights()
+        dense.set_weights([rng.normal(0, 1.0, w.shape), rng.normal(0, 0.5, b.shape)])
+    config = hls4ml.utils.config_from_keras_model(model, granularity="model", backend="Vitis")
+    if narrow:
+        config["Model"]["Precision"] = {"default": "fixed<12,5,RND_CONV,SAT>"}
+        wrapping = {"Precision": {"accum": "fixed<24,10>", "result": "fixed<12,5,RND_CONV,SAT>"}}
+        config["LayerName"] = {"softmax": NARROW_SOFTMAX, "fc1": wrapping, "fc2": wrapping}
+    return convert(model, config, tmp / "hls4ml")
+
+
+@pytest.mark.parametrize(
+    "narrow", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["default", "narrow"]
+)
+def test_kept_softmax_bit_exact(narrow, toolchain, tmp_path):
+    """hls4ml's stable softmax (max, exp table on the top bits of max - x, balanced adder tree in accum_t,
+    inverse table, product): the trace on 10 000 vectors and da4ml's Verilog on Verilator. The MAC
+    generator refuses it naming the layer."""
+    from harness.nn.bridge import UnsupportedModelError
+
+    hls_model = five_class_classifier(tmp_path, narrow)
+    softmax = next(layer for layer in hls_model.get_layers() if layer.class_name == "Softmax")
+    assert softmax.get_attr("implementation") == "stable" and not softmax.get_attr("skip", False)
+    x = np.random.default_rng(6).normal(0, 2.5, size=(N_VECTORS, 4)).astype(np.float32)
+    traced = trace(hls_model, toolchain=toolchain)
+    expected, got = _compare(hls_model, traced, x)
+    assert len(np.unique(expected)) > 100 and int((expected != got).sum()) == 0
+    design = write_da(traced, "softmax", tmp_path / "da", 5.0)
+    assert design.info["rom_bits"] > 0
+    sim = VerilatorSimulator(toolchain).run(
+        SimJob(design.top, design.sources, tmp_path / "sim", _vectors(hls_model, x))
+    )
+    assert sim.comparison.vectors == N_VECTORS
+    assert sim.comparison.mismatched_words == 0, sim.comparison.summary()
+    with pytest.raises(UnsupportedModelError, match=r"layer softmax \(Softmax\) is kept .*arithmetic: da"):
+        write_mac(hls_model, "softmax", tmp_path / "mac", 1, toolchain)
+
+
+def everyday_qkeras_model():
+    """A 16 -> 5 QKeras MLP with every layer of this file: auto_po2 and auto alphas (ApplyAlpha), a batch
+    norm after an activation, LeakyReLU, PReLU, relu6, tanh, sigmoid and a softmax output."""
+    import tensorflow as tf
+    from qkeras import QActivation, QDense
+
+    tf.keras.utils.set_random_seed(15)
+    layer, q = tf.keras.layers, "quantized_bits(6,0,alpha=1)"
+    model = tf.keras.Sequential(
+        [
+            tf.keras.Input((16,), name="fc1_input"),
+            QDense(12, kernel_quantizer="quantized_bits(6,0,alpha='auto_po2')", bias_quantizer=q, name="fc1"),
+            QActivation("quantized_relu(6,2)", name="relu1"),
+            layer.BatchNormalization(name="bn1"),
+            layer.LeakyReLU(0.2, name="leaky"),
+            QDense(8, kernel_quantizer="quantized_bits(6,0,alpha='auto')", bias_quantizer=q, name="fc2"),
+            layer.PReLU(name="prelu"),
+            QDense(8, kernel_quantizer=q, bias_quantizer=q, name="fc3"),
+            layer.Activation("relu6", name="relu6"),
+            QDense(8, kernel_quantizer=q, bias_quantizer=q, name="fc4"),
+            layer.Activation("tanh", name="tanh"),
+            QDense(8, kernel_quantizer=q, bias_quantizer=q, name="fc5"),
+            layer.Activation("sigmoid", name="sigmoid"),
+            QDense(5, kernel_quantizer=q, bias_quantizer=q, name="fc6"),
+            layer.Activation("softmax", name="softmax"),
+        ],
+        name="everyday",
+    )
+    rng = np.random.default_rng(15)
+    for dense in ("fc1", "fc2", "fc3", "fc4", "fc5", "fc6"):
+        w, b = model.get_layer(dense).get_weights()
+        model.get_layer(dense).set_weights([rng.normal(0, 1.5, w.shape), rng.normal(0, 0.3, b.shape)])
+    model.get_layer("bn1").set_weights(
+        [rng.uniform(0.5, 2, 12), rng.normal(0, 1, 12), rng.normal(0, 1, 12), rng.uniform(0.3, 2, 12)]
+    )
+    model.get_layer("prelu").set_weights([rng.uniform(-0.5, 0.8, (8,))])
+    return model
+
+
+@pytest.mark.slow
+def test_everyday_model_through_harness_evaluate(tmp_path, capsys):
+    """All of them in one pretrained QKeras model, the softmax kept by the user's hls4ml configuration
+    (`Skip: false`), through `harness evaluate` at fidelity verify: Yosys maps the ROMs, Verilator runs
+    10 000 vectors against hls4ml's C simulation."""
+    import json
+
+    import yaml
+
+    from harness.cli import main
+
+    from .conftest import save_pretrained
+
+    arch, weights = save_pretrained(everyday_qkeras_model(), tmp_path / "model")
+    config = tmp_path / "model" / "hls4ml.yaml"
+    config.write_text(yaml.safe_dump({"HLSConfig": {"LayerName": {"softmax": {"Skip": False}}}}))
+    design = tmp_path / "everyday.yaml"
+    pretrained = {"architecture": str(arch), "weights": str(weights), "hls4ml_config": str(config)}
+    design.write_text(
+        yaml.safe_dump(
+            {
+                "name": "everyday",
+                "kind": "nn",
+                "data": {"n_samples": 20_000, "test_fraction": 0.5},
+                "model": {"pretrained": pretrained},
+                "verify": {"vectors": N_VECTORS},
+            }
+        )
+    )
+    out = tmp_path / "run"
+    assert main(["evaluate", str(design), "--out", str(out)]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    kinds = {entry.split(":")[1] for entry in metrics["model"]["hls4ml_layers"]}
+    assert {"BatchNormalization", "ApplyAlpha", "ParametrizedActivation", "PReLU", "Softmax"} <= kinds
+    verification = metrics["verification"]
+    assert verification["vectors"] == N_VECTORS and verification["mismatches"] == 0
+    assert metrics["resources"]["lut"] > 0 and metrics["resources"]["source"].startswith("yosys")
+    assert metrics["estimate"]["lut"] > 0 and "ROM bits" in metrics["estimate"]["source"]
+    assert '"mismatches": 0' in capsys.readouterr().out
