@@ -29,7 +29,7 @@ import numpy as np
 
 from harness.fixed import FixedType
 from harness.nn.bridge import UnsupportedModelError, cast_var, layer_type, weight_values
-from harness.nn.tables import TABLE_RANGE, Table, activation_table
+from harness.nn.tables import TABLE_RANGE, Table, activation_table, lookup
 from harness.toolchain import Toolchain
 
 #: hls4ml activation names (lower case) -> (kind, maximum for relu_max).
@@ -106,13 +106,7 @@ class Elementwise:
         _, i_v, _ = (int(a) for a in v.kif)
         wide = FixedType(max(i_v + k, 1) + 3, max(i_v + k, 1) + 3, True, "TRN_ZERO", "WRAP")
         index = (cast_var(v * 2.0**k, wide) + float(size // 2)).max_of(0.0).min_of(float(size - 1))
-        low, high, step = int(index.low), int(index.high), int(index.step)
-        if low == high:
-            return index.from_const(self.table_values()[low], hwconf=index.hwconf)
-        return index.lookup(self.table_values()[low : high + 1 : step])
-
-    def table_values(self) -> np.ndarray:
-        return self.out.to_float(np.array(self.table.codes, dtype=np.int64))
+        return lookup(index, self.out.to_float(np.array(self.table.codes, dtype=np.int64)))
 
     def _index_shift(self) -> int:
         """log2(N / (2R)): the index is x scaled by this power of two (N a power of two >= 2R)."""

@@ -25,7 +25,7 @@ import numpy as np
 
 from harness.fixed import FixedType
 from harness.nn.bridge import UnsupportedModelError, cast_var, layer_type
-from harness.nn.tables import Table, softmax_tables
+from harness.nn.tables import Table, lookup, softmax_tables
 from harness.toolchain import Toolchain
 
 
@@ -55,11 +55,7 @@ class Softmax:
         """table[top log2(N) bits of v's code in type t] (`softmax_idx_from_real_val`), as a da4ml lookup."""
         bits = table.size.bit_length() - 1
         index = cast_var(v * 2.0 ** (t.frac - (t.width - bits)), FixedType(bits, bits, False))
-        values = table.type.to_float(np.array(table.codes, dtype=np.int64))
-        low, high, step = int(index.low), int(index.high), int(index.step)
-        if low == high:
-            return index.from_const(float(values[low]), hwconf=index.hwconf)
-        return index.lookup(values[low : high + 1 : step])
+        return lookup(index, table.type.to_float(np.array(table.codes, dtype=np.int64)))
 
     @property
     def rom_bits(self) -> int:

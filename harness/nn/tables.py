@@ -43,6 +43,15 @@ class Table:
         return self.size * self.type.width
 
 
+def lookup(index: object, values: np.ndarray) -> object:
+    """`values[index]` for a traced da4ml integer `index`: a da4ml lookup table over the indices the
+    index can take (its range, in its step), or a constant when it can take only one."""
+    low, high, step = int(index.low), int(index.high), int(index.step)
+    if low == high:
+        return index.from_const(float(values[low]), hwconf=index.hwconf)
+    return index.lookup(np.asarray(values[low : high + 1 : step], dtype=np.float64))
+
+
 def ctype(t: FixedType) -> str:
     """The ap_fixed C++ spelling of a type (hls4ml's `fixed<...>` is `ap_fixed<...>` in its headers)."""
     kind = "ap_fixed" if t.signed else "ap_ufixed"

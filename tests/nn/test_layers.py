@@ -436,3 +436,45 @@ def test_everyday_model_through_harness_evaluate(tmp_path, capsys):
     assert metrics["resources"]["lut"] > 0 and metrics["resources"]["source"].startswith("yosys")
     assert metrics["estimate"]["lut"] > 0 and "ROM bits" in metrics["estimate"]["source"]
     assert '"mismatches": 0' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("layer", "words"),
+    [
+        (
+            "elu",
+            r"layer act \(ParametrizedActivation 'elu'\) is not supported by the open RTL \(supported: Dense; BatchNorm",
+        ),
+        ("softplus", r"layer act \(Activation 'softplus'\) is not supported by the open RTL"),
+    ],
+)
+def test_layers_still_unsupported_are_refused_naming_layer_and_type(layer, words, tmp_path):
+    """Both generators refuse before writing anything; the CLI prints this as one `error:` line, exit 2."""
+    import hls4ml
+    import tensorflow as tf
+
+    from harness.flow import Converted
+    from harness.nn.bridge import UnsupportedModelError
+    from harness.nn.rtl import rtl
+    from harness.spec import load
+
+    from ..conftest import ROOT
+
+    model = tf.keras.Sequential(
+        [
+            tf.keras.Input((3,), name="inp"),
+            tf.keras.layers.Dense(4, name="fc"),
+            tf.keras.layers.Activation(layer, name="act"),
+        ]
+    )
+    config = hls4ml.utils.config_from_keras_model(model, granularity="name", backend="Vitis")
+    hls_model = convert(model, config, tmp_path / "hls4ml", compile=False)
+    for arithmetic, reuse in (("da", 1), ("mac", 3)):
+        spec = load(
+            ROOT / "designs" / "jet_mlp.yaml",
+            [f"firmware.arithmetic={arithmetic}", f"firmware.reuse_factor={reuse}"],
+        )
+        out = tmp_path / arithmetic
+        with pytest.raises(UnsupportedModelError, match=words):
+            rtl(spec, Converted(model=hls_model, input_types=[], output_types=[]), out, None)
+        assert not out.exists()
