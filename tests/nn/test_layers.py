@@ -443,7 +443,7 @@ def test_everyday_model_through_harness_evaluate(tmp_path, capsys):
     [
         (
             "elu",
-            r"layer act \(ParametrizedActivation 'elu'\) is not supported by the open RTL \(supported: Dense; BatchNorm",
+            r"layer act \(ParametrizedActivation 'elu'\) is not supported by the open RTL \(supported: Dense",
         ),
         ("softplus", r"layer act \(Activation 'softplus'\) is not supported by the open RTL"),
     ],
