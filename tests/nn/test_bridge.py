@@ -60,7 +60,8 @@ def _compare(hls_model, traced, x):
     from da4ml.trace import comb_trace
 
     x_codes = traced.input_type.quantize(x)
-    expected = np.asarray(hls_model.predict(np.ascontiguousarray(x, dtype=np.float32)), dtype=np.float64)
+    x = np.ascontiguousarray(x, dtype=np.float32).astype(np.float64)  # float32 values, double outputs
+    expected = np.asarray(hls_model.predict(x), dtype=np.float64)
     comb = comb_trace(traced.inputs, traced.outputs)
     got = np.asarray(comb.predict(traced.input_type.to_float(x_codes)), dtype=np.float64).reshape(
         expected.shape
