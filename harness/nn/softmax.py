@@ -31,6 +31,8 @@ from harness.toolchain import Toolchain
 
 @dataclass(frozen=True)
 class Softmax:
+    """hls4ml's stable softmax over one flat vector: its resolved types and tables (module docstring)."""
+
     name: str
     inp_norm: FixedType
     accum: FixedType
@@ -56,10 +58,6 @@ class Softmax:
         bits = table.size.bit_length() - 1
         index = cast_var(v * 2.0 ** (t.frac - (t.width - bits)), FixedType(bits, bits, False))
         return lookup(index, table.type.to_float(np.array(table.codes, dtype=np.int64)))
-
-    @property
-    def rom_bits(self) -> int:
-        return self.exp.bits + self.inv.bits
 
 
 def _reduce(items: list, op) -> object:
