@@ -6,8 +6,8 @@ The bridge walks the hls4ml ModelGraph and re-expresses each layer with hls4ml's
     Dense:   mult[i][j] = accum_t(x[i] * w[i][j]);  acc[j] = accum_t(bias[j]);
              acc[j] += mult[i][j] for i in order (each += rounds/overflows in accum_t);
              res[j] = result_t(acc[j])
-    ReLU:    res = result_t(x > 0 ? x : 0)
-    linear:  res = result_t(x)
+    element-wise layers (batch norm, ApplyAlpha, ReLU variants, sigmoid/tanh tables):
+             see `harness.nn.elementwise`, which traces them with this module's casts
 
 Weights are taken from the text hls4ml writes into the firmware (its `WeightVariable` iteration), then
 cast to weight_t as the C++ compiler does. Their layout depends on hls4ml's per-layer strategy: Latency
@@ -66,10 +66,13 @@ def kif(t: FixedType) -> tuple[int, int, int]:
     return int(t.signed), t.integer - int(t.signed), t.frac
 
 
-def trace(hls_model: object, rounding_override: str | None = None) -> TracedModel:
-    """Trace an hls4ml io_parallel model of Dense/ReLU/linear layers into a da4ml computation.
+def trace(
+    hls_model: object, rounding_override: str | None = None, toolchain: object | None = None
+) -> TracedModel:
+    """Trace an hls4ml io_parallel model of Dense and element-wise layers into a da4ml computation.
 
-    `rounding_override` replaces every rounding mode (tests use it to prove a wrong rounding is caught).
+    `rounding_override` replaces every rounding mode (tests use it to prove a wrong rounding is caught);
+    `toolchain` gives the C++ compiler that computes hls4ml's activation tables (found if None).
     """
     from da4ml.trace import FixedVariableArrayInput
 
@@ -88,32 +91,29 @@ def trace(hls_model: object, rounding_override: str | None = None) -> TracedMode
             out_type = FixedType(
                 out_type.width, out_type.integer, out_type.signed, rounding_override, out_type.overflow
             )
-        x = _layer(layer, x, x_type, out_type, rounding_override)
+        x = _layer(layer, x, x_type, out_type, rounding_override, toolchain)
     return TracedModel(
         inputs, x, in_type, out_type, n_in, int(np.prod(layers[-1].get_output_variable().shape))
     )
 
 
 def _layer(
-    layer: object, x: object, x_type: FixedType, out_type: FixedType, rounding_override: str | None
+    layer: object,
+    x: object,
+    x_type: FixedType,
+    out_type: FixedType,
+    rounding_override: str | None,
+    toolchain: object | None,
 ) -> object:
-    kind = layer.class_name
-    if kind == "Dense":
+    if layer.class_name == "Dense":
         return _dense(layer, x, x_type, out_type, rounding_override)
-    if kind in ("Activation", "ReLU"):
-        activation = str(layer.get_attr("activation", "")).lower()
-        if activation == "relu":
-            return cast(x.relu(), out_type)
-        if activation == "linear":
-            return cast(x, out_type)
-        raise UnsupportedModelError(
-            f"layer {layer.name}: activation {activation!r} is not supported by the "
-            "RTL bridge (supported: relu, linear; the final softmax is skipped)"
-        )
-    raise UnsupportedModelError(
-        f"layer {layer.name} ({kind}) is not supported by the RTL bridge "
-        "(supported: Dense, ReLU/linear Activation)"
-    )
+    from harness.nn.elementwise import read  # element-wise layers and softmax build on this module's casts
+    from harness.nn.softmax import read_softmax
+
+    if layer.class_name == "Softmax":
+        return read_softmax(layer, x_type, out_type, toolchain).trace(x)
+
+    return read(layer, int(np.size(x._vars)), x_type, out_type, toolchain).trace(x)  # noqa: SLF001
 
 
 def weight_values(layer: object, name: str) -> tuple[np.ndarray, FixedType]:
@@ -214,16 +214,16 @@ def _dense(
     xs = list(np.ravel(x._vars))  # noqa: SLF001 - per-element access to the traced variables
     columns = []
     for j in range(n_out):
-        products = [_cast_var(xs[i] * float(w[i, j]), acc_type) for i in range(n_in)]
+        products = [cast_var(xs[i] * float(w[i, j]), acc_type) for i in range(n_in)]
         if acc_type.overflow == "WRAP":
             total = products[0]
             for p in products[1:]:
                 total = total + p
-            acc = _cast_var(total + float(bias_acc[j]), acc_type)
+            acc = cast_var(total + float(bias_acc[j]), acc_type)
         else:
             acc = _const_like(xs[0], float(bias_acc[j]))
             for p in products:
-                acc = _cast_var(acc + p, acc_type)
+                acc = cast_var(acc + p, acc_type)
         columns.append(acc)
     return cast(FixedVariableArray(np.array(columns, dtype=object), x.solver_options), out_type)
 
@@ -270,12 +270,12 @@ def cast(x: object, t: FixedType) -> object:
     from da4ml.trace import FixedVariableArray
 
     return FixedVariableArray(
-        np.array([_cast_var(v, t) for v in np.ravel(x._vars)], dtype=object).reshape(np.shape(x._vars)),  # noqa: SLF001
+        np.array([cast_var(v, t) for v in np.ravel(x._vars)], dtype=object).reshape(np.shape(x._vars)),  # noqa: SLF001
         x.solver_options,
     )  # noqa: SLF001
 
 
-def _cast_var(v: object, t: FixedType) -> object:
+def cast_var(v: object, t: FixedType) -> object:
     k, i, f = kif(t)
     return (v + _round_adjust(v, t.rounding, f)).quantize(k, i, f, t.overflow, "TRN")
 

@@ -8,7 +8,8 @@ here, once:
   for ONNX (hls4ml's ONNX front end) granularity "name", whose `auto` result types let hls4ml fuse a
   bias `Add` (read as ApplyAlpha) into the Dense before it and infer the widths from the default;
 - the final softmax is removed with hls4ml's own `Skip` option: trigger firmware keeps the logits
-  (the class decision is their argmax, which softmax does not change).
+  (the class decision is their argmax, which softmax does not change). A user's hls4ml configuration
+  (`model.pretrained.hls4ml_config`) with `Skip: false` on the softmax layer keeps it.
 """
 
 from __future__ import annotations
@@ -158,7 +159,8 @@ def hls_config(spec: DesignSpec, model) -> dict:
 
 
 def _merge_user_config(config: dict, path: Path) -> None:
-    """Overlay the HLSConfig of a user's hls4ml YAML (per-layer precisions, reuse factors)."""
+    """Overlay the HLSConfig of a user's hls4ml YAML (per-layer precisions, reuse factors, strategies,
+    table sizes, and `Skip` to keep a softmax)."""
     user = yaml.safe_load(path.read_text()) or {}
     hls = user.get("HLSConfig", user)
     for name, entry in (hls.get("LayerName") or {}).items():
@@ -166,7 +168,7 @@ def _merge_user_config(config: dict, path: Path) -> None:
         for key, value in entry.items():
             if key == "Precision" and isinstance(value, dict):
                 target.setdefault("Precision", {}).update(value)
-            elif key in ("Precision", "ReuseFactor", "Strategy"):
+            elif key in ("Precision", "ReuseFactor", "Strategy", "Skip", "table_size"):
                 target[key] = value
 
 

@@ -10,8 +10,9 @@ hls4ml's Latency strategy drops them too (its `multiplier_limit` subtracts `n_ze
 
 Arithmetic follows hls4ml's dense kernels exactly (see `harness.nn.bridge`): every product is cast
 to accum_t (rounding and overflow in Verilog), the bias is cast to accum_t, the sum wraps in accum_t,
-and the result is cast to result_t; the ReLU/linear activations that follow a dense layer are folded
-into its output stage (each casts to its own result type), so only their narrow result is registered.
+and the result is cast to result_t; the element-wise layers that follow a dense layer (activations,
+batch norm, ApplyAlpha, table lookups: `harness.nn.elementwise`) are folded into its output stage (each
+casts to its own result type), so only their narrow result is registered.
 A wrapping accumulator gives the same sum in any order, which is what lets the products be
 summed in time-multiplexed order; a saturating accumulator is accepted only where no partial sum can
 reach its limits (then it never saturates), otherwise the generator refuses it.
@@ -40,7 +41,9 @@ from harness.nn.bridge import (
     layer_type,
     weight_values,
 )
+from harness.nn.elementwise import Elementwise, read
 from harness.nn.reuse import reuse_for
+from harness.toolchain import Toolchain
 
 #: Rounding: the condition, on the dropped bits, for adding one LSB to the floor (as `fixed._round_shift`).
 #: half: the first dropped bit; rest: any lower dropped bit; neg: the sign; lsb: the lowest kept bit.
@@ -96,15 +99,6 @@ class Feed:
     hi: int
 
 
-@dataclass(frozen=True)
-class Activation:
-    """A ReLU or linear activation after a dense layer: folded into its output stage."""
-
-    name: str
-    kind: str  # relu or linear
-    out: FixedType
-
-
 @dataclass
 class DenseLayer:
     name: str
@@ -115,7 +109,7 @@ class DenseLayer:
     accum: FixedType  # accum_t as the sums may use it (see `bridge.dense_accumulator`)
     result: FixedType  # the dense layer's result_t
     reuse: int
-    activations: list[Activation] = field(default_factory=list)
+    activations: list[Elementwise] = field(default_factory=list)
 
     @property
     def n_in(self) -> int:
@@ -184,8 +178,10 @@ def feeds(slots: list[list[Slot]], n_out: int) -> list[list[Feed]]:
     return result
 
 
-def from_hls4ml(hls_model: object, name: str, reuse_factor: int | dict[str, int]) -> Network:
-    """Read an hls4ml io_parallel model of Dense and ReLU/linear layers; reuse factors as in the spec.
+def from_hls4ml(
+    hls_model: object, name: str, reuse_factor: int | dict[str, int], toolchain: Toolchain | None = None
+) -> Network:
+    """Read an hls4ml io_parallel model of Dense and element-wise layers; reuse factors as in the spec.
 
     The reuse factors come from the spec (model-wide, or per layer name with 1 for layers not named),
     not from the hls4ml layers: the C simulation that judges the RTL does not depend on them.
@@ -201,12 +197,17 @@ def from_hls4ml(hls_model: object, name: str, reuse_factor: int | dict[str, int]
         out = layer_type(layer, layer.get_output_variable().type.precision, "result")
         if layer.class_name == "Dense":
             result.append(_dense(layer, fmt, out, reuse_for(reuse_factor, layer.name)))
+        elif layer.class_name == "Softmax":
+            raise UnsupportedModelError(
+                f"layer {layer.name} (Softmax) is kept (Skip: false); the MAC generator does not build a "
+                "softmax. Use firmware.arithmetic: da at reuse factor 1, or let hls4ml skip it (the default)"
+            )
         elif result:
-            result[-1].activations.append(_activation(layer, out))
+            result[-1].activations.append(read(layer, result[-1].n_out, fmt.fixed, out, toolchain))
         else:
             raise UnsupportedModelError(
-                f"layer {layer.name} ({layer.class_name}) comes before any Dense layer; "
-                "the MAC generator folds activations into the Dense layer before them"
+                f"layer {layer.name} ({layer.class_name}) comes before any Dense layer; the MAC generator "
+                "folds element-wise layers into the Dense layer before them (arithmetic da traces it)"
             )
         fmt = Fmt.of(out)
     if not result:
@@ -225,16 +226,6 @@ def _dense(layer: object, in_fmt: Fmt, out: FixedType, reuse: int) -> DenseLayer
     return DenseLayer(layer.name, in_fmt, codes, Fmt.of(wtype), bias, accum, out, reuse)
 
 
-def _activation(layer: object, out: FixedType) -> Activation:
-    kind = str(layer.get_attr("activation", "")).lower() if layer.class_name in ("Activation", "ReLU") else ""
-    if kind not in ("relu", "linear"):
-        raise UnsupportedModelError(
-            f"layer {layer.name} ({layer.class_name} {kind!r}) is not supported by the MAC "
-            "generator (supported: Dense, ReLU and linear activations)"
-        )
-    return Activation(layer.name, kind, out)
-
-
 # ---------------------------------------------------------------------------------------------- Verilog
 
 
@@ -242,7 +233,7 @@ def _ident(text: str) -> str:
     return re.sub(r"\W", "_", text)
 
 
-def _lit(code: int, width: int) -> str:
+def lit(code: int, width: int) -> str:
     """A signed constant as its two's-complement bit pattern (valid for any code that fits `width`)."""
     return f"$signed({width}'h{code & ((1 << width) - 1):x})"
 
@@ -251,7 +242,7 @@ def _bits(code: int, width: int) -> str:
     return f"{width}'h{code & ((1 << width) - 1):x}"
 
 
-def _signed_operand(name: str, expr: str, fmt: Fmt) -> str:
+def signed_operand(name: str, expr: str, fmt: Fmt) -> str:
     """Declare `name` as the signed form of an element (unsigned ones get a zero sign bit)."""
     value = expr if fmt.signed else f"{{1'b0, {expr}}}"
     return f"    wire signed [{fmt.signed_width - 1}:0] {name} = {value};"
@@ -262,7 +253,7 @@ def cast_lines(out: str, src: str, fmt: Fmt, dst: FixedType) -> list[str]:
 
     Declares `out` as a `dst.width`-bit wire holding dst's code; helper wires are prefixed `out_`.
     """
-    lines = [_signed_operand(f"{out}_v", src, fmt)]
+    lines = [signed_operand(f"{out}_v", src, fmt)]
     width, shift = fmt.signed_width, fmt.frac - dst.frac
     if shift <= 0:  # no bits dropped: exact, just scaled
         r_width = width - shift
@@ -339,7 +330,8 @@ def dense_module(module: str, layer: DenseLayer) -> str:
         ");",
     ]
     used = sorted({s.i for run in slots for s in run})
-    lines += [_signed_operand(f"x{i}", _slice("in_data", i, layer.in_fmt.width), layer.in_fmt) for i in used]
+    lines += [signed_operand(f"x{i}", _slice("in_data", i, layer.in_fmt.width), layer.in_fmt) for i in used]
+    lines += [line for act in layer.activations for line in act.declarations()]
     lines += _counter(r, cw)
     for m, run in enumerate(slots):
         lines += _multiplier(m, run, r, cw, a_w, w_w)
@@ -356,23 +348,17 @@ def dense_module(module: str, layer: DenseLayer) -> str:
                 f"    always @(posedge clk) if (pv) acc{j} <= sum{j};",
             ]
         lines += cast_lines(f"res{j}", f"sum{j}", Fmt.of(layer.accum), layer.result)
-        lines += _activation_lines(f"y{j}", f"res{j}", Fmt.of(layer.result), layer.activations)
+        lines += _activation_lines(f"y{j}", f"res{j}", Fmt.of(layer.result), layer.activations, j)
         lines.append(f"    always @(posedge clk) if ({last}) {_slice('out_data', j, out_w)} <= y{j};")
     lines += ["    always @(posedge clk) out_valid <= rst ? 1'b0 : (" + last + ");", "endmodule", ""]
     return "\n".join(lines)
 
 
-def _activation_lines(out: str, res: str, fmt: Fmt, activations: list[Activation]) -> list[str]:
-    """hls4ml's activations on result_t, in order: ReLU (x > 0 ? x : 0) or linear, each cast to its type."""
+def _activation_lines(out: str, res: str, fmt: Fmt, activations: list[Elementwise], j: int) -> list[str]:
+    """hls4ml's element-wise layers on output j's result_t, in order, each to its own result type."""
     lines, value = [], res
     for n, act in enumerate(activations):
-        if act.kind == "relu" and fmt.signed:
-            lines.append(
-                f"    wire [{fmt.width - 1}:0] {out}_z{n} = "
-                f"{value}[{fmt.width - 1}] ? {fmt.width}'d0 : {value};"
-            )
-            value = f"{out}_z{n}"
-        lines += cast_lines(f"{out}_a{n}", value, fmt, act.out)
+        lines += act.verilog(f"{out}_a{n}", value, fmt, j)
         value, fmt = f"{out}_a{n}", Fmt.of(act.out)
     return [*lines, f"    wire [{fmt.width - 1}:0] {out} = {value};"]
 
@@ -400,7 +386,7 @@ def _multiplier(m: int, run: list[Slot], r: int, cw: int, a_w: int, w_w: int) ->
     product = f"    reg signed [{a_w + w_w - 1}:0] p{m};"
     if r == 1:
         slot = run[0]
-        return [product, f"    always @(posedge clk) p{m} <= x{slot.i} * {_lit(slot.code, w_w)};"]
+        return [product, f"    always @(posedge clk) p{m} <= x{slot.i} * {lit(slot.code, w_w)};"]
     lines = [
         f"    reg signed [{a_w - 1}:0] a{m};",
         f"    reg signed [{w_w - 1}:0] w{m};",
@@ -408,7 +394,7 @@ def _multiplier(m: int, run: list[Slot], r: int, cw: int, a_w: int, w_w: int) ->
         "        case (k)",
     ]
     lines += [
-        f"            {cw}'d{k}: begin a{m} = x{s.i}; w{m} = {_lit(s.code, w_w)}; end"
+        f"            {cw}'d{k}: begin a{m} = x{s.i}; w{m} = {lit(s.code, w_w)}; end"
         for k, s in enumerate(run)
     ]
     lines += [
@@ -482,9 +468,15 @@ def _width(layer: DenseLayer) -> int:
     return layer.n_out * layer.out.width
 
 
-def write_mac(hls_model: object, name: str, out_dir: Path, reuse_factor: int | dict[str, int]) -> RTLDesign:
+def write_mac(
+    hls_model: object,
+    name: str,
+    out_dir: Path,
+    reuse_factor: int | dict[str, int],
+    toolchain: Toolchain | None = None,
+) -> RTLDesign:
     """Generate the network's Verilog (one file: layer modules and the stream top) and its estimates."""
-    network = from_hls4ml(hls_model, name, reuse_factor)
+    network = from_hls4ml(hls_model, name, reuse_factor, toolchain)
     top = f"{_ident(name)}_top"
     modules = [f"{_ident(name)}_{_ident(layer.name)}" for layer in network.layers]
     texts = [dense_module(m, layer) for m, layer in zip(modules, network.layers, strict=True)]
@@ -504,7 +496,8 @@ def write_mac(hls_model: object, name: str, out_dir: Path, reuse_factor: int | d
             "ii_cycles": network.ii,
             "source": "estimate: harness.nn.mac schedule (dsp: one DSP48E2 per multiplier, "
             "ceil(non-zero weights / reuse factor) per layer; lut: closed-form count of adder bits and "
-            "operand-mux LUT6s, see harness.nn.mac.estimate_luts; latency and II: the generated pipeline)",
+            "operand-mux LUT6s, element-wise layers' casts, constant products and table ROMs, see "
+            "harness.nn.mac.estimate_luts; latency and II: the generated pipeline)",
         },
         info={
             "arithmetic": "mac",
@@ -512,6 +505,7 @@ def write_mac(hls_model: object, name: str, out_dir: Path, reuse_factor: int | d
             "multipliers": multipliers,
             "hls4ml_multiplier_limit": {d.name: d.hls4ml_multiplier_limit() for d in layers},
             "zero_weights_skipped": {d.name: d.zeros for d in layers},
+            "rom_bits": sum(a.rom_bits * d.n_out for d in layers for a in d.activations),
         },
     )
 
@@ -523,7 +517,8 @@ def estimate_luts(layer: DenseLayer) -> int:
     its run: ceil((d - 1) / 3) LUT6 per input bit, 4:1 muxes in a tree), its weight ROM (one LUT per
     weight bit that changes within its run) and, when the product must be rounded to accum_t, the
     rounding adder (one LUT per accum_t bit); per output, one LUT per accum_t bit for each term of
-    its sum, and one per bit of the result_t cast and of each activation's cast. The multipliers are
+    its sum, and one per bit of the result_t cast, plus each element-wise layer's own count
+    (`Elementwise.estimate_luts`: casts, constant products, table index logic and ROM). The multipliers are
     counted as DSPs. Not counted: registers, control, and constant multipliers that Yosys maps to LUTs
     (at reuse factor 1 many narrow constant products become LUTs instead of DSPs).
     """
@@ -536,5 +531,7 @@ def estimate_luts(layer: DenseLayer) -> int:
         varying = bin(np.bitwise_or.reduce(codes) & ~np.bitwise_and.reduce(codes)).count("1")
         total += in_w * math.ceil((inputs - 1) / 3) + varying + (acc_w if rounds else 0)
     terms = sum(len(f) for f in feeds(layer.slots, layer.n_out))
-    per_out = layer.result.width + sum(a.out.width for a in layer.activations)
+    per_out, fmt = layer.result.width, Fmt.of(layer.result)
+    for act in layer.activations:
+        per_out, fmt = per_out + act.estimate_luts(fmt), Fmt.of(act.out)
     return total + acc_w * terms + layer.n_out * per_out

@@ -8,6 +8,8 @@ hls4ml output type, so the testbench compares exactly the integers hls4ml comput
 
 from __future__ import annotations
 
+import math
+import re
 from pathlib import Path
 
 from harness.fixed import FixedType
@@ -28,9 +30,10 @@ def rtl(spec: DesignSpec, converted: Converted, out_dir: Path, toolchain: Toolch
     _check_reuse(spec, converted.model)
     fw = spec.firmware
     if resolve_arithmetic(fw.arithmetic, fw.reuse_factor) == "mac":
-        design = write_mac(converted.model, spec.name, out_dir, fw.reuse_factor)
+        design = write_mac(converted.model, spec.name, out_dir, fw.reuse_factor, toolchain)
     else:
-        design = write_da(trace(converted.model), spec.name, out_dir, fw.clock_ns, fw.pipeline_stages)
+        traced = trace(converted.model, toolchain=toolchain)
+        design = write_da(traced, spec.name, out_dir, fw.clock_ns, fw.pipeline_stages)
     design.info["arithmetic_requested"] = fw.arithmetic
     return design
 
@@ -70,27 +73,82 @@ def write_da(
         _wrapper(top, core, traced.input_type, traced.output_type, in_kifs, out_kifs, n_stages)
     )
     src = out_dir / "da4ml" / "src"
-    # lookup_table.v reads memory files with $readmemh; it is only instantiated by traces with tables.
-    uses_tables = any((src / "memfiles").iterdir())
-    static = [p for p in sorted((src / "static").glob("*.v")) if uses_tables or p.name != "lookup_table.v"]
+    roms = _inline_roms(src, core)
+    static = [p for p in sorted((src / "static").glob("*.v")) if p.name != "lookup_table.v"]
     sources = [*static, *sorted(p for p in src.glob("*.v") if p.name != f"{core}_wrapper.v"), wrapper]
     return RTLDesign(
         sources=sources,
         top=top,
         estimate={
-            "lut": round(float(comb.cost)),
+            "lut": round(float(comb.cost)) + rom_luts(roms),
             "dsp": 0,
             "latency_cycles": n_stages,
             "ii_cycles": 1,
-            "source": f"estimate: da4ml {_da4ml_version()} cost model (LUTs) and pipeline depth",
+            "source": f"estimate: da4ml {_da4ml_version()} cost model (LUTs) and pipeline depth, plus one "
+            "LUT6 per 64 ROM bits of its lookup tables (which its cost model leaves out)",
         },
         info={
             "arithmetic": "da",
             "pipeline_stages": n_stages,
             "adder_levels": round(depth, 2),
             "latency_cutoff": round(cutoff, 2),
+            "rom_bits": roms,
         },
     )
+
+
+def rom_luts(bits: int) -> int:
+    """LUT6s of ROMs as Yosys maps small ones (each LUT6 a 64 x 1 ROM, muxes in the F7/F8 slices)."""
+    return math.ceil(bits / 64)
+
+
+#: da4ml's instantiation of a lookup table: its `lookup_table` module reading a memory file.
+_LOOKUP = re.compile(r'lookup_table #\((\d+), (\d+), "([^"]+)"\) (\w+) \(')
+
+
+def _inline_roms(src: Path, core: str) -> int:
+    """Replace da4ml's `lookup_table` instances (`$readmemh` of a file by a relative name, which neither
+    Verilator nor Yosys in its sandbox resolves from the design folder) by ROM modules holding their
+    contents, written to `<core>_roms.v`. Returns the ROM bits of all instances (each element of an
+    activation reads its own copy: addresses times word width)."""
+    modules, bits = {}, 0
+    for stage in sorted(src.glob(f"{core}_stage*.v")):
+        text = stage.read_text()
+
+        def rom(match: re.Match) -> str:
+            nonlocal bits
+            bw_in, bw_out, mem, inst = int(match[1]), int(match[2]), match[3], match[4]
+            if mem not in modules:
+                words = (src / "memfiles" / mem).read_text().split()
+                name = f"{core}_rom{len(modules)}"
+                body = [f"        rom[{i}] = {bw_out}'h{word};" for i, word in enumerate(words)]
+                modules[mem] = (
+                    name,
+                    "\n".join(
+                        [
+                            f"// {mem} of da4ml: {len(words)} x {bw_out} bits",
+                            f"module {name} (input [{bw_in - 1}:0] in, output [{bw_out - 1}:0] out);",
+                            f"    reg [{bw_out - 1}:0] rom [0:{(1 << bw_in) - 1}];",
+                            "    integer i;",
+                            "    initial begin",
+                            f"        for (i = 0; i < {1 << bw_in}; i = i + 1) rom[i] = {bw_out}'d0;",
+                            *body,
+                            "    end",
+                            "    assign out = rom[in];",
+                            "endmodule",
+                            "",
+                        ]
+                    ),
+                )
+            bits += (1 << bw_in) * bw_out
+            return f"{modules[mem][0]} {inst} ("
+
+        new = _LOOKUP.sub(rom, text)
+        if new != text:
+            stage.write_text(new)
+    if modules:
+        (src / f"{core}_roms.v").write_text("\n".join(text for _, text in modules.values()))
+    return bits
 
 
 def warm_up_da4ml() -> None:

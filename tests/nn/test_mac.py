@@ -62,7 +62,7 @@ def _vectors(hls_model, x: np.ndarray) -> StreamVectors:
     layers = list(hls_model.get_layers())
     in_type = FixedType.from_hls4ml(layers[0].get_output_variable().type.precision)
     out_type = FixedType.from_hls4ml(hls_model.get_output_variables()[0].type.precision)
-    y = np.asarray(hls_model.predict(x), dtype=np.float64)
+    y = np.asarray(hls_model.predict(x.astype(np.float64)), dtype=np.float64)  # doubles: every code
     expected = np.round(y * 2.0**out_type.frac).astype(np.int64)
     n_out = expected.shape[1]
     return StreamVectors(
