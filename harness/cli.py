@@ -10,6 +10,7 @@ import sys
 _COMMAND_MODULES = (
     "harness.doctor",
     "harness.flow",
+    "harness.regress.cli",
     "harness.report.cli",
     "harness.study_cli",
     "harness.sweep.cli",
