@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.regress.baseline import Baseline, load_baseline
-from harness.regress.compare import DesignResult, compare
+from harness.regress.compare import NOTE, DesignResult, compare
 from harness.regress.golden import GoldenDesign, discover
 from harness.regress.report import seconds_line, table, verdict, write_junit
 from harness.regress.run import Observation, observe
@@ -64,14 +64,36 @@ def _run_cli(args: Any) -> int:
         print(f"error: {exc}")
         return 2
     observations = run_designs(goldens, baselines, Path(args.out), args.jobs)
+    junit = Path(args.junit) if args.junit else None
+    return conclude(goldens, baselines, observations, args.update, junit, time.monotonic() - start)
+
+
+def conclude(
+    goldens: list[GoldenDesign],
+    baselines: dict[str, Baseline | None],
+    observations: dict[str, Observation | str],
+    update: bool,
+    junit: Path | None = None,
+    seconds: float = 0.0,
+) -> int:
+    """Judge the runs, print the tables (and write JUnit XML), then either give the verdict or (update)
+    write the new baselines; the exit code."""
     results = [_judge(g, baselines[g.name], observations[g.name]) for g in goldens]
     for result in results:
         print("\n" + table(result))
     print("\n" + "\n".join(seconds_line(r) for r in results if r.seconds))
-    if args.junit:
-        write_junit(results, Path(args.junit))
-        print(f"wrote JUnit XML: {args.junit}")
-    return _finish(goldens, observations, results, args.update, time.monotonic() - start)
+    if junit is not None:
+        write_junit(results, junit)
+        print(f"wrote JUnit XML: {junit}")
+    if update:
+        return _update(goldens, observations, results, seconds)
+    failed = [r.name for r in results if r.failed]
+    notes = sum(len(r.notes) for r in results)
+    print(
+        f"\nregress: {len(results)} golden designs, {len(failed)} regressed"
+        f"{' (' + ', '.join(failed) + ')' if failed else ''}, {notes} notes, in {seconds:.0f} s"
+    )
+    return 1 if failed else 0
 
 
 def run_designs(
@@ -117,22 +139,13 @@ def _judge(golden: GoldenDesign, baseline: Baseline | None, obs: Observation | s
     return compare(golden, baseline, obs)
 
 
-def _finish(
+def _update(
     goldens: list[GoldenDesign],
     observations: dict[str, Observation | str],
     results: list[DesignResult],
-    update: bool,
     seconds: float,
 ) -> int:
-    """Write the baselines (--update) or judge the run; the exit code."""
-    if not update:
-        failed = [r.name for r in results if r.failed]
-        notes = sum(len(r.notes) for r in results)
-        print(
-            f"\nregress: {len(results)} golden designs, {len(failed)} regressed"
-            f"{' (' + ', '.join(failed) + ')' if failed else ''}, {notes} notes, in {seconds:.0f} s"
-        )
-        return 1 if failed else 0
+    """Write each design's new baseline and say what changed; refuse runs that are not bit-exact."""
     refused = []
     for golden, result in zip(goldens, results, strict=True):
         obs = observations[golden.name]
@@ -143,12 +156,16 @@ def _finish(
                 "a baseline is only taken from a run that completed bit-exact against its reference"
             )
             continue
-        changed = [r.label for r in result.rows if r.verdict != "pass"]
         existed = golden.baseline_path.exists()
         Baseline.of(golden, obs).write(golden)
-        what = ("changed: " + ", ".join(changed)) if changed else "nothing changed"
-        status = "updated" if existed else "new"
-        print(f"[regress] {golden.name}: {status} baseline {golden.baseline_path} ({what})")
+        changed = [r for r in result.rows if r.baseline != r.new or r.verdict == NOTE]
+        print(
+            f"[regress] {golden.name}: {'updated' if existed else 'new'} baseline {golden.baseline_path}"
+            f"{': ' + str(len(changed)) + ' fields changed' if changed else ' (nothing changed)'}"
+        )
+        for row in changed:
+            detail = row.message if row.verdict == NOTE else row.change
+            print(f"    {row.label}: {row.baseline} -> {row.new} ({detail})")
     print(
         f"\nregress --update: {len(results) - len(refused)} baselines written, {len(refused)} refused, "
         f"in {seconds:.0f} s"

@@ -46,6 +46,7 @@ class DesignResult:
     rows: list[Row] = field(default_factory=list)
     error: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    sources: dict[str, str | None] = field(default_factory=dict)  # where the new numbers come from
 
     @property
     def failed(self) -> bool:
@@ -74,7 +75,7 @@ def compare(golden: GoldenDesign, base: Baseline, obs: Observation) -> DesignRes
         ),
         _tools(base.tools, obs.tools),
     ]
-    return DesignResult(golden.name, rows, seconds=obs.seconds)
+    return DesignResult(golden.name, rows, seconds=obs.seconds, sources=obs.sources)
 
 
 def _exact(name: str, label: str, old: str, new: str, why: str) -> Row:

@@ -33,6 +33,7 @@ def table(result: DesignResult, title: str = "") -> str:
         head,
         *("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells),
     ]
+    lines += [f"  source of {key}: {value}" for key, value in result.sources.items()]
     for row in result.rows:
         if row.message:
             tag = "regression" if row.verdict == FAIL else row.verdict
