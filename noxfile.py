@@ -4,6 +4,9 @@ Virtualenvs are reused between runs (TensorFlow alone is ~600 MB), and the proje
 editable so code changes need no reinstall.
 """
 
+import sys
+from pathlib import Path
+
 import nox
 
 nox.options.reuse_existing_virtualenvs = True
@@ -41,6 +44,20 @@ def _report_args(sweep_args: list[str]) -> list[str]:
         if arg in ("--study", "--storage", "--results"):
             report += [arg, next(rest)]
     return report
+
+
+@nox.session(venv_backend="none")
+def regress(session: nox.Session) -> None:
+    """Firmware regression: every golden design (regress/<name>/) regenerated from its spec,
+    synthesised, simulated and compared with its baseline; exit 1 on a regression. Extra arguments go
+    to `harness regress`, e.g. `nox -s regress -- --junit runs/regress/junit.xml` or `-- --update`.
+
+    It runs in the tests session's environment (made or brought up to date first), so CI installs the
+    3 GB stack and compiles da4ml's solver once, and the regression reuses the trained models and
+    Yosys results the test suite left in the cache (harness/cache.py)."""
+    session.run(sys.executable, "-m", "nox", "-s", "tests", "--install-only", external=True)
+    harness = Path(".nox") / "tests" / "bin" / "harness"
+    session.run(str(harness), "regress", "--jobs", "2", *session.posargs, external=True)
 
 
 @nox.session(python=PYTHON)

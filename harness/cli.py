@@ -14,6 +14,7 @@ _COMMAND_MODULES = (
     "harness.cosim",
     "harness.doctor",
     "harness.flow",
+    "harness.regress.cli",
     "harness.report.cli",
     "harness.study_cli",
     "harness.sweep.cli",

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from harness import cache
 from harness.data import Dataset
 from harness.data import load as load_data
 from harness.fixed import FixedType
@@ -83,6 +84,11 @@ class Stages:
     rtl: Callable[[DesignSpec, Converted, Path, Toolchain], RTLDesign]
     #: Checks that need the kind's knowledge (e.g. hls4ml's reuse-factor rule), run before any work.
     check: Callable[[DesignSpec], None] | None = None
+    #: Save a trained model into a cache folder (False when the kind cannot without a pickle) and load
+    #: it back into a design point's folder (with the info entries that name files there); see
+    #: `harness.cache`. None: the kind's models are always trained.
+    save_model: Callable[[Any, Path], bool] | None = None
+    load_model: Callable[[DesignSpec, Path, Path], tuple[Any, dict]] | None = None
 
 
 def decide(scores: np.ndarray) -> np.ndarray:
@@ -142,7 +148,7 @@ def prepare(spec: DesignSpec, out_dir: Path, toolchain: Toolchain) -> DesignPoin
         stages.check(spec)
     timings: dict[str, float] = {}
     dataset = _timed(spec, timings, "data", load_data, spec.data, spec.seed, spec.base_dir)
-    trained = _timed(spec, timings, "train", stages.train, spec, dataset, out_dir)
+    trained = _timed(spec, timings, "train", cache.train, stages, spec, dataset, out_dir)
     converted = _timed(spec, timings, "convert", stages.convert, spec, trained, dataset, out_dir, toolchain)
     emulation = _timed(spec, timings, "emulate", stages.emulate, spec, converted, dataset.x_test)
     rtl = _timed(spec, timings, "rtl", stages.rtl, spec, converted, out_dir / "rtl", toolchain)
@@ -290,8 +296,9 @@ def add_synth(point: DesignPoint, record: dict, toolchain: Toolchain) -> None:
     record["fidelity"] = "synth"
 
 
-def add_verify(point: DesignPoint, record: dict, toolchain: Toolchain) -> None:
-    """Fidelity `verify`: the RTL on Verilator, every output word compared; measured latency and II."""
+def add_verify(point: DesignPoint, record: dict, toolchain: Toolchain) -> SimResult:
+    """Fidelity `verify`: the RTL on Verilator, every output word compared; measured latency and II.
+    Returns the simulation (its output words are what `harness regress` keeps)."""
     spec, y = point.spec, point.dataset.y_test
     sim = simulate(point, toolchain)
     n = sim.outputs.shape[0]
@@ -307,6 +314,7 @@ def add_verify(point: DesignPoint, record: dict, toolchain: Toolchain) -> None:
     )
     record["latency"]["max_cycles"] = sim.latency_max_cycles
     record["fidelity"] = "verify"
+    return sim
 
 
 def add_vendor(point: DesignPoint, record: dict, toolchain: Toolchain) -> None:

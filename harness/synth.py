@@ -11,12 +11,14 @@ folder with relative paths only.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.toolchain import Toolchain
+from harness.cache import Store, digest
+from harness.toolchain import Tool, Toolchain
 
 #: Cell types counted into each resource class (UltraScale+ primitives as mapped by synth_xilinx).
 _LUT_CELLS = ("LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6", "LUT6_2")
@@ -39,6 +41,10 @@ _LUTRAM_CELLS = (
 _FF_CELLS = ("FDRE", "FDSE", "FDCE", "FDPE", "FDRE_1", "FDSE_1", "FDCE_1", "FDPE_1")
 _CARRY_CELLS = ("CARRY8", "CARRY4")
 _DSP_CELLS = ("DSP48E2", "DSP48E1")
+
+
+#: Yosys' cell statistics (`stat -json`, written by the script), the file the counts are read from.
+STAT = "yosys_stat.json"
 
 
 class SynthesisError(RuntimeError):
@@ -105,32 +111,9 @@ def synthesize(
         ]
     )
     (work_dir / "synth.ys").write_text(script + "\n")
-    log = work_dir / "yosys.log"
-    print(
-        f"[synth] yosys synth_xilinx -family {family} on {top} (log: {log}; the first run on a "
-        "machine also compiles Yosys, ~90 s)",
-        flush=True,
-    )
-    start = time.monotonic()
-    try:
-        with open(log, "w") as fh:
-            proc = subprocess.run(
-                [str(yosys.path), "-q", "-s", "synth.ys"],
-                cwd=work_dir,
-                stdout=fh,
-                stderr=subprocess.STDOUT,
-                timeout=timeout_s,
-                env=toolchain.env(),
-            )
-    except subprocess.TimeoutExpired as exc:
-        raise SynthesisError(
-            f"Yosys exceeded its time limit of {timeout_s:g} s on {top}; log: {log}"
-        ) from exc
-    seconds = time.monotonic() - start
-    stat = work_dir / "yosys_stat.json"
-    if proc.returncode != 0 or not stat.exists():
-        tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
-        raise SynthesisError(f"Yosys failed on {top} (exit {proc.returncode}):\n{tail}")
+    run = _Run(yosys, toolchain, work_dir, top, family, timeout_s)
+    seconds = _cached(run, names, script)
+    stat = work_dir / STAT
     cells = _cell_counts(json.loads(stat.read_text()), top)
     return SynthResult(
         lut=_total(cells, _LUT_CELLS),
@@ -145,6 +128,69 @@ def synthesize(
         seconds=round(seconds, 2),
         source=" ".join([f"{yosys.label} synth_xilinx -family {family}", *options]),
     )
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One Yosys run of `synth.ys` in `work_dir` (relative paths: the yowasp sandbox)."""
+
+    yosys: Tool
+    toolchain: Toolchain
+    work_dir: Path
+    top: str
+    family: str
+    timeout_s: float
+
+    def __call__(self) -> float:
+        """Run Yosys; the seconds it took. SynthesisError on failure or timeout."""
+        log = self.work_dir / "yosys.log"
+        print(
+            f"[synth] yosys synth_xilinx -family {self.family} on {self.top} (log: {log}; the first run "
+            "on a machine also compiles Yosys, ~90 s)",
+            flush=True,
+        )
+        start = time.monotonic()
+        try:
+            with open(log, "w") as fh:
+                proc = subprocess.run(
+                    [str(self.yosys.path), "-q", "-s", "synth.ys"],
+                    cwd=self.work_dir,
+                    stdout=fh,
+                    stderr=subprocess.STDOUT,
+                    timeout=self.timeout_s,
+                    env=self.toolchain.env(),
+                )
+        except subprocess.TimeoutExpired as exc:
+            raise SynthesisError(
+                f"Yosys exceeded its time limit of {self.timeout_s:g} s on {self.top}; log: {log}"
+            ) from exc
+        if proc.returncode != 0 or not (self.work_dir / STAT).exists():
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
+            raise SynthesisError(f"Yosys failed on {self.top} (exit {proc.returncode}):\n{tail}")
+        return time.monotonic() - start
+
+
+def _cached(run: _Run, names: list[str], script: str) -> float:
+    """`run` through the `yosys` store of `harness.cache`, keyed by every byte Yosys reads (sources,
+    script) and its version. An entry that took longer than this run's time limit is not reused (the
+    run would have timed out). Returns the seconds Yosys took (when it ran for the entry)."""
+    store = Store.named("yosys")
+    if store is None:
+        return run()
+    sources = {name: digest((run.work_dir / name).read_bytes()) for name in names}
+    key = digest({"script": script, "sources": sources, "yosys": run.yosys.label})
+    with store.lock(key) as entry:
+        meta = store.complete(key)
+        if meta is not None and meta["seconds"] <= run.timeout_s:
+            print(
+                f"[synth] {run.top}: Yosys result from the cache (same RTL and script): {entry}", flush=True
+            )
+            shutil.copyfile(entry / STAT, run.work_dir / STAT)
+            return meta["seconds"]
+        seconds = run()
+        shutil.copyfile(run.work_dir / STAT, entry / STAT)
+        store.finish(key, {"top": run.top, "seconds": round(seconds, 2), "source": run.yosys.label})
+        return seconds
 
 
 def _cell_counts(stat: dict, top: str) -> dict[str, int]:

@@ -10,6 +10,13 @@ hide the submodules: `import harness.bdt.convert as m` would yield the function)
 from harness.bdt import convert, emulate, rtl, train
 from harness.flow import Stages
 
-STAGES = Stages(train=train.train, convert=convert.convert, emulate=emulate.emulate, rtl=rtl.rtl)
+STAGES = Stages(
+    train=train.train,
+    convert=convert.convert,
+    emulate=emulate.emulate,
+    rtl=rtl.rtl,
+    save_model=train.save_model,
+    load_model=train.load_model,
+)
 
 __all__ = ["STAGES"]

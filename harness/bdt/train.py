@@ -73,12 +73,36 @@ def _train_xgboost(spec: DesignSpec, dataset: Dataset, out_dir: Path) -> tuple[A
     clf.fit(dataset.x_train, dataset.y_train)
     path = out_dir / MODEL_FILE
     clf.save_model(path)
+    info = {"trainer": f"xgboost {xgb.__version__}", "model_file": str(path)}
+    return _read_booster(path, spec.model.max_depth), info
+
+
+def _read_booster(path: Path, max_depth: int) -> Any:
+    import xgboost as xgb
+
     booster = xgb.Booster()
     booster.load_model(path)
     # The JSON model holds the trees but not the training parameters; conifer reads max_depth from
     # the booster's configuration (for its estimates and VHDL padding), so restore it.
-    booster.set_param({"max_depth": spec.model.max_depth})
-    return booster, {"trainer": f"xgboost {xgb.__version__}", "model_file": str(path)}
+    booster.set_param({"max_depth": max_depth})
+    return booster
+
+
+def save_model(model: Any, folder: Path) -> bool:
+    """Store an xgboost forest (its JSON model) for `harness.cache`; a scikit-learn forest is not
+    stored (it would need a pickle) and is trained every time."""
+    if not _is_booster(model):
+        return False
+    model.save_model(folder / MODEL_FILE)
+    return True
+
+
+def load_model(spec: DesignSpec, folder: Path, out_dir: Path) -> tuple[Any, dict]:
+    """A forest `save_model` stored, copied into `out_dir` as training would have written it."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / MODEL_FILE
+    path.write_bytes((folder / MODEL_FILE).read_bytes())
+    return _read_booster(path, spec.model.max_depth), {"model_file": str(path)}
 
 
 def _train_sklearn(spec: DesignSpec, dataset: Dataset, out_dir: Path) -> tuple[Any, dict]:

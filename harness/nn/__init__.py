@@ -10,7 +10,13 @@ from harness.flow import Stages
 from harness.nn import convert, emulate, reuse, rtl, train
 
 STAGES = Stages(
-    train=train.train, convert=convert.convert, emulate=emulate.emulate, rtl=rtl.rtl, check=reuse.check_spec
+    train=train.train,
+    convert=convert.convert,
+    emulate=emulate.emulate,
+    rtl=rtl.rtl,
+    check=reuse.check_spec,
+    save_model=train.save_model,
+    load_model=train.load_model,
 )
 
 __all__ = ["STAGES"]

@@ -43,6 +43,26 @@ def train(spec: DesignSpec, data: Dataset, out_dir: Path) -> Trained:
     return Trained(model=model, float_scores=scores, info=info)
 
 
+#: A trained model in a cache folder: Keras JSON architecture plus HDF5 weights, as users hand models over.
+CACHED_ARCHITECTURE, CACHED_WEIGHTS = "model.json", "weights.h5"
+
+
+def save_model(model, folder: Path) -> bool:
+    """Store a trained (pruning-stripped) QKeras model for `harness.cache`; never a pickle."""
+    (folder / CACHED_ARCHITECTURE).write_text(model.to_json())
+    model.save_weights(str(folder / CACHED_WEIGHTS))
+    return True
+
+
+def load_model(spec: DesignSpec, folder: Path, out_dir: Path) -> tuple[object, dict]:
+    """A model `save_model` stored, rebuilt with the QKeras classes (`custom_objects`)."""
+    from tensorflow.keras.models import model_from_json
+
+    model = model_from_json((folder / CACHED_ARCHITECTURE).read_text(), custom_objects=custom_objects())
+    model.load_weights(str(folder / CACHED_WEIGHTS))
+    return model, {}
+
+
 #: Config keys of QKeras layers that hold a quantizer (object, JSON dict or string form).
 QUANTIZER_SLOTS = ("activation", "quantizer")
 #: Layer classes Keras itself builds (besides `tf.keras.layers`) when reading a model JSON.

@@ -10,13 +10,11 @@ A file lock per design keeps two worker processes from computing (and clobbering
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from filelock import FileLock
-
+from harness.cache import locked_folder
 from harness.spec import DesignSpec
 from harness.sweep.objectives import FIDELITY_RANK
 
@@ -45,9 +43,5 @@ class ResultsCache:
             return None
         return record
 
-    @contextmanager
-    def lock(self, spec: DesignSpec) -> Iterator[Path]:
-        folder = self.folder(spec)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(folder) + ".lock"):
-            yield folder
+    def lock(self, spec: DesignSpec) -> AbstractContextManager[Path]:
+        return locked_folder(self.folder(spec))
