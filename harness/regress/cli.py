@@ -48,21 +48,17 @@ def register(subparsers: Any) -> None:
 
 def _run_cli(args: Any) -> int:
     start = time.monotonic()
-    try:
-        if args.jobs < 1:
-            raise SpecError(f"--jobs {args.jobs} is not valid; must be a whole number >= 1")
-        goldens = discover(Path(args.golden), args.only)
-        baselines = {g.name: load_baseline(g) for g in goldens}
-        missing = [g for g in goldens if baselines[g.name] is None]
-        if missing and not args.update:
-            names = " ".join(f"--only {g.name}" for g in missing)
-            raise SpecError(
-                f"no baseline for {', '.join(g.name for g in missing)}; take it with "
-                f"`harness regress --update {names}` and commit it"
-            )
-    except SpecError as exc:
-        print(f"error: {exc}")
-        return 2
+    if args.jobs < 1:
+        raise SpecError(f"--jobs {args.jobs} is not valid; must be a whole number >= 1")
+    goldens = discover(Path(args.golden), args.only)
+    baselines = {g.name: load_baseline(g) for g in goldens}
+    missing = [g for g in goldens if baselines[g.name] is None]
+    if missing and not args.update:
+        names = " ".join(f"--only {g.name}" for g in missing)
+        raise SpecError(
+            f"no baseline for {', '.join(g.name for g in missing)}; take it with "
+            f"`harness regress --update {names}` and commit it"
+        )
     observations = run_designs(goldens, baselines, Path(args.out), args.jobs)
     junit = Path(args.junit) if args.junit else None
     return conclude(goldens, baselines, observations, args.update, junit, time.monotonic() - start)
