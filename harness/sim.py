@@ -22,6 +22,11 @@ II on the first `SimJob.cocotb_vectors` vectors, and, with `--stream`, a C++ dri
 every vector cycle for cycle as `tb.stream` does and writes all output words and their cycles.
 Every word of every vector is compared here, and the cocotb run must agree with the C++ driver on
 its prefix word for word and cycle for cycle, or the simulation fails.
+
+What a run leaves in its work folder, whichever path ran: `vectors.npz` (every vector simulated: inputs,
+widths, expected outputs), `outputs.json` (every output word the RTL produced, one list per vector),
+`sim.log`; the cocotb run's own `tb_result.json` (and, on the fast path, its prefix as
+`cocotb_vectors.npz`).
 """
 
 from __future__ import annotations
@@ -200,7 +205,7 @@ class VerilatorSimulator:
         simulator = f"{tool.label} + cocotb {_cocotb_version()}"
         log = job.work_dir / "sim.log"
         if not job.uses_fast_path:
-            return _result(raw, job.vectors, simulator, log)
+            return _kept(job, _result(raw, job.vectors, simulator, log))
         start = time.monotonic()
         streamed = self._stream(job, Path(raw["executable"]))
         stream_seconds = round(time.monotonic() - start, 2)
@@ -218,11 +223,11 @@ class VerilatorSimulator:
         with open(log, "a") as fh:
             summary = result.comparison.summary() if result.comparison else "no reference"
             fh.write(f"[sim] C++ stream driver: {n} vectors in {stream_seconds:.2f} s; {summary}\n")
-        return result
+        return _kept(job, result)
 
     def _build_and_run_cocotb(self, job: SimJob, vectors: StreamVectors) -> dict:
         """Build the model in a child process and run the cocotb testbench on `vectors`; the raw result."""
-        vectors_path = job.work_dir / "vectors.npz"
+        vectors_path = job.work_dir / ("cocotb_vectors.npz" if job.uses_fast_path else "vectors.npz")
         result_path = job.work_dir / "tb_result.json"
         result_path.unlink(missing_ok=True)
         vectors.save(vectors_path)
@@ -326,6 +331,14 @@ def _cocotb_version() -> str:
     from importlib import metadata
 
     return metadata.version("cocotb")
+
+
+def _kept(job: SimJob, result: SimResult) -> SimResult:
+    """Leave every simulated vector and every output word in the work folder (see the module docstring)."""
+    job.vectors.save(job.work_dir / "vectors.npz")
+    outputs = [[int(v) for v in row] for row in result.outputs]
+    (job.work_dir / "outputs.json").write_text(json.dumps({"outputs": outputs}))
+    return result
 
 
 def _result(raw: dict, vectors: StreamVectors, simulator: str, log: Path) -> SimResult:

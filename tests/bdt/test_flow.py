@@ -95,7 +95,7 @@ def test_conifer_vhdl_agrees_with_verilog(track_flow, toolchain, tmp_path):
     record, out = track_flow
     model = record["model"]
     inputs = np.load(out / "sim" / "vectors.npz")["inputs"]
-    outputs = json.loads((out / "sim" / "tb_result.json").read_text())["outputs"]
+    outputs = json.loads((out / "sim" / "outputs.json").read_text())["outputs"]
     verilog = np.array(outputs, dtype=np.int64)
     vhdl = vhdl_reference(
         model["conifer_model_file"],
