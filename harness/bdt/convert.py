@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.bdt.train import booster_matrix
 from harness.data import Dataset
 from harness.fixed import FixedType
 from harness.flow import Converted, Trained
@@ -405,7 +406,6 @@ def xgboost_intercepts(booster: Any) -> list[float]:
     tells which transform (identity, logit or log of base_score, in float32 as xgboost computes it)
     xgboost applies; that transform's exact value is returned.
     """
-    import xgboost as xgb
 
     learner = json.loads(booster.save_config())["learner"]
     stored = np.asarray(
@@ -413,8 +413,8 @@ def xgboost_intercepts(booster: Any) -> list[float]:
         dtype=np.float32,
     )
     x = np.zeros((1, booster.num_features()), dtype=np.float32)
-    margin = booster.predict(xgb.DMatrix(x), output_margin=True).reshape(-1)
-    without = xgb.DMatrix(x, base_margin=np.zeros((1, len(margin)), dtype=np.float32))
+    margin = booster.predict(booster_matrix(booster, x), output_margin=True).reshape(-1)
+    without = booster_matrix(booster, x, base_margin=np.zeros((1, len(margin)), dtype=np.float32))
     applied = margin - booster.predict(without, output_margin=True).reshape(-1)
     with np.errstate(divide="ignore", invalid="ignore"):
         for transform in BASE_SCORE_TRANSFORMS.values():

@@ -47,13 +47,20 @@ def train(spec: DesignSpec, dataset: Dataset, out_dir: Path) -> Trained:
     return Trained(model=model, float_scores=scores, info=info)
 
 
+def booster_matrix(booster: Any, x: np.ndarray, **kwargs: Any) -> Any:
+    """`x` (events x features) as an xgboost DMatrix carrying the booster's own feature names and types:
+    a model trained on a pandas DataFrame records its column names, and xgboost refuses unnamed data
+    for it (the data's names were already checked against the model's by `harness.bdt.pretrained`)."""
+    import xgboost as xgb
+
+    return xgb.DMatrix(x, feature_names=booster.feature_names, feature_types=booster.feature_types, **kwargs)
+
+
 def decision_function(model: Any, x: np.ndarray) -> np.ndarray:
     """Raw scores (margins before the sigmoid/softmax), one column per conifer output; every model but
     xgboost's Booster has a `decision_function` (scikit-learn's, and `harness.bdt.pretrained`'s)."""
     if _is_booster(model):
-        import xgboost as xgb
-
-        scores = model.predict(xgb.DMatrix(x), output_margin=True)
+        scores = model.predict(booster_matrix(model, x), output_margin=True)
     else:
         scores = model.decision_function(x)
     scores = np.asarray(scores, dtype=np.float64)

@@ -186,6 +186,26 @@ def test_base_score_is_the_margin_xgboost_applies(own_data, tmp_path, objective,
     assert bdt_convert.check_against_trained(model, margins, x) == 1.0
 
 
+def test_xgboost_trained_on_a_dataframe_keeps_its_feature_names(own_data, toolchain, tmp_path):
+    """The usual way to train: XGBClassifier.fit on a pandas DataFrame, which records the column names in
+    the model; xgboost then refuses unnamed data, which crashed the train stage with a traceback."""
+    from xgboost import XGBClassifier
+
+    folder, frame = own_data
+    model = XGBClassifier(n_estimators=3, max_depth=2, random_state=0).fit(frame[FEATURES], frame["signal"])
+    model.save_model(tmp_path / "named.json")
+    spec = from_dict(
+        design(folder, str(tmp_path / "named.json"), "events.csv", label="signal", verify={"vectors": 500}),
+        base_dir=folder,
+    )
+    point = prepare(spec, tmp_path / "run", toolchain)
+    import pandas as pd
+
+    expected = model.predict_proba(pd.DataFrame(point.dataset.x_test, columns=FEATURES))[:, 1]
+    assert np.array_equal(decide(point.trained.float_scores), (expected > 0.5).astype(int))
+    assert point.emulation.output_codes.shape[0] == len(expected)
+
+
 def _forest_file(tmp_path: Path, frame, kind: str) -> Path:
     import xgboost as xgb
 
