@@ -55,6 +55,9 @@ class Converted:
     input_types: list[FixedType]
     output_types: list[FixedType]
     info: dict = field(default_factory=dict)
+    #: A single output's decision threshold, in the output's units: 0 for a logit or margin, 0.5 for a
+    #: probability out of a final sigmoid (which is never below 0, so "> 0" would call every event 1).
+    threshold: float = 0.0
 
 
 @dataclass
@@ -91,10 +94,11 @@ class Stages:
     load_model: Callable[[DesignSpec, Path, Path], tuple[Any, dict]] | None = None
 
 
-def decide(scores: np.ndarray) -> np.ndarray:
-    """Class decisions: argmax for several outputs, sign (score > 0) for one."""
+def decide(scores: np.ndarray, threshold: float = 0.0) -> np.ndarray:
+    """Class decisions of (events x outputs) scores: argmax for several outputs, score > threshold for
+    one (see `Converted.threshold`)."""
     scores = np.asarray(scores, dtype=np.float64)
-    return np.argmax(scores, axis=1) if scores.shape[1] > 1 else (scores[:, 0] > 0).astype(np.int64)
+    return np.argmax(scores, axis=1) if scores.shape[1] > 1 else (scores[:, 0] > threshold).astype(np.int64)
 
 
 def stages_for(kind: str) -> Stages:
@@ -113,6 +117,15 @@ class DesignPoint:
     emulation: Emulation
     rtl: RTLDesign
     timings: dict[str, float]
+
+    def float_decisions(self) -> np.ndarray:
+        """The float model's class decisions on the test events."""
+        return decide(self.trained.float_scores, self.converted.threshold)
+
+    def code_decisions(self, codes: np.ndarray) -> np.ndarray:
+        """Class decisions of output codes (the reference's or the RTL's), threshold in code units."""
+        scale = 2.0 ** self.converted.output_types[0].frac
+        return decide(np.asarray(codes, dtype=np.float64), self.converted.threshold * scale)
 
     def vectors(self) -> StreamVectors:
         """The first `verify.vectors` test events as the reference saw them, with its outputs."""
@@ -157,6 +170,13 @@ def prepare(spec: DesignSpec, out_dir: Path, toolchain: Toolchain) -> DesignPoin
 
 def simulate(point: DesignPoint, toolchain: Toolchain) -> SimResult:
     """Stream the test vectors through the RTL on Verilator and compare with the reference."""
+    available = len(point.emulation.input_codes)
+    if point.spec.verify.vectors > available:
+        print(
+            f"  note: verify.vectors {point.spec.verify.vectors} is more than the {available} test events; "
+            f"verifying all {available} (more events: data.n_samples or data.test_fraction)",
+            flush=True,
+        )
     job = SimJob(
         point.rtl.top,
         point.rtl.sources,
@@ -198,8 +218,9 @@ def estimate_record(point: DesignPoint, toolchain: Toolchain) -> dict:
     """The record at fidelity `estimate`: accuracies of the float model and the bit-accurate reference,
     and the RTL generator's own latency and resource estimates (each with its source; unknown is null)."""
     spec, rtl, y = point.spec, point.rtl, point.dataset.y_test
-    float_decisions = decide(point.trained.float_scores)
-    agreement = _accuracy(decide(point.emulation.output_codes), float_decisions)
+    float_decisions = point.float_decisions()
+    emulation_decisions = point.code_decisions(point.emulation.output_codes)
+    agreement = _accuracy(emulation_decisions, float_decisions)
     model_info = {**point.trained.info, **point.converted.info, **rtl.info}
     return {
         "design": spec.name,
@@ -210,7 +231,7 @@ def estimate_record(point: DesignPoint, toolchain: Toolchain) -> dict:
         "data": point.dataset.record(),
         "accuracy": {
             "float": _accuracy(float_decisions, y),
-            "emulation": _accuracy(decide(point.emulation.output_codes), y),
+            "emulation": _accuracy(emulation_decisions, y),
             "rtl": None,
             "emulation_vs_float_agreement": agreement,
             "rtl_vs_float_agreement": None,
@@ -302,12 +323,12 @@ def add_verify(point: DesignPoint, record: dict, toolchain: Toolchain) -> SimRes
     spec, y = point.spec, point.dataset.y_test
     sim = simulate(point, toolchain)
     n = sim.outputs.shape[0]
-    rtl_decisions = decide(sim.outputs.astype(np.float64))
+    rtl_decisions = point.code_decisions(sim.outputs)
     record["verification"].update(sim.metrics())
     record["accuracy"].update(
         rtl=_accuracy(rtl_decisions, y[:n]),
         rtl_events=n,
-        rtl_vs_float_agreement=_accuracy(rtl_decisions, decide(point.trained.float_scores)[:n]),
+        rtl_vs_float_agreement=_accuracy(rtl_decisions, point.float_decisions()[:n]),
     )
     record["latency"] = latency_record(
         sim.latency_cycles, sim.ii_cycles, spec.firmware.clock_ns, f"{sim.simulator} (measured)"

@@ -2,6 +2,8 @@
 
 import json
 
+import numpy as np
+
 from harness.cli import main
 
 from .conftest import ROOT
@@ -47,3 +49,34 @@ def test_relative_output_folder_verifies(tmp_path, monkeypatch, capsys):
     assert main(args) == 0, capsys.readouterr().out
     metrics = json.loads((tmp_path / "runs" / "rel" / "metrics.json").read_text())
     assert metrics["verification"]["vectors"] == 200 and metrics["verification"]["mismatches"] == 0
+
+
+def test_single_sigmoid_output_is_decided_at_one_half(tmp_path, capsys):
+    """A binary trigger whose one output is a sigmoid probability: an event is class 1 when it is above
+    0.5 (in the float model, the reference's codes and the RTL's), not above 0, which called every event
+    class 1 and reported the share of class-1 events as every accuracy."""
+    import pandas as pd
+    import tensorflow as tf
+    import yaml
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4000, 2))
+    pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "passed": (x.sum(axis=1) > 0.3).astype(int)}).to_csv(
+        tmp_path / "events.csv", index=False
+    )
+    model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1, activation="sigmoid")])
+    model.layers[0].set_weights([np.full((2, 1), 4.0), np.array([-1.2])])  # p > 0.5 <=> a + b > 0.3
+    model.save_weights(str(tmp_path / "w.h5"))
+    (tmp_path / "m.json").write_text(model.to_json())
+    design = {
+        "name": "sigmoid_trigger",
+        "kind": "nn",
+        "data": {"path": "events.csv", "features": ["a", "b"], "label": "passed", "standardise": False},
+        "model": {"pretrained": {"architecture": "m.json", "weights": "w.h5"}},
+    }
+    (tmp_path / "d.yaml").write_text(yaml.safe_dump(design))
+    out = tmp_path / "run"
+    assert main(["evaluate", str(tmp_path / "d.yaml"), "--fidelity", "estimate", "--out", str(out)]) == 0
+    accuracy = json.loads((out / "metrics.json").read_text())["accuracy"]
+    assert accuracy["float"] > 0.99 and accuracy["emulation"] > 0.97, accuracy
+    assert accuracy["emulation_vs_float_agreement"] > 0.97, accuracy

@@ -74,7 +74,16 @@ def convert(
             "input_type": str(input_type),
             "output_type": str(output_type),
         },
+        threshold=0.5 if n_out == 1 and _activation(layers[-1]) in PROBABILITY_ACTIVATIONS else 0.0,
     )
+
+
+#: Final activations whose single output is a probability in [0, 1]: its class decision is "> 0.5".
+PROBABILITY_ACTIVATIONS = ("sigmoid", "hard_sigmoid", "quantized_sigmoid", "quantized_hard_sigmoid")
+
+
+def _activation(layer) -> str:
+    return str(layer.get_attr("activation", "") or "").lower().split("(")[0]
 
 
 def _refusal(model, exc: Exception) -> UnsupportedModelError | None:
