@@ -86,7 +86,7 @@ def conclude(
     failed = [r.name for r in results if r.failed]
     notes = sum(len(r.notes) for r in results)
     print(
-        f"\nregress: {len(results)} golden designs, {len(failed)} regressed"
+        f"\nregress: {len(results)} golden design{'s' if len(results) != 1 else ''}, {len(failed)} regressed"
         f"{' (' + ', '.join(failed) + ')' if failed else ''}, {notes} notes, in {seconds:.0f} s"
     )
     return 1 if failed else 0

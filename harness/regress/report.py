@@ -64,7 +64,7 @@ def write_junit(results: list[DesignResult], path: Path) -> None:
         for row in result.rows:
             case = TestCase(row.field, classname=classname)
             summary = (
-                f"{row.label}: baseline {row.baseline}, new {row.new}, change {row.change}, "
+                f"{row.label}: baseline {row.baseline}, new {row.new}, change {row.change or '-'}, "
                 f"tolerance {row.tolerance}"
             )
             if row.verdict == FAIL:
@@ -74,6 +74,7 @@ def write_junit(results: list[DesignResult], path: Path) -> None:
             case.system_out = summary + (f"\nnote: {row.message}" if row.verdict == NOTE else "")
             suite.add_testcase(case)
         suite.update_statistics()
+        suite.time = result.seconds.get("total", 0.0)  # the design's whole flow; fields have no own time
         xml.add_testsuite(suite)
     path.parent.mkdir(parents=True, exist_ok=True)
     xml.write(str(path), pretty=True)
