@@ -17,6 +17,7 @@ features (`check_finite`, shared with the built-in data sets).
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 import numpy as np
@@ -148,9 +149,11 @@ def _stack(column: np.ndarray, origin: str = "", name: str = "") -> np.ndarray:
 
 def _missing(origin: object, missing: list[str], available: list[str], rows: int, what="columns") -> str:
     listed = ", ".join(available[:MAX_LISTED]) + (" ..." if len(available) > MAX_LISTED else "")
+    close = {name: difflib.get_close_matches(name, available, n=1) for name in missing}
+    hints = "; ".join(f"did you mean {near[0]!r} for {name!r}?" for name, near in close.items() if near)
     return (
         f"{origin}: no {what} {', '.join(map(repr, missing))} among its {len(available)} {what} "
-        f"({rows} rows): {listed}"
+        f"({rows} rows): {listed}" + (f" ({hints})" if hints else "")
     )
 
 

@@ -85,6 +85,12 @@ def _two_trees(path):
             r"d\.csv: no columns 'pt' among its 5 columns \(3000 rows\): f0, f1, f2, kind, evt",
         ),
         (
+            lambda p: write(events(), p / "d.csv"),
+            ["f0", "kinds"],
+            "kind",
+            r"no columns 'kinds' among .*: f0, f1, f2, kind, evt \(did you mean 'kind' for 'kinds'\?\)",
+        ),
+        (
             lambda p: write(events(), p / "d.root"),
             ["f0", "f9"],
             "kind",
