@@ -83,7 +83,7 @@ def report(session: nox.Session) -> None:
 #: `nox -s bench` without arguments: the harness against the alternatives (issue 16), in about 30
 #: minutes on 2 cores. The sweep benchmarks (sweep_samplers, sweep_workers, reuse_table,
 #: estimate_error) run when named.
-BENCHMARKS = ["nn_verify", "turnaround", "published"]
+BENCHMARKS = ["nn_verify", "bdt_verify", "turnaround", "published"]
 
 
 @nox.session(python=PYTHON)

@@ -114,6 +114,25 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return round(numerator / denominator, 3)
 
 
+def harness_numbers(seconds: float, result: Any, n: int) -> dict:
+    """Build, run and throughput of one harness simulation (`harness.sim.SimResult`, `seconds` of wall
+    time around it, `n` vectors): the stream driver's rate on the fast path, cocotb's otherwise."""
+    run_s = result.stream_seconds if result.stream_seconds is not None else result.run_seconds
+    return {
+        "build_s": result.build_seconds,
+        "cocotb_vectors": result.cocotb_vectors,
+        "cocotb_s": result.cocotb_seconds,
+        "stream_s": result.stream_seconds,
+        "run_s": result.run_seconds,
+        "end_to_end_s": round(seconds, 2),
+        "vectors_per_s": round(n / run_s),
+        "mismatches": result.comparison.mismatched_words,
+        "testbench_passed": result.testbench_passed,
+        "latency_cycles": result.latency_cycles,
+        "ii_cycles": result.ii_cycles,
+    }
+
+
 def write_result(name: str, report: dict, tools: dict[str, str | None] | None = None) -> Path:
     """Write benchmarks/results/<name>.json with the date, machine and tool versions added."""
     RESULTS.mkdir(parents=True, exist_ok=True)

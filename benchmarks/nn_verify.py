@@ -28,7 +28,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from common import ROOT, ratio, repeat, table, timed, versions, write_result
+from common import ROOT, harness_numbers, ratio, repeat, table, timed, versions, write_result
 
 DESIGN = ROOT / "designs" / "jet_mlp.yaml"
 
@@ -127,14 +127,14 @@ def main(argv: list[str] | None = None) -> int:
                 "vectors_per_s": round(n / predict.median),
                 "mismatches": comparison.mismatched_words,
             },
-            "harness_fast": _harness_numbers(fast_s, fast, n),
+            "harness_fast": harness_numbers(fast_s, fast, n),
         }
         for opt in args.cxx_opt if n == max(args.vectors) else []:
             opt_s, opt_result = harness_run(point, vectors, args.out / f"fast{opt}-{n}", toolchain, True, opt)
-            run[f"harness_fast{opt}"] = _harness_numbers(opt_s, opt_result, n)
+            run[f"harness_fast{opt}"] = harness_numbers(opt_s, opt_result, n)
         if n == min(args.vectors):
             cocotb_s, slow = harness_run(point, vectors, args.out / f"cocotb-{n}", toolchain, fast=False)
-            run["harness_cocotb_only"] = _harness_numbers(cocotb_s, slow, n)
+            run["harness_cocotb_only"] = harness_numbers(cocotb_s, slow, n)
         runs[n] = run
         rows += _rows(n, run)
 
@@ -179,24 +179,6 @@ def _ratios(run: dict) -> dict[str, float | None]:
                 da4ml["end_to_end_s"], numbers["end_to_end_s"]
             )
     return out
-
-
-def _harness_numbers(seconds: float, result, n: int) -> dict:
-    """Build, run and throughput of one harness simulation (stream driver's rate on the fast path)."""
-    run_s = result.stream_seconds if result.stream_seconds is not None else result.run_seconds
-    return {
-        "build_s": result.build_seconds,
-        "cocotb_vectors": result.cocotb_vectors,
-        "cocotb_s": result.cocotb_seconds,
-        "stream_s": result.stream_seconds,
-        "run_s": result.run_seconds,
-        "end_to_end_s": round(seconds, 2),
-        "vectors_per_s": round(n / run_s),
-        "mismatches": result.comparison.mismatched_words,
-        "testbench_passed": result.testbench_passed,
-        "latency_cycles": result.latency_cycles,
-        "ii_cycles": result.ii_cycles,
-    }
 
 
 def _rows(n: int, run: dict) -> list[list]:

@@ -70,8 +70,25 @@ def vhdl_reference(
     """Output codes of conifer's own VHDL firmware for `input_codes`, simulated with GHDL.
 
     The conifer model saved at conversion (`model_file`, conifer's JSON) is loaded with the vhdl
-    backend. conifer builds a helper in the current folder and runs GHDL through the shell in its
-    output folder; both happen inside `work_dir`.
+    backend, compiled (`vhdl_model`) and run (`vhdl_outputs`); both happen inside `work_dir`.
+    """
+    model = vhdl_model(model_file, input_type, score_type, work_dir, toolchain, part)
+    return vhdl_outputs(model, input_type, score_type, input_codes, work_dir, toolchain)
+
+
+def vhdl_model(
+    model_file: Path,
+    input_type: FixedType,
+    score_type: FixedType,
+    work_dir: Path,
+    toolchain: Toolchain,
+    part: str,
+) -> Any:
+    """conifer's vhdl-backend model of `model_file`, its VHDL written and compiled by GHDL.
+
+    A separate step from `vhdl_outputs` so that build and simulation can be timed apart (the
+    benchmarks do). conifer builds a helper in the current folder and runs GHDL through the shell in
+    its output folder, `work_dir/vhdl`.
     """
     import conifer
     from conifer.backends.vhdl import simulators
@@ -81,13 +98,28 @@ def vhdl_reference(
     work_dir.mkdir(parents=True, exist_ok=True)
     config = conifer_config("vhdl", input_type, score_type, work_dir / "vhdl", "bdt_vhdl", part)
     simulators.set_simulator("ghdl")
-    print(f"[vhdl] conifer vhdl backend + GHDL on {len(input_codes)} vectors ...", flush=True)
     with conifer_build_env(toolchain), contextlib.chdir(work_dir):
         model = conifer.model.load_model(str(model_file), new_config=config)
         if not model.compile():
             raise EmulationError(
                 f"GHDL could not compile conifer's VHDL; see {work_dir / 'vhdl' / 'ghdl_compile.log'}"
             )
+    return model
+
+
+def vhdl_outputs(
+    model: Any,
+    input_type: FixedType,
+    score_type: FixedType,
+    input_codes: np.ndarray,
+    work_dir: Path,
+    toolchain: Toolchain,
+) -> np.ndarray:
+    """Output codes of a compiled `vhdl_model` for `input_codes`: conifer writes them to a file,
+    GHDL runs its testbench over them, conifer reads the scores back."""
+    work_dir = work_dir.resolve()
+    print(f"[vhdl] conifer vhdl backend + GHDL on {len(input_codes)} vectors ...", flush=True)
+    with conifer_build_env(toolchain), contextlib.chdir(work_dir):
         scores = model.decision_function(input_type.to_float(input_codes))
     if scores is None:
         raise EmulationError(
