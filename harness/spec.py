@@ -360,8 +360,15 @@ class DesignSpec:
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def file_digests(self) -> dict[str, str]:
-        """SHA-256 of every input file (pretrained model files, the data file), by role."""
-        return {name: file_digest(self.resolve(path)) for name, path in self.input_files().items()}
+        """SHA-256 of every input file (pretrained model files, the data file), by role; a SpecError
+        naming the role (`data`, `weights`, ...) and the path for a file that does not exist."""
+        digests = {}
+        for name, path in self.input_files().items():
+            try:
+                digests[name] = file_digest(self.resolve(path))
+            except SpecError as exc:
+                raise SpecError(f"the {name} file: {exc}") from None
+        return digests
 
     def input_files(self) -> dict[str, str]:
         """The files the spec reads, by role (`data`, `model`, `architecture`, ...), as written."""

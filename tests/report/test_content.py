@@ -125,7 +125,7 @@ def test_failures_are_grouped_with_their_reason_and_duplicates_flagged(study):
     html = (study.out / "index.html").read_text()
     failed = [t.number for t in study.trials if t.state == "FAIL"]
     table = html[html.index('id="failure-table"') : html.index('id="trials"')]
-    assert "FileNotFoundError: [Errno N] No such file or directory: &#39;&lt;path&gt;&#39;" in table
+    assert "SpecError: the data file: &lt;path&gt; does not exist" in table
     assert f"{len(failed)}: {', '.join(map(str, failed))}" in table
     assert f"duplicate of trial {study.vendor['outside']} (identical but for timestamps)" in html
     assert "vendor-measured (not verified by the harness)" in html

@@ -30,7 +30,7 @@ def test_a_study_whose_trials_all_failed(tmp_path):
         html = report(args, out)
         assert "No trial completed: all 5 trial(s) failed" in html
         assert "no trial completed, so there is no design to recommend" in html
-        assert "<td>5: 0, 1, 2, 3, 4</td>" in html and "No such file or directory" in html
+        assert "<td>5: 0, 1, 2, 3, 4</td>" in html and "the data file: &lt;path&gt; does not exist" in html
         assert html.count("so there is nothing to plot") == len(PLOTS) and not (out / "figures").exists()
         with (out / "pareto.csv").open() as handle:
             assert len(list(csv.reader(handle))) == 1  # the header only
