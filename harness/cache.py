@@ -132,11 +132,14 @@ def training_key(spec: DesignSpec, train_module_file: str) -> str:
 def train(stages: Stages, spec: DesignSpec, dataset: Dataset, out_dir: Path) -> Trained:
     """`stages.train` through the `train` store: a complete entry is loaded (model, float scores on the
     test split, training info), otherwise the model is trained and stored when the kind can save it
-    (`Stages.save_model` returns False for scikit-learn forests, which would need a pickle)."""
+    (`Stages.save_model` returns False for scikit-learn forests, which would need a pickle). A pretrained
+    model is loaded from its own files, never stored: nothing was trained, and some (ONNX) have no Keras
+    form to store."""
     from harness.flow import Trained
 
     store = Store.named("train")
-    if store is None or stages.save_model is None or stages.load_model is None:
+    pretrained = getattr(spec.model, "pretrained", None) is not None
+    if store is None or pretrained or stages.save_model is None or stages.load_model is None:
         return stages.train(spec, dataset, out_dir)
     key = training_key(spec, sys.modules[stages.train.__module__].__file__)
     with store.lock(key) as folder:

@@ -293,14 +293,18 @@ def test_jet_bit_exact_at_ii_equal_to_reuse_factor(jets, variant, key):
 
 
 @pytest.mark.slow
-def test_reuse_table_dsp_falls_as_one_over_rf(jets, tmp_path):
+def test_reuse_table_dsp_falls_as_one_over_rf(jets, tmp_path, monkeypatch):
     """Yosys cells and measured latency for the default jet design: the DSP count falls as 1/RF.
 
     Yosys is single-threaded, so the points are synthesised side by side on the two cores."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from benchmarks.reuse_table import Row, markdown
     from harness.synth import synthesize
+
+    # the benchmark's own table code, imported as `python benchmarks/reuse_table.py` runs it (beside
+    # benchmarks/common.py)
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from reuse_table import Row, markdown
 
     jet = jets["6bit"]
 

@@ -75,7 +75,9 @@ def keras_model():
     layers = keras.layers
     return keras.Sequential(
         [
-            layers.Input((4,)),
+            # Keras' default name for a first model's input, named so that models other tests built in
+            # this process (input_2, input_3, ...) do not change it
+            layers.Input((4,), name="input_1"),
             layers.Dense(3, name="fc1"),
             layers.Activation("relu", name="relu1"),
             layers.Dense(2, name="fc2"),
