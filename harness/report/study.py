@@ -133,7 +133,7 @@ def _as_run(info: StudyInfo, study: Any) -> StudyInfo:
         objectives=tuple(Objective(o["metric"], o["direction"]) for o in stored["objectives"]),
         dsp_weight=weight,
         dsp_weight_source=info.dsp_weight_source
-        if weight == info.dsp_weight
+        if weight == info.dsp_weight and info.spec_path
         else f"the sweep's settings stored on study {info.name}",
         budget_us=stored.get("budget_us"),
         devices=tuple(sorted(devices)),

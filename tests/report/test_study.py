@@ -21,3 +21,4 @@ def test_the_report_states_the_settings_the_sweep_ran_with(tmp_path):
         assert (info.budget_us, info.dsp_weight, info.devices) == (0.05, 10.0, ("xc7z020",))
         assert info.limits == {"latency.ii_cycles": 1.0}
         assert [o.metric for o in info.objectives] == ["accuracy.emulation", "lut_equivalent", "latency.ns"]
+        assert info.dsp_weight_source == "the sweep's settings stored on study over"
