@@ -3,6 +3,7 @@
 # Optuna study in PostgreSQL (see the README, "Running on a cluster"). Not run by the tests.
 #
 #   export HARNESS_STORAGE=postgresql://harness@db-host:5433/sweeps   # password in ~/.pgpass, not here
+#   mkdir -p runs/slurm      # SLURM opens --output below before the script runs: the folder must exist
 #   sbatch --array=0-7 sweeps/slurm_array.sh                          # 8 workers
 #   harness sweep status sweeps/jet_mlp.yaml --storage "$HARNESS_STORAGE" --study jet_mlp_cluster
 #
@@ -17,7 +18,7 @@
 #SBATCH --mem=8G
 #SBATCH --time=08:00:00
 #SBATCH --requeue
-#SBATCH --output=runs/slurm/%x-%A_%a.log
+#SBATCH --output=runs/slurm/%x-%A_%a.log   # create runs/slurm before sbatch (a missing folder fails the task)
 
 set -euo pipefail
 

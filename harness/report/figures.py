@@ -198,6 +198,18 @@ def hover(point: Point) -> str:
 
 
 def _plotly(series: list[Series], spec: PlotSpec, budget_ns: float | None) -> str:
+    fig = plotly_figure(series, spec, budget_ns)
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"plot-{spec.name}")
+
+
+def beyond_budget(budget_ns: float, xs: list[float]) -> tuple[float, float]:
+    """The x range shaded as beyond the budget: from the budget to past the largest of it and every
+    point, so the shading lies to the right of the budget line even when every design fits it."""
+    return budget_ns, max([budget_ns, *xs]) * 1.1 + 1
+
+
+def plotly_figure(series: list[Series], spec: PlotSpec, budget_ns: float | None):
+    """The interactive figure of one plot (a plotly Figure)."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -209,9 +221,8 @@ def _plotly(series: list[Series], spec: PlotSpec, budget_ns: float | None) -> st
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=line, name="front", hoverinfo="skip"))
     if budget_ns is not None:
         fig.add_vline(x=budget_ns, line_color="#c0392b", annotation_text=budget_label(budget_ns))
-        fig.add_vrect(
-            x0=budget_ns, x1=max(max(s.xs) for s in series) * 1.1 + 1, fillcolor="#c0392b", opacity=0.08
-        )
+        x0, x1 = beyond_budget(budget_ns, [x for s in series for x in s.xs])
+        fig.add_vrect(x0=x0, x1=x1, fillcolor="#c0392b", opacity=0.08)
     fig.update_layout(
         title=spec.title,
         xaxis_title=axis_title(spec.x),
@@ -223,7 +234,7 @@ def _plotly(series: list[Series], spec: PlotSpec, budget_ns: float | None) -> st
     )
     if spec.log_x:
         fig.update_xaxes(type="log")
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"plot-{spec.name}")
+    return fig
 
 
 def _plotly_series(go, s: Series):

@@ -163,14 +163,18 @@ class Recommendation:
     cheapest: Point | None
     best_without_budget: Point | None
     reason: str = ""
+    #: the most accurate design inside the budget among the same designs as `best_without_budget`
+    #: (any fidelity): the budget's cost compares like with like, not verified with unverified
+    best_inside_budget: Point | None = None
 
     @property
     def budget_cost(self) -> float | None:
         """Accuracy given up to the budget, in percentage points (None when either side is unknown)."""
-        if self.best is None or self.best_without_budget is None:
+        if self.best_inside_budget is None or self.best_without_budget is None:
             return None
         return 100 * (
-            (self.best_without_budget.value(ACCURACY).value or 0) - (self.best.value(ACCURACY).value or 0)
+            (self.best_without_budget.value(ACCURACY).value or 0)
+            - (self.best_inside_budget.value(ACCURACY).value or 0)
         )
 
 
@@ -273,17 +277,18 @@ def _cost(point: Point) -> tuple[float, float]:
 
 def recommend(study: StudyPoints) -> Recommendation:
     """The most accurate verified design inside the budget and every constraint, the cheapest verified
-    one within one percentage point of it, and the most accurate design of any fidelity when only the
-    budget is lifted."""
+    one within one percentage point of it, and what the budget costs: the most accurate design of any
+    fidelity inside every constraint against the same when only the budget is lifted."""
     verified = [p for p in study.designs if p.status == "verified" and p.eligible]
     unbounded = [p for p in study.designs if p.status in ("verified", "unverified", "vendor")]
     unbounded = [p for p in unbounded if p.feasible_without_budget and p.value(ACCURACY).value is not None]
     without = max(unbounded, key=_accuracy, default=None)
+    inside = max((p for p in unbounded if p.eligible), key=_accuracy, default=None)
     if not verified:
-        return Recommendation(None, None, without, _no_recommendation(study))
+        return Recommendation(None, None, without, _no_recommendation(study), inside)
     best = max(verified, key=_accuracy)
     near = [p for p in verified if _accuracy(p) >= _accuracy(best) - NEAR_ACCURACY]
-    return Recommendation(best, min(near, key=_cost), without)
+    return Recommendation(best, min(near, key=_cost), without, "", inside)
 
 
 def _no_recommendation(study: StudyPoints) -> str:

@@ -104,7 +104,41 @@ def from_spec(spec: str, results: Path, study: str | None, storage: str | None) 
         spec_path=spec,
         spec_name=sweep.name,
     )
-    return info, open_named(info.name, info.storage)
+    study = open_named(info.name, info.storage)
+    return _as_run(info, study), study
+
+
+def _as_run(info: StudyInfo, study: Any) -> StudyInfo:
+    """`info` with what the study's trials were evaluated against, as the sweep stored it on the study
+    (`harness.sweep.study.SETTINGS`): a sweep run with `--set budget_us=...` (or another DSP weight,
+    objectives, limits or device) is reported with those, not with the spec file's values."""
+    import dataclasses
+
+    from harness.devices import UnknownDeviceError, device_for_part
+    from harness.sweep.study import SETTINGS
+
+    stored = study.user_attrs.get(SETTINGS)
+    if not isinstance(stored, dict):
+        return info
+    devices = {stored["device"]} if stored.get("device") else set()
+    try:
+        devices = devices or {
+            device_for_part(d["raw"]["firmware"]["part"]).name for d in stored["designs"].values()
+        }
+    except (KeyError, TypeError, UnknownDeviceError):
+        devices = set(info.devices)
+    weight = float(stored.get("dsp_weight", info.dsp_weight))
+    return dataclasses.replace(
+        info,
+        objectives=tuple(Objective(o["metric"], o["direction"]) for o in stored["objectives"]),
+        dsp_weight=weight,
+        dsp_weight_source=info.dsp_weight_source
+        if weight == info.dsp_weight and info.spec_path
+        else f"the sweep's settings stored on study {info.name}",
+        budget_us=stored.get("budget_us"),
+        devices=tuple(sorted(devices)),
+        limits=dict(stored.get("limits") or {}),
+    )
 
 
 def from_storage(name: str, storage: str, results: Path) -> tuple[StudyInfo, Any]:
@@ -134,7 +168,7 @@ def from_storage(name: str, storage: str, results: Path) -> tuple[StudyInfo, Any
             if (limit := _read_back(trials, key, key[len("limit_") :])) is not None
         },
     )
-    return info, study
+    return _as_run(info, study), study
 
 
 def _is_device(constraint: str) -> bool:

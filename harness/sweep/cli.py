@@ -13,7 +13,7 @@ from typing import Any
 from harness.spec import SpecError
 from harness.sweep.objectives import Objective
 from harness.sweep.spec import SweepSpec, load_sweep
-from harness.sweep.status import display_url, load_status, render
+from harness.sweep.status import display_url, load_status, render, sole_study
 from harness.sweep.study import SweepOptions, run, worker_id
 from harness.sweep.trials import TrialRecord, moved_off_front, pareto_front
 
@@ -100,7 +100,7 @@ def _status_cli(args: Any) -> int:
         sweep = load_sweep(args.status_spec, args.set)
         name, storage = options.study_name(sweep), options.storage_url(sweep)
     elif args.study is None:
-        raise SpecError("harness sweep status needs the sweep spec or --study NAME")
+        name, storage = sole_study(args.storage, options.results)
     else:
         name = args.study
         storage = args.storage or str(options.results / "studies" / f"{name}.journal")

@@ -164,9 +164,47 @@ def load_sweep(path: str | Path, overrides: list[str] | None = None) -> SweepSpe
             entries = raw.get("designs", {}).values() if "designs" in raw else [raw]
             for entry in entries:
                 entry.setdefault("set", {})[key[len("set.") :]] = yaml.safe_load(text)
-    sweep = parse(apply_overrides(raw, [o for o in overrides or [] if not _is_design_override(o)]), path)
+    sweep = parse(_apply_overrides(raw, [o for o in overrides or [] if not _is_design_override(o)]), path)
     validate(sweep)
     return sweep
+
+
+def _apply_overrides(raw: dict, overrides: list[str]) -> dict:
+    """`key=value` overrides of sweep fields. The keys of `space` are themselves dotted paths into the
+    design, so `space.model.weight_bits.high=6` sets `high` of the parameter `model.weight_bits`: at
+    each level the longest run of the key's parts that names an existing entry is taken as one key."""
+    plain, data = [], copy.deepcopy(raw)
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        parts = _resolve(data, key.split(".")) if sep and key else None
+        if parts is None:
+            plain.append(item)
+        else:
+            node = data
+            for part in parts[:-1]:
+                node = node[part]
+            node[parts[-1]] = yaml.safe_load(text)
+    return apply_overrides(data, plain)
+
+
+def _resolve(node: Any, parts: list[str]) -> list[str] | None:
+    """The key path of `parts` through existing mappings, joining parts where an entry's name has dots
+    (`model.weight_bits`) or adding a parameter to `space`; None when no dotted name is involved (plain
+    dotted overrides apply)."""
+    path, joined = [], False
+    while parts:
+        if not isinstance(node, dict):
+            return None
+        if len(parts) == 1:
+            return path + parts if joined else None
+        n = next((n for n in range(len(parts), 0, -1) if ".".join(parts[:n]) in node), None)
+        if n is None:  # a new entry: in `space`, the rest is the new parameter's dotted design path
+            return path + [".".join(parts)] if path and path[-1] == "space" else None
+        key = ".".join(parts[:n])
+        joined |= n > 1
+        path.append(key)
+        node, parts = node[key], parts[n:]
+    return path if joined else None
 
 
 def parse(raw: dict, path: Path) -> SweepSpec:

@@ -111,6 +111,29 @@ def load_status(storage_url: str, study_name: str, heartbeat_s: int, grace_s: in
     return study_status(study, shown)
 
 
+def sole_study(storage_url: str | None, results: Path) -> tuple[str, str]:
+    """(study name, storage) when `status` names no study: the only study in `--storage`, or in the only
+    journal under RESULTS/studies; otherwise a SpecError listing what is there to choose from."""
+    import optuna
+
+    if storage_url is None:
+        journals = sorted((results / "studies").glob("*.journal"))
+        if len(journals) != 1:
+            found = ", ".join(p.stem for p in journals) or "none"
+            raise SpecError(
+                "harness sweep status needs the sweep spec or --study NAME "
+                f"(study journals in {results / 'studies'}: {found})"
+            )
+        storage_url = str(journals[0])
+    names = optuna.get_all_study_names(open_storage(storage_url))
+    if len(names) != 1:
+        raise SpecError(
+            f"harness sweep status needs the sweep spec or --study NAME (studies in "
+            f"{display_url(storage_url)}: {', '.join(names) or 'none'})"
+        )
+    return names[0], storage_url
+
+
 def _reason(record: TrialRecord, retried: set[int]) -> str:
     if record.error:
         return record.error.splitlines()[0][:200]

@@ -137,7 +137,11 @@ def make_sampler(name: str, seed: int, trials: int) -> Any:
 
     startup = min(10, max(2, trials // 4))
     if name == "tpe":
-        return optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True, n_startup_trials=startup)
+        with warnings.catch_warnings():  # `multivariate` and `group` are "experimental" since Optuna 2.2
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.samplers.TPESampler(
+                seed=seed, multivariate=True, group=True, n_startup_trials=startup
+            )
     if name == "nsga2":
         return optuna.samplers.NSGAIISampler(seed=seed, population_size=max(4, min(50, trials // 3)))
     if name == "random":

@@ -8,12 +8,11 @@ import csv
 import re
 
 import numpy as np
+import playwright.sync_api
 import pytest
 from PIL import Image
 
 from harness.report.render import CHROMIUM_FLAGS, find_chromium
-
-playwright = pytest.importorskip("playwright.sync_api")
 
 
 def pareto_trials(out) -> list[int]:
@@ -36,7 +35,7 @@ def page(study):
             outgoing.append(r.request.url)
             r.abort()
 
-    with playwright.sync_playwright() as p:
+    with playwright.sync_api.sync_playwright() as p:
         flags = [f for f in CHROMIUM_FLAGS if f not in ("--headless", "--no-pdf-header-footer")]
         browser = p.chromium.launch(executable_path=chromium, args=flags)
         view = browser.new_page(viewport={"width": 1400, "height": 1000})

@@ -218,6 +218,16 @@ def test_two_workers_on_one_design_write_one_artefact_folder(tmp_path, postgres_
     assert {t.user_attrs["record"] for t in complete} == {str(folders[0] / "metrics.json")}
 
 
+def test_status_without_a_study_name_takes_the_only_journal_or_lists_them(tmp_path, capsys):
+    results = tmp_path / "results"
+    open_study(load_sweep(write_sweep(tmp_path, name="first")), SweepOptions(results=results))
+    out = _status(capsys, "--results", str(results))
+    assert out.startswith(f"study first on {results}/studies/first.journal")
+    open_study(load_sweep(write_sweep(tmp_path, name="second")), SweepOptions(results=results))
+    assert main(["sweep", "status", "--results", str(results)]) == 2
+    assert f"(study journals in {results}/studies: first, second)" in capsys.readouterr().out
+
+
 def test_status_on_a_journal_marks_a_dead_local_worker_s_trial_stale(tmp_path, capsys):
     """No heartbeat on a journal file: a running trial whose worker (this host) no longer exists is
     reported stale, one whose worker runs is not; a failure's reason is grouped."""
@@ -240,9 +250,14 @@ def test_status_on_a_journal_marks_a_dead_local_worker_s_trial_stale(tmp_path, c
 
 
 def test_status_names_what_is_missing(tmp_path, postgres_url, capsys):
-    assert main(["sweep", "status"]) == 2
-    assert "needs the sweep spec or --study NAME" in capsys.readouterr().out
+    assert main(["sweep", "status", "--results", str(tmp_path)]) == 2
+    assert "needs the sweep spec or --study NAME (study journals in" in capsys.readouterr().out
     optuna.create_study(study_name="there", storage=postgres_url)
+    # no study named: the only study of the storage is the one meant
+    assert "study there on postgresql://" in _status(capsys, "--storage", postgres_url)
+    optuna.create_study(study_name="also", storage=postgres_url)
+    assert main(["sweep", "status", "--storage", postgres_url]) == 2
+    assert "(studies in postgresql://" in (out := capsys.readouterr().out) and ": there, also)" in out
     assert main(["sweep", "status", "--study", "elsewhere", "--storage", postgres_url]) == 2
     assert "no study 'elsewhere' in" in (out := capsys.readouterr().out) and "studies there: there" in out
     assert main(["sweep", "status", "--study", "x", "--results", str(tmp_path)]) == 2

@@ -8,7 +8,7 @@ from harness.spec import SpecError
 from harness.sweep.spec import load_sweep
 
 from ..conftest import ROOT
-from .conftest import write_sweep
+from .conftest import TINY_SPACE, write_sweep
 
 SWEEPS = sorted((ROOT / "sweeps").glob("*.yaml"))
 
@@ -147,3 +147,27 @@ def test_design_overrides_from_the_command_line(tmp_path):
     assert sweep.budget_us == 0.2 and candidate.build({}).training.epochs == 1
     with pytest.raises(SpecError, match="unknown key training.epoch;"):
         load_sweep(path, ["set.training.epoch=1"])
+
+
+def test_space_parameters_from_the_command_line(tmp_path):
+    """The space's keys are dotted design paths: `space.model.weight_bits.high=6` reaches `high` of the
+    parameter `model.weight_bits` (it used to create `space.model` and be refused as no parameter), a
+    whole new parameter can be added, and a bad value is refused naming the parameter."""
+    path = write_sweep(tmp_path, space=dict(TINY_SPACE))
+    sweep = load_sweep(
+        path,
+        [
+            "space.model.weight_bits.high=5",
+            "space.model.hidden.item.high=12",
+            "space.model.activation_bits={type: int, low: 4, high: 6}",
+        ],
+    )
+    params = {p.name: p for c in sweep.candidates.values() for p in c.space.params}
+    assert params["model.weight_bits"].high == 5 and params["model.hidden"].item.high == 12
+    assert (params["model.activation_bits"].low, params["model.activation_bits"].high) == (4, 6)
+    with pytest.raises(SpecError, match=r"space.model.weight_bits: the range is inverted \(low 9 > high 6\)"):
+        load_sweep(path, ["space.model.weight_bits.low=9"])
+    override = "designs.mlp.space.model.weight_bits.low=5"
+    several = load_sweep(ROOT / "sweeps" / "jet_nn_vs_bdt.yaml", [override])
+    (bits,) = [p for p in several.candidates["mlp"].space.params if p.name == "model.weight_bits"]
+    assert bits.low == 5
