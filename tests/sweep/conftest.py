@@ -1,8 +1,10 @@
 """Helpers for sweep tests: sweep YAML files written from dicts, around small, quick design points;
-a throw-away PostgreSQL server for the multi-worker tests (one per session, a database per test)."""
+a PostgreSQL server for the multi-worker tests (started by .ci/run, or else one per session; a database
+per test)."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,8 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests import postgres as postgres_cluster
 from tests.conftest import ROOT
-from tests.postgres import Cluster, PostgresUnavailable, throwaway_cluster
+from tests.postgres import Cluster
 
 DESIGNS = ROOT / "designs"
 
@@ -66,12 +69,17 @@ def write_sweep(folder: Path, name: str = "sweep", **fields) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[Cluster]:
-    """A PostgreSQL server in a temporary folder on a free loopback port, stopped after the session.
-    Missing server binaries fail the tests that need it (they must not pass by being skipped)."""
+    """The PostgreSQL server .ci/run started (`HARNESS_TEST_POSTGRES`: its folder), or else one in a
+    temporary folder on a free loopback port, stopped after the session. Missing server binaries fail
+    the tests that need it (they must not pass by being skipped)."""
+    started = os.environ.get("HARNESS_TEST_POSTGRES")
+    if started:
+        yield postgres_cluster.read(Path(started))
+        return
     try:
-        with throwaway_cluster() as cluster:
+        with postgres_cluster.throwaway_cluster() as cluster:
             yield cluster
-    except PostgresUnavailable as exc:
+    except postgres_cluster.PostgresUnavailable as exc:
         pytest.fail(str(exc))
 
 
