@@ -297,7 +297,7 @@ def yosys_builds(search: str | None = None) -> dict[str, Tool]:
             shim,
             version,
             f"PyPI pyosys {version} (native)",
-            runner=(sys.executable,),
+            runner=(sys.executable, "-P"),  # -P: not the harness folder on sys.path
         )
     except metadata.PackageNotFoundError:
         builds["pyosys"] = Tool("yosys", "open", purpose, hint, problem="pyosys is not installed")

@@ -57,7 +57,7 @@ def test_native_yosys_is_preferred_and_harness_yosys_chooses(monkeypatch):
     """pyosys (native) is the flow's Yosys when installed; HARNESS_YOSYS picks another build, and a
     name that is no build is a problem naming the valid ones."""
     tool = Toolchain.discover()["yosys"]
-    assert tool.origin.startswith("PyPI pyosys") and tool.argv == [sys.executable, str(tool.path)]
+    assert tool.origin.startswith("PyPI pyosys") and tool.argv == [sys.executable, "-P", str(tool.path)]
     version = subprocess.run([*tool.argv, "-V"], capture_output=True, text=True, check=True).stdout
     assert version.startswith(f"Yosys {tool.version} ")
     monkeypatch.setenv("HARNESS_YOSYS", "yowasp")
