@@ -19,7 +19,9 @@ Fast path: cocotb pays Python for every clock cycle (a few hundred vectors/s on 
 machine), so a stream-interface design is built once with `tb/stream_main.cpp` as its main. The
 same executable is cocotb's Verilator main for `tb.stream`, which checks the handshake, latency and
 II on the first `SimJob.cocotb_vectors` vectors, and, with `--stream`, a C++ driver that streams
-every vector cycle for cycle as `tb.stream` does and writes all output words and their cycles.
+every vector cycle for cycle as `tb.stream` does and writes all output words and their cycles. On
+several cores it splits the vectors into consecutive chunks, each streamed from reset through its
+own model instance on its own thread (`stream_threads`; the first chunk is the single-threaded run).
 Every word of every vector is compared here, and the cocotb run must agree with the C++ driver on
 its prefix word for word and cycle for cycle, or the simulation fails.
 
@@ -277,10 +279,18 @@ class VerilatorSimulator:
         n = vectors.inputs.shape[0]
         in_path, out_path = job.work_dir / "stream_in.bin", job.work_dir / "stream_out.bin"
         pack_words(vectors.inputs, vectors.in_widths).tofile(in_path)
-        print(f"[sim] C++ stream driver: {n} vectors", flush=True)
+        threads = stream_threads(n, job.cocotb_vectors)
+        print(f"[sim] C++ stream driver: {n} vectors on {threads} thread(s)", flush=True)
         try:
             proc = subprocess.run(
-                [str(executable), "--stream", str(in_path.resolve()), str(out_path.resolve()), str(n)],
+                [
+                    str(executable),
+                    "--stream",
+                    str(in_path.resolve()),
+                    str(out_path.resolve()),
+                    str(n),
+                    str(threads),
+                ],
                 capture_output=True,
                 text=True,
                 env=self.toolchain.env(),
@@ -304,6 +314,19 @@ class VerilatorSimulator:
             "accept_cycles": cycles[:n],
             "output_cycles": cycles[n:],
         }
+
+
+#: Vectors per thread below which the stream driver does not split the stream (a thread's start-up and
+#: the model's reset cost more than the vectors).
+MIN_VECTORS_PER_THREAD = 2000
+
+
+def stream_threads(n: int, prefix: int) -> int:
+    """Threads for the C++ stream driver: one per core this process may use, at most one per
+    MIN_VECTORS_PER_THREAD vectors, and never so many that the first chunk (the one checked cycle for
+    cycle against cocotb's run of the first `prefix` vectors) would be shorter than that prefix."""
+    cores = len(os.sched_getaffinity(0))
+    return max(1, min(cores, n // MIN_VECTORS_PER_THREAD, n // max(prefix, 1)))
 
 
 def _check_agreement(cocotb_outputs: np.ndarray, cocotb_raw: dict, streamed: dict) -> None:

@@ -2,11 +2,17 @@
 //
 // `harness.sim` builds every stream-interface design with this file as the executable's main. Without
 // arguments of its own it is cocotb's Verilator main (included below under another name), so the
-// cocotb testbench `tb.stream` runs unchanged. With `--stream IN OUT N` it streams N vectors from IN
-// (N rows of packed little-endian 32-bit words, the layout of `harness.sim.pack_words`) into the
-// design exactly as `tb.stream` does, cycle for cycle, and writes OUT: N rows of output words, then
-// N accept cycles and N output cycles as 64-bit integers. The cycle numbering is tb.stream's, so
+// cocotb testbench `tb.stream` runs unchanged. With `--stream IN OUT N [THREADS]` it streams N vectors
+// from IN (N rows of packed little-endian 32-bit words, the layout of `harness.sim.pack_words`) into
+// the design exactly as `tb.stream` does, cycle for cycle, and writes OUT: N rows of output words,
+// then N accept cycles and N output cycles as 64-bit integers. The cycle numbering is tb.stream's, so
 // latency and II measured here equal the cocotb run's (harness.sim checks that on a prefix).
+//
+// THREADS (default 1) splits the vectors into that many consecutive chunks, each streamed from reset
+// through its own instance of the model on its own thread (as da4ml's binder splits a batch); each
+// chunk's cycle numbers continue where the previous chunk's ended, so the first chunk is exactly the
+// single-threaded run and every vector's latency is its own. Each cycle evaluates the model twice
+// (falling edge with the next inputs applied, rising edge), as many evaluations as da4ml's binder.
 //
 // Exit codes: 0 done, 2 bad arguments or files, 3 the design stopped producing outputs.
 
@@ -17,7 +23,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <memory>
+#include <thread>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -26,12 +36,16 @@ namespace {
 constexpr uint64_t DRAIN_LIMIT = 100000;
 
 template <typename T>
-constexpr size_t words_of(const T &) {
-    return (sizeof(T) + 3) / 4;
-}
+struct Words {
+    static constexpr size_t value = (sizeof(T) + 3) / 4;
+};
 template <std::size_t N>
-constexpr size_t words_of(const VlWide<N> &) {
-    return N;
+struct Words<VlWide<N>> {
+    static constexpr size_t value = N;
+};
+template <typename T>
+constexpr size_t words_of() {
+    return Words<std::remove_cv_t<std::remove_reference_t<T>>>::value;
 }
 
 template <typename T>
@@ -56,24 +70,26 @@ void get(const VlWide<N> &port, uint32_t *w) {
     for (std::size_t i = 0; i < N; ++i) w[i] = port[i];
 }
 
-int stream(const char *in_path, const char *out_path, uint64_t n) {
-    auto top = std::make_unique<Vtop>("");
-    const size_t in_words = words_of(top->in_data), out_words = words_of(top->out_data);
+constexpr size_t IN_WORDS = words_of<decltype(std::declval<Vtop &>().in_data)>();
+constexpr size_t OUT_WORDS = words_of<decltype(std::declval<Vtop &>().out_data)>();
 
-    std::vector<uint32_t> inputs(n * in_words);
-    FILE *in = std::fopen(in_path, "rb");
-    if (!in || std::fread(inputs.data(), 4, inputs.size(), in) != inputs.size() || std::fgetc(in) != EOF) {
-        std::fprintf(stderr, "stream: %s does not hold %llu rows of %zu words\n", in_path,
-                     static_cast<unsigned long long>(n), in_words);
-        return 2;
-    }
-    std::fclose(in);
+//: One chunk of the stream: its vectors in, their words and cycles out (cycles from its own reset).
+struct Chunk {
+    const uint32_t *inputs;
+    uint32_t *outputs;
+    uint64_t *accept, *produced;
+    uint64_t n;
+    uint64_t cycles = 0;  // cycles the chunk took after reset
+    int status = 0;
+};
 
-    std::vector<uint32_t> outputs(n * out_words);
-    std::vector<uint64_t> accept(n), produced(n);
+void run_chunk(Chunk &chunk) {
+    auto context = std::make_unique<VerilatedContext>();
+    auto top = std::make_unique<Vtop>(context.get(), "");
+    const uint64_t n = chunk.n;
 
     // tb.stream: clock starts high, reset over three falling edges, released after the third.
-    const std::vector<uint32_t> zeros(in_words, 0);
+    const std::vector<uint32_t> zeros(IN_WORDS, 0);
     top->clk = 1;
     top->rst = 1;
     top->in_valid = 0;
@@ -92,34 +108,76 @@ int stream(const char *in_path, const char *out_path, uint64_t n) {
     top->clk = 1;
     top->eval();
 
-    // Each cycle: falling edge, sample the output, offer the next vector if ready, rising edge.
+    // Each cycle: falling edge, sample the output, offer the next vector if ready, rising edge. The
+    // inputs are applied together with the falling edge's evaluation of the handshake: nothing
+    // combinational is observed between the two, so one evaluation per edge suffices.
     uint64_t cycle = 0, sent = 0, got = 0, idle = 0;
     while (got < n) {
         top->clk = 0;
         top->eval();
         ++cycle;
         if (top->out_valid) {
-            get(top->out_data, &outputs[got * out_words]);
-            produced[got++] = cycle;
+            get(top->out_data, &chunk.outputs[got * OUT_WORDS]);
+            chunk.produced[got++] = cycle;
             idle = 0;
         } else if (++idle >= DRAIN_LIMIT) {
             std::fprintf(stderr, "stream: no output for %llu cycles after %llu of %llu\n",
                          static_cast<unsigned long long>(DRAIN_LIMIT), static_cast<unsigned long long>(got),
                          static_cast<unsigned long long>(n));
-            return 3;
+            chunk.status = 3;
+            return;
         }
         if (sent < n && top->in_ready) {
             top->in_valid = 1;
-            put(top->in_data, &inputs[sent * in_words]);
-            accept[sent++] = cycle + 1;  // accepted at the coming rising edge
+            put(top->in_data, &chunk.inputs[sent * IN_WORDS]);
+            chunk.accept[sent++] = cycle + 1;  // accepted at the coming rising edge
         } else {
             top->in_valid = 0;
         }
-        top->eval();
         top->clk = 1;
         top->eval();
     }
     top->final();
+    chunk.cycles = cycle;
+}
+
+int stream(const char *in_path, const char *out_path, uint64_t n, uint64_t threads) {
+    std::vector<uint32_t> inputs(n * IN_WORDS);
+    FILE *in = std::fopen(in_path, "rb");
+    if (!in || std::fread(inputs.data(), 4, inputs.size(), in) != inputs.size() || std::fgetc(in) != EOF) {
+        std::fprintf(stderr, "stream: %s does not hold %llu rows of %zu words\n", in_path,
+                     static_cast<unsigned long long>(n), IN_WORDS);
+        return 2;
+    }
+    std::fclose(in);
+    if (threads < 1 || threads > n) {
+        std::fprintf(stderr, "stream: THREADS must be 1 to N (%llu), not %llu\n",
+                     static_cast<unsigned long long>(n), static_cast<unsigned long long>(threads));
+        return 2;
+    }
+
+    std::vector<uint32_t> outputs(n * OUT_WORDS);
+    std::vector<uint64_t> accept(n), produced(n);
+    std::vector<Chunk> chunks;
+    for (uint64_t t = 0, first = 0; t < threads; ++t) {
+        const uint64_t count = n / threads + (t < n % threads ? 1 : 0);
+        chunks.push_back({&inputs[first * IN_WORDS], &outputs[first * OUT_WORDS], &accept[first],
+                          &produced[first], count});
+        first += count;
+    }
+    std::vector<std::thread> workers;
+    for (size_t t = 1; t < chunks.size(); ++t) workers.emplace_back(run_chunk, std::ref(chunks[t]));
+    run_chunk(chunks[0]);
+    for (auto &worker : workers) worker.join();
+    uint64_t offset = 0;
+    for (const Chunk &chunk : chunks) {
+        if (chunk.status) return chunk.status;
+        for (uint64_t i = 0; i < chunk.n; ++i) {
+            chunk.accept[i] += offset;
+            chunk.produced[i] += offset;
+        }
+        offset += chunk.cycles;
+    }
 
     FILE *out = std::fopen(out_path, "wb");
     if (!out) {
@@ -136,9 +194,10 @@ int stream(const char *in_path, const char *out_path, uint64_t n) {
 }  // namespace
 
 int main(int argc, char **argv) {
-    if (argc == 5 && std::strcmp(argv[1], "--stream") == 0) {
+    if ((argc == 5 || argc == 6) && std::strcmp(argv[1], "--stream") == 0) {
         Verilated::commandArgs(1, argv);
-        return stream(argv[2], argv[3], std::strtoull(argv[4], nullptr, 10));
+        const uint64_t threads = argc == 6 ? std::strtoull(argv[5], nullptr, 10) : 1;
+        return stream(argv[2], argv[3], std::strtoull(argv[4], nullptr, 10), threads);
     }
     return cocotb_verilator_main(argc, argv);
 }

@@ -75,6 +75,35 @@ def test_fast_path_checks_every_word_past_the_cocotb_prefix(toolchain, tmp_path)
     command = [str(exe), "--stream", str(tmp_path / "short.bin"), str(tmp_path / "short.out"), "10"]
     proc = subprocess.run(command, capture_output=True, text=True, env=toolchain.env())
     assert proc.returncode == 2 and "does not hold 10 rows" in proc.stderr
+    # Split over threads, the stream gives the same words, each vector the same latency, the first
+    # chunk the single-threaded cycles, and the chunks' cycles follow on from one another.
+    (tmp_path / "all.bin").write_bytes(pack_words(x, [W] * N).tobytes())
+    runs = {
+        k: _stream(exe, tmp_path / "all.bin", tmp_path / f"out{k}.bin", len(x), k, toolchain) for k in (1, 3)
+    }
+    (words1, accept1, out1), (words3, accept3, out3) = runs[1], runs[3]
+    assert np.array_equal(words1, words3) and np.array_equal(out1 - accept1, out3 - accept3)
+    assert np.array_equal(accept1[:500], accept3[:500]) and np.all(np.diff(accept3) > 0)
+    bad = subprocess.run(
+        [*command[:2], str(tmp_path / "all.bin"), "x", "1500", "0"],
+        capture_output=True,
+        text=True,
+        env=toolchain.env(),
+    )
+    assert bad.returncode == 2 and "THREADS must be 1 to N" in bad.stderr
+
+
+def _stream(
+    exe, inputs, outputs, n: int, threads: int, toolchain
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Output words, accept cycles and output cycles of one run of the C++ stream driver."""
+    command = [str(exe), "--stream", str(inputs), str(outputs), str(n), str(threads)]
+    subprocess.run(command, check=True, env=toolchain.env())
+    data = np.fromfile(outputs, dtype=np.uint8)
+    out_words = -(-K * OW // 32)  # out_data packs the K outputs of OW bits each
+    words = data[: n * 4 * out_words].view("<u4").reshape(n, out_words)
+    cycles = data[n * 4 * out_words :].view("<u8").astype(np.int64)
+    return words, cycles[:n], cycles[n:]
 
 
 @pytest.mark.parametrize("widths", [[8] * 64, [1, 31, 33, 7], [62, 3], [16] * 5])
