@@ -59,7 +59,15 @@ def _run_cli(args: Any) -> int:
             f"no baseline for {', '.join(g.name for g in missing)}; take it with "
             f"`harness regress --update {names}` and commit it"
         )
-    observations = run_designs(goldens, baselines, Path(args.out), args.jobs)
+    try:
+        observations = run_designs(goldens, baselines, Path(args.out), args.jobs)
+    except KeyboardInterrupt:
+        print(
+            f"\n[regress] interrupted (Ctrl-C) after {time.monotonic() - start:.0f} s: no verdict, no JUnit "
+            "XML, and no baseline was written; run the same command again",
+            flush=True,
+        )
+        return 130
     junit = Path(args.junit) if args.junit else None
     return conclude(goldens, baselines, observations, args.update, junit, time.monotonic() - start)
 
@@ -105,7 +113,8 @@ def run_designs(
     order = sorted(goldens, key=lambda g: -_size(baselines[g.name]))
     context = multiprocessing.get_context("spawn")
     results: dict[str, Observation | str] = {}
-    with ProcessPoolExecutor(jobs, mp_context=context, max_tasks_per_child=1) as pool:
+    pool = ProcessPoolExecutor(jobs, mp_context=context, max_tasks_per_child=1)
+    try:
         futures: dict[Future, str] = {}
         for golden in order:
             work = out.resolve() / golden.name
@@ -120,6 +129,11 @@ def run_designs(
                 results[name] = f"{stage + ': ' if stage else ''}{type(exc).__name__}: {exc}"
             outcome = "flow failed" if isinstance(results[name], str) else "ran"
             print(f"[regress] {name}: {outcome} ({len(results)}/{len(goldens)})", flush=True)
+    except KeyboardInterrupt:
+        # queued designs never start; running ones got the terminal's Ctrl-C too and stop on their own
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return results
 
 

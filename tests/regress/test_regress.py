@@ -3,8 +3,13 @@ change alone passing with a note, JUnit XML a JUnit reader accepts, and --update
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 
@@ -16,6 +21,7 @@ from harness.regress.cli import conclude
 from harness.regress.compare import compare
 from harness.regress.golden import FIELDS, discover
 
+from ..conftest import ROOT
 from .conftest import FLIPPED_BIT, OLD_YOSYS, VECTORS
 
 
@@ -134,3 +140,36 @@ def test_update_rewrites_the_baselines_and_prints_what_changed(changed, tmp_path
     assert f"(tool versions changed: yosys: '{OLD_YOSYS}' -> " in out
     for g in goldens:  # the new baselines are the new run: judged against them, everything passes
         assert not compare(g, load_baseline(g), changed.observations[g.name]).failed
+
+
+def test_ctrl_c_stops_cleanly_without_writing_anything(tmp_path):
+    """A terminal's Ctrl-C (SIGINT to the process group) while a golden design runs: exit 130, one line
+    saying what was and was not done, no JUnit XML, the baseline untouched."""
+    baseline = ROOT / "regress" / "track_quality_bdt" / "baseline.json"
+    before = baseline.read_bytes()
+    junit = tmp_path / "junit.xml"
+    command = [sys.executable, "-m", "harness.cli", "regress", "--only", "track_quality_bdt", "--update"]
+    command += ["--out", str(tmp_path / "runs"), "--junit", str(junit)]
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "HARNESS_CACHE": "off"},
+        start_new_session=True,
+        # a shell's background job (CI often is one) inherits SIGINT ignored; a terminal's Ctrl-C is not
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if "track_quality_bdt: queued" in line:
+            time.sleep(3)  # inside the design's flow
+            os.killpg(proc.pid, signal.SIGINT)
+            break
+    rest, _ = proc.communicate(timeout=120)
+    out = "".join(lines) + rest
+    assert proc.returncode == 130, out
+    assert "[regress] interrupted (Ctrl-C) after" in out and "no baseline was written" in out
+    assert not junit.exists() and baseline.read_bytes() == before
