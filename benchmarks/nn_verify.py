@@ -7,7 +7,8 @@ is prepared once (train, hls4ml conversion and C simulation, da4ml RTL), then ve
   same input codes; its outputs are turned back into integer codes and compared here, so its
   end-to-end time includes the comparison. It checks nothing itself and measures no latency or II.
 - the harness, default (fast) path: one Verilator build, cocotb on the first vectors (handshake,
-  latency, II), the C++ stream driver on every vector, every word compared (harness.sim).
+  latency, II), the C++ stream driver on every vector (split over one thread per core, as da4ml's
+  binder splits its batch over OpenMP threads), every word compared (harness.sim).
 - the harness, cocotb only (the path before the fast one existed): every vector through cocotb.
   Run at the smallest vector count only (its rate is printed; larger counts scale with it).
 - at the largest count, the fast path again with the Verilated model compiled at `-O1` instead of the

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +15,21 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Real third-party reports and models, shared between projects; read-only.
 SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
 HDL = Path(__file__).resolve().parent / "hdl"
+
+
+def start_interruptible(command: list[str], **kwargs: Any) -> subprocess.Popen:
+    """`command` started from the repository as a terminal would start it, so SIGINT (Ctrl-C) reaches
+    it: a shell's background job (CI often is one) inherits SIGINT ignored. stdout and stderr merged,
+    as text; `kwargs` go to Popen (env, start_new_session, ...)."""
+    return subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        **kwargs,
+    )
 
 
 @pytest.fixture(scope="session")

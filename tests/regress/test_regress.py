@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
@@ -21,7 +20,7 @@ from harness.regress.cli import conclude
 from harness.regress.compare import compare
 from harness.regress.golden import FIELDS, discover
 
-from ..conftest import ROOT
+from ..conftest import ROOT, start_interruptible
 from .conftest import FLIPPED_BIT, OLD_YOSYS, VECTORS
 
 
@@ -150,17 +149,8 @@ def test_ctrl_c_stops_cleanly_without_writing_anything(tmp_path):
     junit = tmp_path / "junit.xml"
     command = [sys.executable, "-m", "harness.cli", "regress", "--only", "track_quality_bdt", "--update"]
     command += ["--out", str(tmp_path / "runs"), "--junit", str(junit)]
-    proc = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "HARNESS_CACHE": "off"},
-        start_new_session=True,
-        # a shell's background job (CI often is one) inherits SIGINT ignored; a terminal's Ctrl-C is not
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    # a session of its own: the Ctrl-C goes to its process group, the design's worker process too
+    proc = start_interruptible(command, env={**os.environ, "HARNESS_CACHE": "off"}, start_new_session=True)
     lines = []
     for line in proc.stdout:
         lines.append(line)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import sys
 
 import pytest
@@ -20,7 +19,7 @@ from harness.sweep.cache import ResultsCache
 from harness.sweep.study import SweepOptions
 from harness.sweep.trials import best_per_design, pareto_front
 
-from ..conftest import ROOT
+from ..conftest import ROOT, start_interruptible
 from .conftest import TINY_BDT, TINY_NN, TINY_SPACE, write_sweep
 
 RANK = {"estimate": 0, "synth": 1, "verify": 2}
@@ -184,15 +183,7 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tmp_path, capsys):
         "--results",
         str(tmp_path / "results"),
     ]
-    # a shell's background job (CI often is one) inherits SIGINT ignored; a terminal's Ctrl-C is not
-    proc = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=ROOT,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    proc = start_interruptible(command)
     lines = []
     for line in proc.stdout:
         lines.append(line)
