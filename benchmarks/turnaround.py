@@ -16,12 +16,13 @@ Yosys dominates the large designs, so this is the stage made faster: the flow no
 git 28ba3cb92), and skips ABC's own `&verify` of its mapping (a check that changes no cell). Before
 and after are measured here in one run: the flow's Yosys stage of the default jet design (after)
 and the same RTL through the flow's former Yosys and script (before), with their LUT, FF, carry, DSP,
-BRAM and LUTRAM counts compared. Also measured: two independent designs synthesised at once against
-one after the other (2 cores). Every run here bypasses the results cache (`HARNESS_CACHE=off`): it
-times designs the machine has never seen.
+BRAM and LUTRAM counts compared. With `--parallel-synth`, also two independent designs synthesised at
+once against one after the other (2 cores; off by default to keep `nox -s bench` within 30 minutes:
+it gained nothing measurable, see the README). Every run here bypasses the results cache
+(`HARNESS_CACHE=off`): it times designs the machine has never seen.
 
     python benchmarks/turnaround.py [--only jet_mlp_small track_quality_bdt] [--set training.epochs=10]
-                                   [--before-after jet_mlp]
+                                   [--before-after jet_mlp] [--parallel-synth]
 
 Writes benchmarks/results/turnaround.json.
 """
@@ -222,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"({', '.join(COUNTS)}): {yosys['same_counts']}"
             )
     small = [records[n] for n in ("track_quality_bdt", "jet_mlp_small") if n in records]
-    if len(small) == 2:
+    if args.parallel_synth and len(small) == 2:
         par = parallel_synth(small, args.out / "yosys-parallel", toolchain)
         report["parallel_synth"] = par
         print(
