@@ -3,7 +3,8 @@ objectives and constraints, the sampler and the multi-fidelity promotion rule.
 
 Everything is checked before the first trial: an unknown design path, an empty or inverted range, a
 value the design would refuse, a reuse factor hls4ml's rule forbids for a width in the space, an
-objective that is not a metric, an unknown device. Each error names the key and what is valid.
+objective that is not a metric, an unknown device, an input file (data, pretrained model) that does
+not exist. Each error names the key and what is valid.
 
 A single-design sweep:
 
