@@ -253,7 +253,7 @@ def generate(forest: Forest, top: str, clock_ns: float, stages: int | None = Non
         "dsp": 0,
         "latency_cycles": plan.n_stages,
         "ii_cycles": 1,
-        "source": "harness.bdt.rtl generator model (LUTs per comparator/mux/adder bit fitted to "
+        "source": "estimate: harness.bdt.rtl generator model (LUTs per comparator/mux/adder bit fitted to "
         "Yosys; ff = register bits of the netlist, of which Yosys packs delay lines into "
         "SRL16E; latency from the pipeline plan)",
     }

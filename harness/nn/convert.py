@@ -73,9 +73,42 @@ def convert(
             "hls4ml_layers": [f"{layer.name}:{layer.class_name}" for layer in layers],
             "input_type": str(input_type),
             "output_type": str(output_type),
+            "precisions": layer_precisions(layers),
+            "precisions_source": f"hls4ml {metadata.version('hls4ml')} types of the converted model "
+            "(each layer's weight, bias, accum_t and result type as the C simulation and RTL use them)",
         },
         threshold=0.5 if n_out == 1 and _activation(layers[-1]) in PROBABILITY_ACTIVATIONS else 0.0,
     )
+
+
+#: Roles of a layer's types in `layer_precisions`, in table order.
+PRECISION_ROLES = ("weight", "bias", "accum", "result")
+
+
+def layer_precisions(layers: list) -> dict[str, dict[str, str]]:
+    """Per layer, the types hls4ml resolved at conversion (its `auto` types inferred): weight and bias
+    (layers with weights), accumulator (layers with an accum_t) and result, written as ap_fixed where
+    they are fixed point, else as hls4ml names them."""
+
+    def text(precision: object) -> str:
+        try:
+            return str(FixedType.from_hls4ml(precision))
+        except ValueError:
+            return str(precision)
+
+    table = {}
+    for layer in layers:
+        entry = {}
+        for role in ("weight", "bias"):
+            var = (getattr(layer, "weights", None) or {}).get(role)
+            if var is not None:
+                entry[role] = text(var.type.precision)
+        accum = layer.get_attr("accum_t")
+        if accum is not None:
+            entry["accum"] = text(accum.precision)
+        entry["result"] = text(layer.get_output_variable().type.precision)
+        table[layer.name] = entry
+    return table
 
 
 #: Final activations whose single output is a probability in [0, 1]: its class decision is "> 0.5".

@@ -9,6 +9,8 @@ reference    the RTL still matches its bit-accurate reference (hls4ml / conifer)
 numbers      RTL accuracy, latency, II, Yosys resources, the generator's estimates: within the
              golden design's tolerance for that field
 tools        tool versions: a change is a note, never a failure by itself
+sources      where each number comes from (tool and version, or `estimate: <method>`): a change is a
+             note, never a failure by itself (the numbers are judged as above)
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ def compare(golden: GoldenDesign, base: Baseline, obs: Observation) -> DesignRes
             for f in FIELDS.values()
         ),
         _tools(base.tools, obs.tools),
+        _sources(base.sources, obs.sources),
     ]
     return DesignResult(golden.name, rows, seconds=obs.seconds, sources=obs.sources)
 
@@ -221,6 +224,23 @@ def _tools(old: dict, new: dict) -> Row:
         "note",
         NOTE,
         "tool versions changed: " + "; ".join(changed),
+    )
+
+
+def _sources(old: dict, new: dict) -> Row:
+    """The sources of the numbers: a changed wording or method is shown, never failed by itself."""
+    changed = _differences(old or {}, new or {})
+    counts = f"{len(old or {})} sources", f"{len(new or {})} sources"
+    if not changed:
+        return Row("sources", "sources of the numbers", *counts, "same", "note", PASS)
+    return Row(
+        "sources",
+        "sources of the numbers",
+        *counts,
+        f"{len(changed)} changed",
+        "note",
+        NOTE,
+        "sources changed: " + "; ".join(changed),
     )
 
 

@@ -58,10 +58,24 @@ class Comparison:
         return f"{100 * (est - real) / real:+.1f} %"
 
 
+#: The roles of a layer's types, in table order (as harness.nn.convert.layer_precisions records them).
+PRECISION_ROLES = ("weight", "bias", "accum", "result")
+
+
+@dataclass(frozen=True)
+class Precisions:
+    """Per-layer types of an NN design as its metrics.json records them, with their source."""
+
+    header: list[str]
+    rows: list[list[str]]
+    source: str
+
+
 @dataclass(frozen=True)
 class Details:
     design: list[tuple[str, Any]]
     per_layer: tuple[list[str], list[list[Any]]]
+    precisions: Precisions | None
     model: list[tuple[str, Any]]
     comparison: list[Comparison]
     links: list[tuple[str, str]]
@@ -77,6 +91,17 @@ def per_layer(model: dict) -> tuple[list[str], list[list[Any]]]:
     layers = list(dict.fromkeys(name for table in tables.values() for name in table))
     header = ["layer", *tables]
     return header, [[layer, *(tables[k].get(layer, "unknown") for k in tables)] for layer in layers]
+
+
+def precisions(model: dict) -> Precisions | None:
+    """The per-layer precisions the flow recorded at conversion (`model.precisions`, NN designs); a
+    role a layer does not have (an activation's weight) is shown as "-". None when not recorded."""
+    table = model.get("precisions")
+    if not isinstance(table, dict) or not table:
+        return None
+    roles = [r for r in PRECISION_ROLES if any(r in entry for entry in table.values())]
+    rows = [[layer, *(entry.get(r, "-") for r in roles)] for layer, entry in table.items()]
+    return Precisions(["layer", *roles], rows, str(model.get("precisions_source") or "metrics.json"))
 
 
 def comparison(record: dict) -> list[Comparison]:
@@ -124,12 +149,13 @@ def details(point: Point, out: Path) -> Details:
     kind = point.origin if point.origin in DESIGN_FIELDS else None
     design = [(f, _get(record.get("params") or {}, f)) for f in DESIGN_FIELDS.get(kind or "", ())]
     model = record.get("model") or {}
-    scalars = [(k, v) for k, v in model.items() if not isinstance(v, dict)]
+    scalars = [(k, v) for k, v in model.items() if not isinstance(v, dict) and k != "precisions_source"]
     if point.origin == "vendor":
         scalars = [(k, v) for k, v in (record.get("vendor") or {}).items() if not isinstance(v, dict)]
     return Details(
         design=[(f, "not set (the flow's default)" if v is None else v) for f, v in design],
         per_layer=per_layer(model),
+        precisions=precisions(model) if point.origin != "vendor" else None,
         model=scalars,
         comparison=comparison(record) if point.origin != "vendor" else [],
         links=links(record, point.trial.record, out),

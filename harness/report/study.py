@@ -40,6 +40,9 @@ class StudyInfo:
     limits: dict[str, float] = field(default_factory=dict)  # metric -> maximum (the spec's `constraints`)
     spec_path: str | None = None
     spec_name: str | None = None  # the `name` in the spec (the default study name)
+    #: the `harness sweep` commands run on the study, as the sweep stored them (empty for a study
+    #: made before the sweep stored them)
+    sweep_commands: tuple[str, ...] = ()
 
     @property
     def directions(self) -> list[str]:
@@ -49,16 +52,19 @@ class StudyInfo:
         return next((i for i, o in enumerate(self.objectives) if o.metric == metric), None)
 
     def reproduce(self) -> list[str]:
-        """The commands that re-run this study and this report. Options given to the original sweep
-        beyond these (`--set`, `--trials`, `--jobs`) are not stored in the study, so not shown."""
+        """The commands that re-run this study and this report: the sweep commands stored on the study
+        (spec, `--set` values, trials, seed); for an older study without them, the spec's sweep
+        command when the spec is known (its options beyond these were not stored)."""
         if not self.spec_path:
-            return [f"harness report --study {self.name} --storage {self.storage}"]
+            report = f"harness report --study {self.name} --storage {self.storage}"
+            return [*self.sweep_commands, report]
         where = f"--results {self.results}"
         if self.name != self.spec_name:
             where += f" --study {self.name}"
         if self.storage != str(self.results / "studies" / f"{self.name}.journal"):
             where += f" --storage {self.storage}"
-        return [f"harness sweep {self.spec_path} {where}", f"harness report {self.spec_path} {where}"]
+        sweeps = list(self.sweep_commands) or [f"harness sweep {self.spec_path} {where}"]
+        return [*sweeps, f"harness report {self.spec_path} {where}"]
 
 
 def open_named(name: str, storage: str) -> Any:
@@ -115,8 +121,9 @@ def _as_run(info: StudyInfo, study: Any) -> StudyInfo:
     import dataclasses
 
     from harness.devices import UnknownDeviceError, device_for_part
-    from harness.sweep.study import SETTINGS
+    from harness.sweep.study import SETTINGS, sweep_commands
 
+    info = dataclasses.replace(info, sweep_commands=tuple(sweep_commands(study)))
     stored = study.user_attrs.get(SETTINGS)
     if not isinstance(stored, dict):
         return info

@@ -3,7 +3,8 @@ objectives and constraints, the sampler and the multi-fidelity promotion rule.
 
 Everything is checked before the first trial: an unknown design path, an empty or inverted range, a
 value the design would refuse, a reuse factor hls4ml's rule forbids for a width in the space, an
-objective that is not a metric, an unknown device. Each error names the key and what is valid.
+objective that is not a metric, an unknown device, an input file (data, pretrained model) that does
+not exist. Each error names the key and what is valid.
 
 A single-design sweep:
 
@@ -34,7 +35,15 @@ from typing import Any
 import yaml
 
 from harness.devices import Device, UnknownDeviceError, device_for_part
-from harness.spec import DesignSpec, SpecError, apply_overrides, from_dict, read_mapping, set_path
+from harness.spec import (
+    DesignSpec,
+    SpecError,
+    apply_overrides,
+    file_digest,
+    from_dict,
+    read_mapping,
+    set_path,
+)
 from harness.sweep.objectives import FIDELITY_RANK, METRICS, Objective
 from harness.sweep.space import Param, Space, parse_space
 
@@ -390,6 +399,7 @@ def validate(sweep: SweepSpec) -> None:
                 "evaluated at estimate first; choose a metric known at estimate (or make it a constraint)"
             )
     for candidate in sweep.candidates.values():
+        _check_files(candidate)
         _check_pretrained(candidate)
         for param in candidate.space.params:
             _check_values(candidate, param)
@@ -401,6 +411,42 @@ def validate(sweep: SweepSpec) -> None:
             except UnknownDeviceError as exc:
                 raise SpecError(f"{candidate.label or 'design'} firmware.part: {exc}") from None
     _check_samples(sweep)
+
+
+#: Design fields that name input files (the data file, a pretrained model's files): a space may choose
+#: among files, and each one it can choose must exist.
+FILE_FIELDS = ("data.path", "model.pretrained")
+
+
+def _check_files(candidate: Candidate) -> None:
+    """Every input file a trial can read exists: the design's own (data file, pretrained model files,
+    by role) and each file a space parameter can choose. Hashing a design reads them (its hash covers
+    their content), so a missing one would otherwise fail every trial at its first step."""
+    where = f"designs.{candidate.label}" if candidate.label else "design"
+    swept = [p for p in candidate.space.params if p.name.startswith(FILE_FIELDS)]
+    base = candidate.build({})
+    for role, path in base.input_files().items():
+        field_name = "data.path" if role == "data" else "model.pretrained"
+        if any(p.name.startswith(field_name) for p in swept):
+            continue  # the space chooses this file: its values are checked below
+        try:
+            file_digest(base.resolve(path))
+        except SpecError as exc:
+            raise SpecError(
+                f"{where} ({candidate.path.name} with `set`): the {role} file: {exc} (relative paths "
+                f"are read from the design file's folder {candidate.path.parent.resolve()})"
+            ) from None
+    for param in swept:
+        if param.type in ("list", "per_layer"):
+            continue
+        for value in param.values():
+            try:
+                candidate.build({param.name: value}).file_digests()
+            except SpecError as exc:
+                raise SpecError(
+                    f"space.{param.name}: the value {value!r} names a missing file: {exc} (relative "
+                    f"paths are read from the design file's folder {candidate.path.parent.resolve()})"
+                ) from None
 
 
 #: Design fields only training reads (with a pretrained model, sweeping them would change nothing).

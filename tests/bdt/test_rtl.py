@@ -77,3 +77,5 @@ def test_generated_module_has_the_stream_interface():
     # One comparison shared by the four identical trees.
     assert text.count("$signed(x_in[7:0]) < $signed(8'h00)") == 1
     assert design.estimate["latency_cycles"] == design.plan.n_stages
+    # named as an estimate, as the NN generators name theirs (`estimate: da4ml ...`)
+    assert design.estimate["source"].startswith("estimate: harness.bdt.rtl generator model")

@@ -21,7 +21,7 @@ from harness.regress.compare import compare
 from harness.regress.golden import FIELDS, discover
 
 from ..conftest import ROOT, start_interruptible
-from .conftest import FLIPPED_BIT, OLD_YOSYS, VECTORS
+from .conftest import FLIPPED_BIT, OLD_ESTIMATE_SOURCE, OLD_YOSYS, VECTORS
 
 
 def _differing(changed, name: str) -> int:
@@ -87,9 +87,13 @@ def test_tool_version_change_alone_passes_with_a_note(changed, capsys):
     assert rows["design"].verdict == "note"  # same spec, other design hash
     assert rows["tools"].verdict == "note"
     assert f"yosys: '{OLD_YOSYS}' -> '{obs.tools['yosys']}'" in rows["tools"].message
+    # the estimate's source was reworded (`estimate: ` first): shown as a note, the numbers still judged
+    assert rows["sources"].verdict == "note" and rows["lut"].verdict == "pass"
+    assert f"estimate: '{OLD_ESTIMATE_SOURCE}' -> 'estimate: harness.bdt.rtl" in rows["sources"].message
     conclude(changed.goldens, changed.baselines, changed.observations, update=False)
     out = capsys.readouterr().out
     assert "bdt_tools: pass (with notes)" in out and "note: tool versions changed: yosys" in out
+    assert "note: sources changed: estimate: " in out
     # trained model and Yosys both came from the cache, and the bits are the uncached run's
     log = (obs.record.parent / "flow.log").read_text()
     assert "trained model from the cache" in log and "Yosys result from the cache" in log
@@ -101,7 +105,7 @@ def test_junit_xml_is_read_by_a_junit_reader_and_lists_every_design_and_field(ch
     assert ET.parse(path).getroot().tag == "testsuites"
     suites = {suite.name: suite for suite in JUnitXml.fromfile(str(path))}
     assert set(suites) == {"regress.nn", "regress.bdt", "regress.bdt_tools"}
-    fields = {"design", "vectors", "words", "reference", "tools", *FIELDS}
+    fields = {"design", "vectors", "words", "reference", "tools", "sources", *FIELDS}
     for name, suite in suites.items():
         cases = {case.name: case for case in suite}
         assert set(cases) == fields, name
@@ -135,7 +139,7 @@ def test_update_rewrites_the_baselines_and_prints_what_changed(changed, tmp_path
     out = capsys.readouterr().out
     assert re.search(r"\[regress\] nn: updated baseline .*: \d+ fields changed", out)
     assert f"({_differing(changed, 'nn')} vectors differ)" in out
-    assert re.search(r"\[regress\] bdt_tools: updated baseline .*: 2 fields changed", out)
+    assert re.search(r"\[regress\] bdt_tools: updated baseline .*: 3 fields changed", out)
     assert f"(tool versions changed: yosys: '{OLD_YOSYS}' -> " in out
     for g in goldens:  # the new baselines are the new run: judged against them, everything passes
         assert not compare(g, load_baseline(g), changed.observations[g.name]).failed

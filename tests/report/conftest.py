@@ -1,6 +1,7 @@
 """One real tiny study shared by the report tests: a random NN sweep with a 30 ns budget (some designs
-miss it), promotion to Verilator (the front verified, the rest left at estimate), resumed once with a
-data file that does not exist (those trials fail at once, with the reason stored), and three vendor-measured
+miss it), promotion to Verilator (the front verified, the rest left at estimate), resumed once for one
+trial with Yosys given 0.01 s and every design promoted (no budget, within 99 % of the front: the trial
+genuinely times out in Yosys and fails, with the reason stored), and three vendor-measured
 points imported with `harness study add`: a real Vivado report outside the budget, the same report
 again differing only by a timestamp (a duplicate), and one stating exactly the numbers of a verified
 front design (a tie); then the sweep is resumed over them."""
@@ -28,6 +29,16 @@ VIVADO_PROJECT = SHARED_FIXTURES / "vendor-reports" / "hls4ml-test_report" / "Vi
 VENDOR_ACCURACY = 0.99
 #: what `harness study add` says of the Vivado fixture point, far over the tiny study's latency budget
 OUTSIDE = "OUTSIDE the constraints: latency_budget over by"
+
+
+#: A resumed run whose one trial fails for a real reason: synthesis in Yosys exceeds a 0.01 s limit. The
+#: budget is lifted and promotion made certain for that run so its design is promoted whatever it is;
+#: `--timeout 1` stops the run after that trial.
+TIMED_OUT = [
+    *("--set", "set.verify.synth_timeout_s=0.01", "--set", "budget_us=null"),
+    *("--set", "promotion.after=0", "--set", "promotion.near=0.99", "--set", "promotion.max=null"),
+    *("--timeout", "1"),
+]
 
 
 @dataclass
@@ -63,8 +74,10 @@ def study(tmp_path_factory, tiny_study) -> Study:
     shutil.copytree(tiny_study[1], results, symlinks=True)
     sweep = load_sweep(spec)
     complete = sum(t.state == "COMPLETE" for t in records(open_study(sweep, SweepOptions(results=results))))
-    missing = ["--set", "set.data.name=jets-hlf", "--set", f"set.data.path={folder / 'missing.csv'}"]
-    assert main(["sweep", str(spec), "--results", str(results), "--trials", str(complete + 1), *missing]) == 0
+    assert (
+        main(["sweep", str(spec), "--results", str(results), "--trials", str(complete + 1), *TIMED_OUT]) == 0
+    )
+    assert sum(t.state == "FAIL" for t in records(open_study(sweep, SweepOptions(results=results)))) == 1
     front = pareto_front(records(open_study(sweep, SweepOptions(results=results))), sweep.directions)
     target = next(t for t in front if t.verified)
     vivado = folder / "vivado.json"

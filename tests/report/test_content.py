@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+from html import escape, unescape
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,7 @@ import pypdfium2
 
 from harness.report.figures import PLOTS
 from harness.report.points import TABLE_METRICS
+from tests.report.conftest import TIMED_OUT
 from tests.sweep.conftest import TINY_STUDY
 
 
@@ -86,8 +89,11 @@ def test_every_value_has_its_source_and_unknown_is_never_zero(study):
     assert duplicate["duplicate_of"] == str(study.vendor["outside"])
 
 
-def test_the_study_named_without_its_spec_gives_the_same_front_and_budget(study, tmp_path):
-    """By name and storage only, the objectives, budget and device are read back from the trials."""
+def test_the_study_named_without_its_spec_gives_the_same_front_and_budget(study, tmp_path, tiny_study):
+    """By name and storage only, the objectives, budget and device are read back from the trials, and
+    the header names the sweep commands that made the study (stored on it by the sweep), not only a
+    report command: the shared study's first run, the resumed run whose trial timed out in Yosys, and
+    the last resumed run, each with its spec, `--set` values, trial count and seed."""
     from harness.cli import main
 
     args = [
@@ -104,6 +110,22 @@ def test_the_study_named_without_its_spec_gives_the_same_front_and_budget(study,
     html = (tmp_path / "index.html").read_text()
     assert "0.03 µs (30 ns)" in html and "<dd>xcvu9p</dd>" in html
     assert "accuracy.emulation (max), lut_equivalent (min), latency.ns (min)" in html
+    header = html[html.index('id="reproduce"') : html.index("</dd>", html.index('id="reproduce"'))]
+    commands = [unescape(c) for c in re.findall(r"<code>(.*?)</code>", header)]
+    seed, tiny_spec, tiny_results = TINY_STUDY["seed"], *tiny_study
+    assert commands[0] == f"harness sweep {tiny_spec} --set seed={seed} --trials 5 --results {tiny_results}"
+    timed_out = " ".join(TIMED_OUT[:-2])
+    assert re.fullmatch(
+        rf"harness sweep {study.spec} {re.escape(timed_out)} --set seed={seed} --trials \d+ --timeout 1 "
+        rf"--results {study.results}",
+        commands[1],
+    ), commands[1]
+    assert re.fullmatch(
+        rf"harness sweep {study.spec} --set seed={seed} --trials \d+ --results {study.results}", commands[2]
+    ), commands[2]
+    storage = study.results / "studies" / "tiny.journal"
+    assert commands[3] == f"harness report --study tiny --storage {storage}" and len(commands) == 5
+    assert commands[4].startswith("harness report --study tiny") and "as stored on the study" in header
 
 
 def test_recommendation_is_the_most_accurate_verified_design_inside_the_budget(study):
@@ -125,7 +147,8 @@ def test_failures_are_grouped_with_their_reason_and_duplicates_flagged(study):
     html = (study.out / "index.html").read_text()
     failed = [t.number for t in study.trials if t.state == "FAIL"]
     table = html[html.index('id="failure-table"') : html.index('id="trials"')]
-    assert "SpecError: the data file: &lt;path&gt; does not exist" in table
+    assert "stage: synth: SynthesisError: Yosys exceeded its time limit of N s on" in table
+    assert "Yosys exceeded its time limit of 0.01 s" in table  # the example message, unabridged
     assert f"{len(failed)}: {', '.join(map(str, failed))}" in table
     assert f"duplicate of trial {study.vendor['outside']} (identical but for timestamps)" in html
     assert "vendor-measured (not verified by the harness)" in html
@@ -161,3 +184,37 @@ def test_vendor_points_are_stored_in_the_shape_the_sweep_reads(study):
     assert tie.sources["latency.ns"] == "Vivado HLS 2020.1 csynth"
     record = json.loads(Path(tie.record).read_text())
     assert record["accuracy"]["emulation"] == tie.values[0] and record["verification"]["mismatches"] is None
+
+
+def test_each_nn_pareto_design_shows_its_per_layer_precisions(study):
+    """Weight, bias, accumulator and result type of every layer, as hls4ml resolved them at conversion
+    (recorded in metrics.json), with their source; checked against the typedefs hls4ml wrote into the
+    design's own firmware/defines.h and against the trial's weight bits."""
+    html = (study.out / "index.html").read_text()
+    nn = [t for t in study.trials if str(t.number) in {r["trial"] for r in rows(study.out / "pareto.csv")}]
+    nn = [t for t in nn if t.kind == "nn"]
+    assert nn
+    for trial in nn:
+        start = html.index(f'<details class="design" id="trial-{trial.number}"')
+        block = html[start : html.index("</details>", start)]
+        assert (
+            "Per-layer precisions" in block and "source: hls4ml 1.3.0 types of the converted model" in block
+        )
+        table = block[block.index("Per-layer precisions") :]
+        folder = Path(trial.record).parent
+        typedefs = {
+            name: kind
+            for kind, name in re.findall(
+                r"typedef (\S+) (\w+);", (folder / "hls4ml/firmware/defines.h").read_text()
+            )
+        }
+        layers = json.loads((folder / "metrics.json").read_text())["model"]["precisions"]
+        dense = [name for name, entry in layers.items() if "accum" in entry]
+        assert dense and dense[0] == "fc1" and dense[-1] == "output"
+        weight = f"ap_fixed<{trial.params['model.weight_bits']},1>"  # quantized_bits(bits, 0): one sign bit
+        for name in dense:
+            result = typedefs["result_t" if name == "output" else f"{name}_result_t"]
+            cells = [name, weight, weight, typedefs[f"{name}_accum_t"], result]
+            assert "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>" in table, name
+        first = ["fc1_input", "-", "-", "-", typedefs["input_t"]]
+        assert "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in first) + "</tr>" in table

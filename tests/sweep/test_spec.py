@@ -171,3 +171,64 @@ def test_space_parameters_from_the_command_line(tmp_path):
     several = load_sweep(ROOT / "sweeps" / "jet_nn_vs_bdt.yaml", [override])
     (bits,) = [p for p in several.candidates["mlp"].space.params if p.name == "model.weight_bits"]
     assert bits.low == 5
+
+
+def test_a_missing_input_file_is_refused_before_any_trial(tmp_path, capsys):
+    """A data file that does not exist used to fail every trial (the study gave up after 5); now the
+    command is refused with one error line naming the file and its role, and no study is created."""
+    from harness.cli import main
+
+    spec = write_sweep(tmp_path, space=dict(TINY_SPACE))
+    missing = tmp_path / "nope.csv"
+    results = tmp_path / "results"
+    code = main(
+        ["sweep", str(spec), "--results", str(results)]
+        + ["--set", "set.data.name=jets-hlf", "--set", f"set.data.path={missing}"]
+    )
+    out = capsys.readouterr().out.strip().splitlines()
+    assert code == 2 and len(out) == 1, out
+    assert out[0].startswith(
+        f"error: design (jet_mlp.yaml with `set`): the data file: {missing} does not exist"
+    )
+    assert not results.exists()
+
+
+def test_every_design_of_a_multi_design_sweep_has_its_files_checked(tmp_path):
+    """Only the second design's data file is missing: the error names that design."""
+    designs = {
+        "mlp": {"design": str(ROOT / "designs" / "jet_mlp.yaml"), "set": {"data.n_samples": 3000}},
+        "bdt": {
+            "design": str(ROOT / "designs" / "jet_bdt.yaml"),
+            "set": {"data.name": "jets-hlf", "data.path": "missing.parquet"},
+        },
+    }
+    with pytest.raises(
+        SpecError,
+        match=r"designs\.bdt \(jet_bdt\.yaml with `set`\): the data file: .*/designs/"
+        r"missing\.parquet does not exist \(relative paths are read from the design file's "
+        r"folder .*/designs\)",
+    ):
+        load_sweep(write_sweep(tmp_path, designs=designs))
+
+
+def test_each_file_a_space_can_choose_must_exist(tmp_path):
+    """A file-valued parameter: each of its values is a file a trial would read. The design's own
+    pretrained path is not checked when the space replaces it."""
+    models = tmp_path / "models"
+    models.mkdir()
+    present = models / "frozen.json"
+    present.write_text("{}")
+    base = {"design": str(ROOT / "designs" / "jet_bdt.yaml"), "set": {"model.pretrained": "gone.json"}}
+    space = {
+        "model.pretrained": {"type": "categorical", "choices": [str(present), str(models / "lost.json")]}
+    }
+    with pytest.raises(
+        SpecError,
+        match=r"space\.model\.pretrained: the value '.*/lost\.json' names a missing file: the model file: "
+        r".*/models/lost\.json does not exist",
+    ):
+        load_sweep(write_sweep(tmp_path, **base, space=space))
+    with pytest.raises(
+        SpecError, match=r"design \(jet_bdt\.yaml with `set`\): the model file: .*/gone\.json"
+    ):
+        load_sweep(write_sweep(tmp_path, **base, space={}))

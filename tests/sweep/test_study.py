@@ -223,6 +223,11 @@ def test_nn_and_bdt_compete_in_one_study(tmp_path, capsys):
     trials = [t for t in records(open_study(sweep, options)) if t.state == "COMPLETE"]
     assert {t.kind for t in trials} == {"nn", "bdt"} and {t.design for t in trials} == {"mlp", "bdt"}
     assert all(len(t.values) == 3 and t.sources["accuracy.emulation"] for t in trials)
+    # at estimate fidelity both kinds say their resources and latency are estimates, the same way
+    for t in trials:
+        assert t.fidelity == "estimate"
+        for metric in ("lut_equivalent", "latency.ns"):
+            assert t.sources[metric].startswith("estimate: "), (t.kind, metric, t.sources[metric])
     bdt = next(t for t in trials if t.kind == "bdt")
     assert (
         bdt.sources["accuracy.emulation"].startswith("conifer")
