@@ -124,3 +124,18 @@ def test_pack_words_round_trip(widths):
     assert int(words[0, 0]) & ((1 << min(widths[0], 32)) - 1) == int(codes[0, 0]) & (
         (1 << min(widths[0], 32)) - 1
     )
+
+
+@pytest.mark.parametrize("widths", [[1, 31, 33, 7], [62, 3], [70, 5, 64], [16] * 5])
+def test_pack_words_is_the_ports_bit_layout(widths):
+    """Against the definition with Python integers: each code modulo 2**width (two's complement, so a
+    negative code wider than 64 bits is sign-filled), placed at the sum of the widths before it."""
+    rng = np.random.default_rng(sum(widths))
+    codes = np.stack([rng.integers(-(1 << min(w, 63) - 1), 1 << min(w, 63) - 1, 200) for w in widths], axis=1)
+    n_words = -(-sum(widths) // 32)
+    for row, words in zip(codes, pack_words(codes, widths), strict=True):
+        packed, offset = 0, 0
+        for code, width in zip(row, widths, strict=True):
+            packed |= (int(code) % (1 << width)) << offset
+            offset += width
+        assert [int(w) for w in words] == [(packed >> (32 * k)) & 0xFFFFFFFF for k in range(n_words)]
