@@ -161,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
         choices=list(DESIGNS),
         help="design whose Yosys is timed before/after",
     )
+    parser.add_argument(
+        "--parallel-synth", action="store_true", help="also time two designs' Yosys at once against in turn"
+    )
     args = parser.parse_args(argv)
 
     from harness.toolchain import Toolchain
