@@ -11,6 +11,7 @@ import datetime
 import json
 import os
 import platform
+import shutil
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -131,6 +132,14 @@ def harness_numbers(seconds: float, result: Any, n: int) -> dict:
         "latency_cycles": result.latency_cycles,
         "ii_cycles": result.ii_cycles,
     }
+
+
+def cold(folder: Path) -> Path:
+    """`folder` emptied: a benchmark's work folder from an earlier run would hand it finished Verilator
+    builds (make finds them up to date) and so time nothing."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
 
 
 def write_result(name: str, report: dict, tools: dict[str, str | None] | None = None) -> Path:

@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from common import ROOT, harness_numbers, ratio, repeat, table, timed, versions, write_result
+from common import ROOT, cold, harness_numbers, ratio, repeat, table, timed, versions, write_result
 
 DESIGN = ROOT / "designs" / "jet_mlp.yaml"
 
@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         help="at the largest vector count, also run the fast path with the model at these C++ levels",
     )
     args = parser.parse_args(argv)
+    cold(args.out)
 
     from harness.flow import prepare
     from harness.spec import load

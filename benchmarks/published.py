@@ -24,7 +24,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from common import ROOT, table, write_result
+from common import ROOT, cold, table, write_result
 
 MODELS = ROOT.parent / "shared" / "fixtures" / "models"
 DSP_LUT_EQUIVALENT = 55
@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clock-ns", type=float, default=5.0)
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "bench" / "published")
     args = parser.parse_args(argv)
+    cold(args.out)
     if not MODELS.is_dir():
         print(f"error: the third-party models are not at {MODELS} (../shared/fixtures beside the checkout)")
         return 2

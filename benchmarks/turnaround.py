@@ -37,7 +37,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import ROOT, ratio, table, timed, write_result
+from common import ROOT, cold, ratio, table, timed, write_result
 
 JET = ROOT / "designs" / "jet_mlp.yaml"
 TRACK = ROOT / "designs" / "track_quality_bdt.yaml"
@@ -165,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         "--parallel-synth", action="store_true", help="also time two designs' Yosys at once against in turn"
     )
     args = parser.parse_args(argv)
+    cold(args.out)
 
     from harness.toolchain import Toolchain
 
