@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 
+from harness import faults
 from harness.spec import SpecError
 from harness.toolchain import ToolNotFoundError
 
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     `error: ...` line naming what was wrong and what would be valid, never a traceback."""
     args = build_parser().parse_args(argv)
     try:
+        faults.injected()  # a bad HARNESS_INJECT_FAULT is refused before any command starts work
         return int(args.func(args) or 0)
     except (SpecError, ToolNotFoundError) as exc:
         print(f"error: {exc}")

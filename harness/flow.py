@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from harness import cache
+from harness import cache, faults
 from harness.data import Dataset
 from harness.data import load as load_data
 from harness.fixed import FixedType
@@ -33,6 +33,7 @@ from harness.sim import SimJob, SimResult, StreamVectors, VerilatorSimulator
 from harness.spec import DesignSpec
 from harness.synth import synthesize
 from harness.toolchain import Toolchain
+from harness.verify import Mismatch
 
 FIDELITIES = ("estimate", "synth", "verify", "vendor")
 KIND_MODULES = {"nn": "harness.nn", "bdt": "harness.bdt"}
@@ -239,6 +240,7 @@ def estimate_record(point: DesignPoint, toolchain: Toolchain) -> dict:
             "rtl_events": None,
         },
         "warnings": reference_warnings(agreement, model_info, spec.name),
+        **({"injected_fault": fault} if (fault := faults.injected()) else {}),
         "verification": {
             "vectors": None,
             "mismatches": None,
@@ -286,6 +288,8 @@ def reference_warnings(agreement: float, model_info: dict, name: str) -> list[st
             f"{out_of_range} leaf values lie outside the score precision and wrap or saturate; "
             "widen firmware.score_precision or choose a saturating mode"
         )
+    if fault := faults.warning():
+        warnings.append(fault)
     for text in warnings:
         print(f"[{name}] warning: {text}", flush=True)
     return warnings
@@ -415,8 +419,16 @@ def _run_cli(args: Any) -> int:
     summary["verification"] = {k: v for k, v in summary["verification"].items() if k != "first_mismatches"}
     print(json.dumps(summary, indent=2, default=json_default))
     print(f"wrote {out / 'metrics.json'}")
-    mismatches = record["verification"]["mismatches"]
-    return 1 if mismatches else 0
+    verification = record["verification"]
+    if not verification["mismatches"]:
+        return 0
+    print(
+        f"RTL MISMATCHES its reference ({verification['reference']}): {verification['mismatches']} output "
+        f"words differ in {verification['mismatched_vectors']} of {verification['vectors']} vectors; first:"
+    )
+    for mismatch in verification["first_mismatches"]:
+        print("  " + Mismatch(**mismatch).describe())
+    return 1
 
 
 def register(subparsers: Any) -> None:

@@ -21,11 +21,9 @@ from typing import Any
 
 import yaml
 
+from harness import faults
+from harness.errors import SpecError
 from harness.toolchain import chosen_yosys_build
-
-
-class SpecError(ValueError):
-    """A design spec (or an override) is invalid; the message names the key and what is valid."""
 
 
 def _doc(text: str, check: typing.Callable[[Any], str | None] | None = None) -> dict:
@@ -361,6 +359,8 @@ class DesignSpec:
         }
         versions["yosys-build"] = chosen_yosys_build()
         payload = {"spec": self.to_dict(), "versions": versions, "files": self.file_digests()}
+        if fault := faults.injected():  # only when set: the hashes of correct designs stay as they were
+            payload["injected_fault"] = fault
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def file_digests(self) -> dict[str, str]:

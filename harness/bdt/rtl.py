@@ -29,11 +29,13 @@ clock edges after the input is accepted.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness import faults
 from harness.bdt.convert import Forest, QTree, quantise
 from harness.flow import Converted, RTLDesign
 from harness.spec import DesignSpec, SpecError
@@ -487,6 +489,7 @@ def rtl(spec: DesignSpec, converted: Converted, out_dir: Path, toolchain: Toolch
     forest = quantise(
         converted.model, converted.input_types[0], converted.output_types[0], len(converted.input_types)
     )
+    forest = dataclasses.replace(forest, split=faults.split_convention(forest.split))
     top = module_name(spec.name)
     design = generate(forest, top, spec.firmware.clock_ns, spec.firmware.pipeline_stages)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -25,6 +25,7 @@ accept), which keeps every layer's input stable for its r cycles without any han
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
@@ -179,12 +180,17 @@ def feeds(slots: list[list[Slot]], n_out: int) -> list[list[Feed]]:
 
 
 def from_hls4ml(
-    hls_model: object, name: str, reuse_factor: int | dict[str, int], toolchain: Toolchain | None = None
+    hls_model: object,
+    name: str,
+    reuse_factor: int | dict[str, int],
+    toolchain: Toolchain | None = None,
+    rounding_override: str | None = None,
 ) -> Network:
     """Read an hls4ml io_parallel model of Dense and element-wise layers; reuse factors as in the spec.
 
     The reuse factors come from the spec (model-wide, or per layer name with 1 for layers not named),
     not from the hls4ml layers: the C simulation that judges the RTL does not depend on them.
+    `rounding_override` replaces the rounding mode of every layer's result (`harness.faults`).
     """
     layers = list(hls_model.get_layers())
     first = layers[0]
@@ -195,6 +201,8 @@ def from_hls4ml(
     fmt, result = in_fmt, []
     for layer in layers[1:]:
         out = layer_type(layer, layer.get_output_variable().type.precision, "result")
+        if rounding_override:
+            out = dataclasses.replace(out, rounding=rounding_override)
         if layer.class_name == "Dense":
             result.append(_dense(layer, fmt, out, reuse_for(reuse_factor, layer.name)))
         elif layer.class_name == "Softmax":
@@ -474,9 +482,11 @@ def write_mac(
     out_dir: Path,
     reuse_factor: int | dict[str, int],
     toolchain: Toolchain | None = None,
+    rounding_override: str | None = None,
 ) -> RTLDesign:
-    """Generate the network's Verilog (one file: layer modules and the stream top) and its estimates."""
-    network = from_hls4ml(hls_model, name, reuse_factor, toolchain)
+    """Generate the network's Verilog (one file: layer modules and the stream top) and its estimates;
+    `rounding_override` as in `from_hls4ml`."""
+    network = from_hls4ml(hls_model, name, reuse_factor, toolchain, rounding_override)
     top = f"{_ident(name)}_top"
     modules = [f"{_ident(name)}_{_ident(layer.name)}" for layer in network.layers]
     texts = [dense_module(m, layer) for m, layer in zip(modules, network.layers, strict=True)]

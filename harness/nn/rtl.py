@@ -12,6 +12,7 @@ import math
 import re
 from pathlib import Path
 
+from harness import faults
 from harness.fixed import FixedType
 from harness.flow import Converted, RTLDesign
 from harness.nn.bridge import TracedModel, trace
@@ -30,9 +31,11 @@ def rtl(spec: DesignSpec, converted: Converted, out_dir: Path, toolchain: Toolch
     _check_reuse(spec, converted.model)
     fw = spec.firmware
     if resolve_arithmetic(fw.arithmetic, fw.reuse_factor) == "mac":
-        design = write_mac(converted.model, spec.name, out_dir, fw.reuse_factor, toolchain)
+        design = write_mac(
+            converted.model, spec.name, out_dir, fw.reuse_factor, toolchain, faults.rounding_override()
+        )
     else:
-        traced = trace(converted.model, toolchain=toolchain)
+        traced = trace(converted.model, faults.rounding_override(), toolchain)
         design = write_da(traced, spec.name, out_dir, fw.clock_ns, fw.pipeline_stages)
     design.info["arithmetic_requested"] = fw.arithmetic
     return design
