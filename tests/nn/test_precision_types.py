@@ -15,7 +15,8 @@ import pytest
 from harness.fixed import FixedType
 from harness.flow import Converted
 from harness.nn.bridge import UnsupportedModelError, trace
-from harness.nn.rtl import rtl
+from harness.nn.rtl import rtl, write_da
+from harness.sim import SimJob, StreamVectors, VerilatorSimulator
 from harness.spec import load
 
 from ..conftest import ROOT
@@ -71,16 +72,54 @@ def test_power_of_two_and_xnor_weights_are_refused_naming_layer_and_type(quantiz
         assert not out.exists()
 
 
-def test_ternary_weights_are_bridged_exactly(tmp_path):
+@pytest.fixture(scope="module")
+def ternary_hls(tmp_path_factory):
+    """The MLP with `ternary(alpha=1)` fc1 weights, converted by hls4ml and its C simulation compiled."""
+    return _hls(
+        _qkeras_model("ternary(alpha=1)"), tmp_path_factory.mktemp("ternary") / "hls4ml", compile=True
+    )
+
+
+def test_ternary_weights_are_bridged_exactly(ternary_hls):
     """QKeras `ternary` weights become hls4ml int<2> with its `weight_ternary` product (0, -a or a), the
     same bits as a * w: bridged, and exact against the C simulation."""
-    hls_model = _hls(_qkeras_model("ternary(alpha=1)"), tmp_path / "hls4ml", compile=True)
+    hls_model = ternary_hls
     fc1 = next(layer for layer in hls_model.get_layers() if layer.name == "fc1")
     assert str(fc1.weights["weight"].type.precision) == "int<2>"
     assert set(np.unique(fc1.weights["weight"].data)) <= {-1, 0, 1}
     x = np.random.default_rng(3).normal(0, 2, size=(3000, 6)).astype(np.float32)
     expected, got = _compare(hls_model, trace(hls_model), x)
     assert len(np.unique(expected)) > 30 and int((expected != got).sum()) == 0
+
+
+@pytest.mark.slow
+def test_ternary_weights_are_bit_exact_on_verilator(ternary_hls, toolchain, tmp_path):
+    """The ternary model's generated RTL (da4ml's Verilog in the stream wrapper) run on Verilator, its
+    output words compared integer for integer with hls4ml's C simulation of the same inputs."""
+    hls_model = ternary_hls
+    traced = trace(hls_model)
+    x = np.random.default_rng(5).normal(0, 2, size=(400, 6)).astype(np.float32)
+    c_sim = np.asarray(hls_model.predict(x.astype(np.float64)), dtype=np.float64)
+    expected = np.round(c_sim * 2.0**traced.output_type.frac).astype(np.int64)
+    assert np.array_equal(expected / 2.0**traced.output_type.frac, c_sim)  # the codes are exact
+    vectors = StreamVectors(
+        traced.input_type.quantize(x),
+        [traced.input_type.width] * 6,
+        [traced.output_type.width] * 3,
+        [traced.output_type.signed] * 3,
+        expected,
+    )
+    design = write_da(traced, "ternary", tmp_path / "rtl", clock_ns=5.0)
+    result = VerilatorSimulator(toolchain).run(SimJob(design.top, design.sources, tmp_path / "sim", vectors))
+    rtl_words = np.asarray(result.outputs, dtype=np.int64)
+    differ = int((rtl_words != expected).sum())
+    print(
+        f"ternary fc1 on Verilator vs hls4ml C simulation: {len(x)} vectors x 3 outputs, {differ} "
+        f"mismatched words, {len(np.unique(expected))} distinct values; {result.comparison.summary()}"
+    )
+    assert rtl_words.shape == expected.shape == (400, 3)
+    assert differ == 0 and result.comparison.mismatched_words == 0, result.comparison.summary()
+    assert len(np.unique(expected)) > 30 and all(len(np.unique(column)) > 5 for column in expected.T)
 
 
 @pytest.mark.parametrize(
