@@ -40,12 +40,30 @@ def test_local_copy_and_missing_columns(tmp_path):
 
 
 def test_offline_download_fails_fast_naming_cache_and_alternatives(tmp_path, monkeypatch):
-    monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / "cache"))
-    # No network on these machines (and none in CI): the real fetch must fail with guidance.
-    try:
-        load(DataSpec(name="jets-hlf"), seed=0)
-    except DataUnavailableError as exc:
-        text = str(exc)
-        assert str(tmp_path / "cache") in text and "data.path" in text and "jets-synthetic" in text
-    else:
-        pytest.skip("the network is reachable here; the real data set downloaded")
+    """Offline by construction, whatever network this machine has: scikit-learn's `fetch_openml` opens
+    OpenML's https URLs with urllib, which takes its proxy from the environment, and the proxy here is a
+    loopback port bound but never listening (every connection is refused at once)."""
+    import socket
+    import time
+    from urllib.error import URLError
+
+    monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / "cache"))  # empty: nothing is cached
+    for name in ("no_proxy", "NO_PROXY", "REQUEST_METHOD"):  # would bypass or ignore the proxy
+        monkeypatch.delenv(name, raising=False)
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # held, so no other process takes the port during the test
+        proxy = f"http://127.0.0.1:{closed.getsockname()[1]}"
+        for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+            monkeypatch.setenv(name, proxy)
+        start = time.monotonic()
+        with pytest.raises(DataUnavailableError) as raised:
+            load(DataSpec(name="jets-hlf"), seed=0)
+        seconds = time.monotonic() - start
+    text = str(raised.value)
+    print(f"refused in {seconds:.1f} s: {text}")
+    assert "could not download OpenML data set 'hls4ml_lhc_jets_hlf'" in text
+    assert str(tmp_path / "cache") in text and "data.path" in text and "jets-synthetic" in text
+    # the refusal came from the closed proxy (not from some other failure), after scikit-learn's retries
+    cause = raised.value.__cause__
+    assert isinstance(cause, URLError) and isinstance(cause.reason, ConnectionRefusedError), repr(cause)
+    assert seconds < 30
