@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 import numpy as np
+import yaml
 from junitparser import Failure, JUnitXml
 
 from harness.regress.baseline import load_baseline
@@ -147,12 +148,17 @@ def test_update_rewrites_the_baselines_and_prints_what_changed(changed, tmp_path
 
 def test_ctrl_c_stops_cleanly_without_writing_anything(tmp_path):
     """A terminal's Ctrl-C (SIGINT to the process group) while a golden design runs: exit 130, one line
-    saying what was and was not done, no JUnit XML, the baseline untouched."""
-    baseline = ROOT / "regress" / "track_quality_bdt" / "baseline.json"
-    before = baseline.read_bytes()
+    saying what was and was not done, no JUnit XML, the baseline untouched. It runs `--update` on a copy
+    of the golden design: CI's `nox -s regress` reads the committed regress/ folder at the same time."""
+    golden = tmp_path / "golden" / "track_quality_bdt"
+    shutil.copytree(ROOT / "regress" / "track_quality_bdt", golden)
+    spec = yaml.safe_load((golden / "golden.yaml").read_text())
+    spec["design"] = str((ROOT / "regress" / "track_quality_bdt" / spec["design"]).resolve())
+    (golden / "golden.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    kept = {name: (golden / name).read_bytes() for name in ("baseline.json", "words.csv")}
     junit = tmp_path / "junit.xml"
     command = [sys.executable, "-m", "harness.cli", "regress", "--only", "track_quality_bdt", "--update"]
-    command += ["--out", str(tmp_path / "runs"), "--junit", str(junit)]
+    command += ["--golden", str(golden.parent), "--out", str(tmp_path / "runs"), "--junit", str(junit)]
     # a session of its own: the Ctrl-C goes to its process group, the design's worker process too
     proc = start_interruptible(command, env={**os.environ, "HARNESS_CACHE": "off"}, start_new_session=True)
     lines = []
@@ -166,4 +172,7 @@ def test_ctrl_c_stops_cleanly_without_writing_anything(tmp_path):
     out = "".join(lines) + rest
     assert proc.returncode == 130, out
     assert "[regress] interrupted (Ctrl-C) after" in out and "no baseline was written" in out
-    assert not junit.exists() and baseline.read_bytes() == before
+    assert f"(log: {tmp_path / 'runs' / 'track_quality_bdt' / 'flow.log'})" in out  # it ran the copy
+    assert not junit.exists()
+    assert sorted(p.name for p in golden.iterdir()) == ["baseline.json", "golden.yaml", "words.csv"]
+    assert {name: (golden / name).read_bytes() for name in kept} == kept
