@@ -1,5 +1,6 @@
 """A `harness cosim` run whose vendor RTL is wrong, imported with `harness study add` into a real study:
-the point enters the study and the report, marked as an RTL mismatch, and is kept off the front.
+the point enters the study and the report, marked as an RTL mismatch and outside the constraints (its
+mismatched words, as for the sweep's own trials), and is kept off the front.
 
 The vendor RTL is a copy of tests/hdl/hls_style_dot.v written into the test's folder with one operator
 changed (`add_1_lo` subtracts `x1`'s product instead of adding it), so every vector whose `x1` is not 0
@@ -85,6 +86,8 @@ def test_a_mismatched_cosim_run_imported_into_a_study_is_kept_off_the_front(
     assert main([*command, "--label", "wrong-rtl", "--results", str(results)]) == 0
     said = capsys.readouterr().out
     assert "[study] added vendor-measured point 'wrong-rtl'" in said, said
+    # the mismatched words are a violated constraint, as they are for the sweep's own trials
+    assert f"; OUTSIDE the constraints: rtl_mismatches over by {wrong}\n" in said, said
 
     # the report's front, and the sweep's, leave it out
     after = load(ReportRequest(spec=str(spec), results=results))
@@ -97,6 +100,7 @@ def test_a_mismatched_cosim_run_imported_into_a_study_is_kept_off_the_front(
     assert point.number not in [t.number for t in pareto_front(trials, after.info.directions)]
     imported = next(t for t in trials if t.number == point.number)
     assert imported.kind == "vendor" and imported.verified is False and imported.mismatches == wrong
+    assert imported.constraints["rtl_mismatches"] == wrong and not point.feasible
 
     # and the report's outputs show it as a mismatch, not on the front
     out = tmp_path / "report"
