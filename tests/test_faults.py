@@ -32,6 +32,7 @@ def _evaluate(design: str, sets: list[str], out, *extra: str) -> int:
     return main(args)
 
 
+@pytest.mark.slow  # train, Yosys and Verilator on a tiny design: about a minute each
 @pytest.mark.parametrize("case", list(TINY))
 def test_evaluate_of_a_wrong_rtl_exits_1_naming_the_mismatches(case, tmp_path, monkeypatch, capsys):
     design, sets = TINY[case]
