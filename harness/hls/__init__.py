@@ -1,8 +1,8 @@
 """Import vendor tool reports (Vivado HLS, Vitis HLS, Vivado, hls4ml build() dicts, Intel oneAPI)."""
 
-from harness.vendor.compare import compare_reports, has_regression, load_baseline
-from harness.vendor.project import load_report, load_runs
-from harness.vendor.reports import ReportError, VendorReport, to_metrics
+from harness.hls.compare import compare_reports, has_regression, load_baseline
+from harness.hls.project import load_report, load_runs
+from harness.hls.reports import ReportError, VendorReport, to_metrics
 
 __all__ = [
     "ReportError",
