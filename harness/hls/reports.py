@@ -1,6 +1,6 @@
 """Read what the vendor tools themselves reported about a design, so hardware numbers are never retyped.
 
-Sources understood (tests/vendor checks each against real reports, except where noted):
+Sources understood (tests/hls checks each against real reports, except where noted):
 
 * C-synthesis reports ``*_csynth.rpt`` / ``*_csynth.xml`` from Vivado HLS 2019.x-2020.x and Vitis HLS 2022+;
 * Vivado utilisation reports (``report_utilization`` and ``report_accelerator_utilization``);
