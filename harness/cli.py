@@ -19,7 +19,7 @@ _COMMAND_MODULES = (
     "harness.report.cli",
     "harness.study_cli",
     "harness.sweep.cli",
-    "harness.vendor.cli",
+    "harness.hls.cli",
 )
 
 

@@ -5,7 +5,7 @@ This job finds, under PROJECT_DIR:
 
 * the exported Verilog: `<prj>/solution*/syn/verilog`, else `impl/verilog`, else the one folder holding
   `.v` files (`sim/` folders, which hold the vendor's own testbench, last), with its `.dat` ROM files;
-* the top: `--top`, else hls4ml's ProjectName / the HLS project's top (`harness.vendor.project`'s
+* the top: `--top`, else hls4ml's ProjectName / the HLS project's top (`harness.hls.project`'s
   hints), else the one `ap_ctrl_hs` module no other module instantiates;
 * the reference vectors: hls4ml's `tb_data/tb_input_features.dat` (float features) and
   `tb_data/csim_results.log` (the C simulation's outputs, as `ap_fixed` prints them), or `--inputs` /
@@ -18,7 +18,7 @@ Inputs become integer codes exactly as hls4ml's C testbench makes them (read as 
 to the input type with its rounding and overflow modes). Expected outputs become the nearest code of the
 output type; a printed value more than a quarter LSB from every code (a wrong precision, or too few
 printed digits: `ap_fixed` prints 6 significant digits) is refused, naming row and column. The RTL then
-runs with `tb.hls_parallel` (`harness.vendor.build.simulate_hls_top`), every output word is compared as
+runs with `tb.hls_parallel` (`harness.hls.build.simulate_hls_top`), every output word is compared as
 an integer, and the result is written as `metrics.json` in the shape `harness evaluate` writes.
 
 Every refusal (`CosimError`) happens before Verilator builds anything.
@@ -39,10 +39,7 @@ import yaml
 
 from harness.fixed import FixedType
 from harness.flow import json_default, latency_record, tool_versions
-from harness.sim import SimResult, SimulationError, StreamVectors
-from harness.spec import SpecError
-from harness.toolchain import Toolchain
-from harness.vendor.build import (
+from harness.hls.build import (
     HLS_TESTBENCH,
     PORT_DECLARATION,
     HlsPortError,
@@ -50,7 +47,7 @@ from harness.vendor.build import (
     simulate_hls_top,
     tcl_settings,
 )
-from harness.vendor.project import (
+from harness.hls.project import (
     HLS4ML_CONFIG,
     HLS_PROJECT_FILES,
     ConfigLoader,
@@ -59,7 +56,10 @@ from harness.vendor.project import (
     path_order,
     top_hints,
 )
-from harness.vendor.reports import ReportError, to_metrics
+from harness.hls.reports import ReportError, to_metrics
+from harness.sim import SimResult, SimulationError, StreamVectors
+from harness.spec import SpecError
+from harness.toolchain import Toolchain
 from harness.verify import Comparison
 
 #: hls4ml's default precision (its `Model: Precision`), used where nothing in the project says otherwise.

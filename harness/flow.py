@@ -200,7 +200,7 @@ def evaluate(spec: DesignSpec, out_dir: Path, toolchain: Toolchain, fidelity: st
     if fidelity not in FIDELITIES:
         raise ValueError(f"fidelity {fidelity!r} is not valid; must be one of {', '.join(FIDELITIES)}")
     if fidelity == "vendor":
-        from harness.vendor.build import require_vendor_tools
+        from harness.hls.build import require_vendor_tools
 
         require_vendor_tools(spec.kind, toolchain)  # refuse before training anything
     toolchain.require_fidelity(fidelity)
@@ -345,7 +345,7 @@ def add_verify(point: DesignPoint, record: dict, toolchain: Toolchain) -> SimRes
 
 def add_vendor(point: DesignPoint, record: dict, toolchain: Toolchain) -> None:
     """Fidelity `vendor`: hls4ml's/conifer's own build() with the vendor tools, and their reports."""
-    from harness.vendor.build import vendor_metrics
+    from harness.hls.build import vendor_metrics
 
     spec = point.spec
     vendor = _timed(

@@ -20,8 +20,8 @@ from harness.cli import main
 from harness.cosim import find_precisions, prepare
 
 from .conftest import HDL
+from .hls.report_texts import csynth, write
 from .tb.test_hls_parallel import BIAS, II, LATENCY, WEIGHTS
-from .vendor.report_texts import csynth, write
 
 VECTORS = 400
 CLOCK_NS = 5.0

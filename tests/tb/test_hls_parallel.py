@@ -9,8 +9,8 @@ import json
 
 import numpy as np
 
+from harness.hls.build import hls_ports, simulate_hls_top
 from harness.sim import SimJob, StreamVectors, VerilatorSimulator
-from harness.vendor.build import hls_ports, simulate_hls_top
 
 from ..conftest import HDL
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.vendor import cli as vendor_cli
-from harness.vendor.project import RECOGNISED, load_report
-from harness.vendor.reports import to_metrics
+from harness.hls import cli as vendor_cli
+from harness.hls.project import RECOGNISED, load_report
+from harness.hls.reports import to_metrics
 
 Vendor = Callable[..., Path]
 

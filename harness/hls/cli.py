@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.vendor.compare import FieldComparison, compare_reports, has_regression, load_baseline
-from harness.vendor.project import RECOGNISED, load_report
-from harness.vendor.reports import STAGE_LABELS, ReportError, VendorReport, resource_items, to_metrics
+from harness.hls.compare import FieldComparison, compare_reports, has_regression, load_baseline
+from harness.hls.project import RECOGNISED, load_report
+from harness.hls.reports import STAGE_LABELS, ReportError, VendorReport, resource_items, to_metrics
 
 EXIT_OK, EXIT_REGRESSION, EXIT_ERROR = 0, 1, 2
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.vendor.compare import FieldComparison, compare_reports, has_regression, load_baseline
-from harness.vendor.project import load_report
-from harness.vendor.reports import Cosim, MalformedReportError
+from harness.hls.compare import FieldComparison, compare_reports, has_regression, load_baseline
+from harness.hls.project import load_report
+from harness.hls.reports import Cosim, MalformedReportError
 
 Vendor = Callable[..., Path]
 VIVADO_DENSE = ("hls4ml-baselines", "Vivado", "2020.1", "test_keras_api_test_dense_io_parallel-Vivado.json")

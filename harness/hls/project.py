@@ -23,7 +23,7 @@ from typing import TypeVar
 
 import yaml
 
-from harness.vendor.reports import (
+from harness.hls.reports import (
     STAGES,
     MalformedReportError,
     NoReportError,

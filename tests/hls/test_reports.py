@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.vendor.project import choose_top, load_report
-from harness.vendor.reports import (
+from harness.hls.project import choose_top, load_report
+from harness.hls.reports import (
     Clock,
     Cosim,
     MalformedReportError,

@@ -1,6 +1,6 @@
 """Read what the vendor tools themselves reported about a design, so hardware numbers are never retyped.
 
-Sources understood (tests/vendor checks each against real reports, except where noted):
+Sources understood (tests/hls checks each against real reports, except where noted):
 
 * C-synthesis reports ``*_csynth.rpt`` / ``*_csynth.xml`` from Vivado HLS 2019.x-2020.x and Vitis HLS 2022+;
 * Vivado utilisation reports (``report_utilization`` and ``report_accelerator_utilization``);
@@ -10,7 +10,7 @@ Sources understood (tests/vendor checks each against real reports, except where 
   against texts written in their documented layout).
 
 Everything a report does not state stays ``None``: an unknown value must never read as zero. This
-module reads one file at a time; `harness.vendor.project` finds the reports of a folder by their
+module reads one file at a time; `harness.hls.project` finds the reports of a folder by their
 content and pairs them into runs.
 """
 
@@ -871,7 +871,7 @@ def find_problems(report: VendorReport) -> list[str]:
     return problems
 
 
-#: Vivado design states, earliest first, as `harness.vendor.project` names them; metrics say which.
+#: Vivado design states, earliest first, as `harness.hls.project` names them; metrics say which.
 STAGES = ("synthesized", "optimized", "placed", "routed")
 STAGE_LABELS = {
     "synthesized": "synth",

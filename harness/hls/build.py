@@ -3,7 +3,7 @@
 The open flow measures every design with Yosys and Verilator. Where Vivado HLS, Vitis HLS or the
 unified `vitis-run` is installed, the vendor fidelity adds what only the vendor tools can say: it runs
 the generator's own `build()` (C synthesis, optionally Vivado synthesis and C/RTL co-simulation), reads
-the reports with `harness.vendor.reports` and simulates the exported RTL with the cocotb bench
+the reports with `harness.hls.reports` and simulates the exported RTL with the cocotb bench
 `tb.hls_parallel`, bit-exact against the same C++ emulation the open flow checks against.
 
 Nothing here imitates a vendor tool. Without one, planning raises `VendorToolMissing`, which names the
@@ -26,11 +26,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from harness.hls.project import load_report
+from harness.hls.reports import to_metrics
 from harness.sim import SimJob, SimResult, StreamVectors, VerilatorSimulator
 from harness.spec import SpecError
 from harness.toolchain import Tool, Toolchain, ToolNotFoundError
-from harness.vendor.project import load_report
-from harness.vendor.reports import to_metrics
 
 if TYPE_CHECKING:
     from harness.flow import Converted

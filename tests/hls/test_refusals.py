@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.vendor.project import load_report
+from harness.hls.project import load_report
 
 from .report_texts import csynth, write
 

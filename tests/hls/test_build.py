@@ -19,9 +19,7 @@ import numpy as np
 import pytest
 
 from harness.flow import Converted
-from harness.spec import from_dict
-from harness.toolchain import Toolchain, ToolNotFoundError
-from harness.vendor.build import (
+from harness.hls.build import (
     HlsPortError,
     VendorBuildError,
     VendorToolMissing,
@@ -35,6 +33,8 @@ from harness.vendor.build import (
     run_hls4ml_build,
     vendor_metrics,
 )
+from harness.spec import from_dict
+from harness.toolchain import Toolchain, ToolNotFoundError
 
 from .conftest import vendor_path
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.vendor.project import load_report, load_runs
-from harness.vendor.reports import ReportError, to_metrics
+from harness.hls.project import load_report, load_runs
+from harness.hls.reports import ReportError, to_metrics
 
 from .report_texts import csynth, timing_summary, utilization, vivado_header, write
 

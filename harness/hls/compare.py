@@ -12,7 +12,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from harness.vendor.reports import (
+from harness.hls.reports import (
     MalformedReportError,
     VendorReport,
     is_build_dict,
