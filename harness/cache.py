@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from harness.spec import DesignSpec, package_version
+from harness.stages import Stages, Trained
 from harness.store import Store, digest
 
 if TYPE_CHECKING:
     from harness.data import Dataset
-    from harness.flow import Stages, Trained
 
 #: The float model's scores on the test split, stored beside the model.
 SCORES = "float_scores.npy"
@@ -55,8 +55,6 @@ def train(stages: Stages, spec: DesignSpec, dataset: Dataset, out_dir: Path) -> 
     (`Stages.save_model` returns False for scikit-learn forests, which would need a pickle). A pretrained
     model is loaded from its own files, never stored: nothing was trained, and some (ONNX) have no Keras
     form to store."""
-    from harness.flow import Trained
-
     store = Store.named("train")
     pretrained = getattr(spec.model, "pretrained", None) is not None
     if store is None or pretrained or stages.save_model is None or stages.load_model is None:

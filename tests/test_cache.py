@@ -11,7 +11,7 @@ import pytest
 
 from harness import cache, store
 from harness.data import load as load_data
-from harness.flow import stages_for
+from harness.kinds import stages_for
 from harness.spec import load
 from harness.synth import SynthesisError, synthesize
 

@@ -16,8 +16,8 @@ import numpy as np
 
 from harness.bdt import pretrained
 from harness.data import Dataset
-from harness.flow import Trained, decide
 from harness.spec import DesignSpec
+from harness.stages import Trained, decide
 
 MODEL_FILE = "model.json"
 

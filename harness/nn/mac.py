@@ -33,7 +33,6 @@ from pathlib import Path
 import numpy as np
 
 from harness.fixed import FixedType
-from harness.flow import RTLDesign
 from harness.nn.bridge import (
     UnsupportedModelError,
     dense_accumulator,
@@ -43,6 +42,7 @@ from harness.nn.bridge import (
 )
 from harness.nn.elementwise import Elementwise, read
 from harness.nn.reuse import reuse_for
+from harness.stages import RTLDesign
 from harness.toolchain import Toolchain
 
 #: Rounding: the condition, on the dropped bits, for adding one LSB to the floor (as `fixed._round_shift`).

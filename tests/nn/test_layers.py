@@ -453,10 +453,10 @@ def test_layers_still_unsupported_are_refused_naming_layer_and_type(layer, words
     import hls4ml
     import tensorflow as tf
 
-    from harness.flow import Converted
     from harness.nn.bridge import UnsupportedModelError
     from harness.nn.rtl import rtl
     from harness.spec import load
+    from harness.stages import Converted
 
     from ..conftest import ROOT
 

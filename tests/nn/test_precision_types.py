@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from harness.fixed import FixedType
-from harness.flow import Converted
 from harness.nn.bridge import UnsupportedModelError, trace
 from harness.nn.rtl import rtl
 from harness.spec import load
+from harness.stages import Converted
 
 from ..conftest import ROOT
 from .conftest import convert

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.flow import Converted
 from harness.spec import from_dict
+from harness.stages import Converted
 from harness.toolchain import Toolchain, ToolNotFoundError
 from harness.vendor.build import (
     HlsPortError,
