@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from harness.fixed import FixedType
-from harness.nn.bridge import UnsupportedModelError, trace
+from harness.nn.bridge import trace
 from harness.nn.rtl import rtl
+from harness.nn.types import UnsupportedModelError
 from harness.spec import load
 from harness.stages import Converted
 

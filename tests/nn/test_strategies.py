@@ -19,8 +19,9 @@ import numpy as np
 import pytest
 
 from harness.flow import prepare, simulate
-from harness.nn.bridge import UnsupportedModelError, trace
+from harness.nn.bridge import trace
 from harness.nn.rtl import rtl
+from harness.nn.types import UnsupportedModelError
 from harness.sim import SimJob, VerilatorSimulator
 from harness.spec import load
 from harness.stages import Converted
