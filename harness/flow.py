@@ -2,7 +2,8 @@
 
 train -> convert -> emulate -> rtl -> synth -> sim. The first four stages are kind-specific (NN via
 QKeras/hls4ml/da4ml, BDT via xgboost/conifer) and live in `harness.nn` and `harness.bdt`, each
-exposing a `STAGES` value; synthesis, simulation and the record are shared here. Each stage adds to
+exposing a `STAGES` value (the contract is `harness.stages`, the kinds are looked up in
+`harness.kinds`); synthesis, simulation and the record are shared here. Each stage adds to
 the record; the fidelity decides how far the flow goes:
 
     estimate  stop after RTL generation; latency and resources are the generator's estimates
@@ -14,11 +15,10 @@ the record; the fidelity decides how far the flow goes:
 
 from __future__ import annotations
 
-import importlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -28,82 +28,15 @@ import numpy as np
 from harness import cache, faults
 from harness.data import Dataset
 from harness.data import load as load_data
-from harness.fixed import FixedType
+from harness.kinds import stages_for
 from harness.sim import SimJob, SimResult, StreamVectors, VerilatorSimulator
 from harness.spec import DesignSpec
+from harness.stages import Converted, Emulation, RTLDesign, Trained, decide
 from harness.synth import synthesize
 from harness.toolchain import Toolchain
 from harness.verify import Mismatch
 
 FIDELITIES = ("estimate", "synth", "verify", "vendor")
-KIND_MODULES = {"nn": "harness.nn", "bdt": "harness.bdt"}
-
-
-@dataclass
-class Trained:
-    """A trained model and its float scores on the test split (argmax/sign decides the class)."""
-
-    model: Any
-    float_scores: np.ndarray
-    info: dict = field(default_factory=dict)
-
-
-@dataclass
-class Converted:
-    """A model converted to fixed point (hls4ml ModelGraph, conifer model) and its types."""
-
-    model: Any
-    input_types: list[FixedType]
-    output_types: list[FixedType]
-    info: dict = field(default_factory=dict)
-    #: A single output's decision threshold, in the output's units: 0 for a logit or margin, 0.5 for a
-    #: probability out of a final sigmoid (which is never below 0, so "> 0" would call every event 1).
-    threshold: float = 0.0
-
-
-@dataclass
-class Emulation:
-    """The bit-accurate reference: the integer codes it saw and produced for test events."""
-
-    input_codes: np.ndarray
-    output_codes: np.ndarray
-    reference: str  # e.g. "hls4ml 1.3.0 C simulation (g++ 12.2.0)"
-
-
-@dataclass
-class RTLDesign:
-    sources: list[Path]
-    top: str
-    estimate: dict  # {"lut", "latency_cycles", "ii_cycles", "source"}: the generator's own numbers
-    info: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Stages:
-    """The kind-specific half of the flow."""
-
-    train: Callable[[DesignSpec, Dataset, Path], Trained]
-    convert: Callable[[DesignSpec, Trained, Dataset, Path, Toolchain], Converted]
-    emulate: Callable[[DesignSpec, Converted, np.ndarray], Emulation]
-    rtl: Callable[[DesignSpec, Converted, Path, Toolchain], RTLDesign]
-    #: Checks that need the kind's knowledge (e.g. hls4ml's reuse-factor rule), run before any work.
-    check: Callable[[DesignSpec], None] | None = None
-    #: Save a trained model into a cache folder (False when the kind cannot without a pickle) and load
-    #: it back into a design point's folder (with the info entries that name files there); see
-    #: `harness.cache`. None: the kind's models are always trained.
-    save_model: Callable[[Any, Path], bool] | None = None
-    load_model: Callable[[DesignSpec, Path, Path], tuple[Any, dict]] | None = None
-
-
-def decide(scores: np.ndarray, threshold: float = 0.0) -> np.ndarray:
-    """Class decisions of (events x outputs) scores: argmax for several outputs, score > threshold for
-    one (see `Converted.threshold`)."""
-    scores = np.asarray(scores, dtype=np.float64)
-    return np.argmax(scores, axis=1) if scores.shape[1] > 1 else (scores[:, 0] > threshold).astype(np.int64)
-
-
-def stages_for(kind: str) -> Stages:
-    return importlib.import_module(KIND_MODULES[kind]).STAGES
 
 
 @dataclass

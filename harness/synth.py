@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.cache import Store, digest
+from harness.store import Store, digest
 from harness.toolchain import Tool, Toolchain
 
 #: Cell types counted into each resource class (UltraScale+ primitives as mapped by synth_xilinx).
@@ -180,7 +180,7 @@ class _Run:
 
 
 def _cached(run: _Run, names: list[str], script: str) -> float:
-    """`run` through the `yosys` store of `harness.cache`, keyed by every byte Yosys reads (sources,
+    """`run` through the `yosys` store of `harness.store`, keyed by every byte Yosys reads (sources,
     script) and its version. An entry that took longer than this run's time limit is not reused (the
     run would have timed out). Returns the seconds Yosys took (when it ran for the entry)."""
     store = Store.named("yosys")

@@ -1,6 +1,6 @@
-"""The flow-level caches: a trained model comes back from the cache identical (weights, trees, float
-scores) and keyed only by what determines training; a Yosys result is reused for the same RTL and
-script only, and never where the run's time limit would have stopped Yosys."""
+"""The flow-level caches (`harness.cache` on `harness.store`): a trained model comes back from the cache
+identical (weights, trees, float scores) and keyed only by what determines training; a Yosys result is
+reused for the same RTL and script only, and never where the run's time limit would have stopped Yosys."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import json
 import numpy as np
 import pytest
 
-from harness import cache
+from harness import cache, store
 from harness.data import load as load_data
-from harness.flow import stages_for
+from harness.kinds import stages_for
 from harness.spec import load
 from harness.synth import SynthesisError, synthesize
 
@@ -83,7 +83,7 @@ def test_training_key_covers_training_only():
 
 def test_cache_can_be_switched_off(monkeypatch):
     monkeypatch.setenv("HARNESS_CACHE", "off")
-    assert cache.cache_root() is None and cache.Store.named("yosys") is None
+    assert store.cache_root() is None and store.Store.named("yosys") is None
 
 
 def test_yosys_result_is_reused_for_the_same_rtl_and_script_only(toolchain, private_cache, tmp_path, capsys):

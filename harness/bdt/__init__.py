@@ -8,7 +8,7 @@ hide the submodules: `import harness.bdt.convert as m` would yield the function)
 """
 
 from harness.bdt import convert, emulate, rtl, train
-from harness.flow import Stages
+from harness.stages import Stages
 
 STAGES = Stages(
     train=train.train,

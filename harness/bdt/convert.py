@@ -33,8 +33,8 @@ import numpy as np
 from harness.bdt.train import booster_matrix
 from harness.data import Dataset
 from harness.fixed import FixedType
-from harness.flow import Converted, Trained
 from harness.spec import DesignSpec, SpecError
+from harness.stages import Converted, Trained
 from harness.toolchain import Toolchain
 
 #: conifer backend that produces the reference emulation.

@@ -16,8 +16,8 @@ import numpy as np
 
 from harness.bdt.convert import EMULATION_BACKEND, conifer_build_env, conifer_config
 from harness.fixed import FixedType
-from harness.flow import Converted, Emulation
 from harness.spec import DesignSpec
+from harness.stages import Converted, Emulation
 from harness.toolchain import Toolchain
 
 

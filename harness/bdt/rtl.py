@@ -37,8 +37,8 @@ from typing import Any
 
 from harness import faults
 from harness.bdt.convert import Forest, QTree, quantise
-from harness.flow import Converted, RTLDesign
 from harness.spec import DesignSpec, SpecError
+from harness.stages import Converted, RTLDesign
 from harness.toolchain import Toolchain
 
 #: Timing model (ns), rough UltraScale+ -2 figures: register overhead (clock-to-out, setup, skew),

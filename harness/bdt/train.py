@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from harness.bdt import pretrained
+from harness.bdt.pretrained import load as load_pretrained
 from harness.data import Dataset
-from harness.flow import Trained, decide
 from harness.spec import DesignSpec
+from harness.stages import Trained, decide
 
 MODEL_FILE = "model.json"
 
@@ -27,7 +27,7 @@ def train(spec: DesignSpec, dataset: Dataset, out_dir: Path) -> Trained:
     own decision function on the test split (xgboost, scikit-learn, onnxruntime or conifer's float)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     if spec.model.pretrained is not None:
-        model, info = pretrained.load(spec, dataset)
+        model, info = load_pretrained(spec, dataset)
     else:
         fit = {"xgboost": _train_xgboost, "sklearn": _train_sklearn}[spec.model.trainer]
         model, info = fit(spec, dataset, out_dir)

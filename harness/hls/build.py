@@ -33,8 +33,8 @@ from harness.spec import SpecError
 from harness.toolchain import Tool, Toolchain, ToolNotFoundError
 
 if TYPE_CHECKING:
-    from harness.flow import Converted
     from harness.spec import DesignSpec
+    from harness.stages import Converted
 
 #: The one tool each hls4ml 1.3.0 backend's `build()` runs: the Vitis backend only the unified
 #: `vitis-run` of Vitis 2024.2+, the Vivado backend only `vivado_hls` (Vivado HLS up to 2020.1).

@@ -6,8 +6,8 @@ modules' own names: a package attribute named like a submodule would hide that s
 `import harness.nn.convert as m` would yield the function.
 """
 
-from harness.flow import Stages
 from harness.nn import convert, emulate, reuse, rtl, train
+from harness.stages import Stages
 
 STAGES = Stages(
     train=train.train,

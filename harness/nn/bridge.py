@@ -7,7 +7,7 @@ The bridge walks the hls4ml ModelGraph and re-expresses each layer with hls4ml's
              acc[j] += mult[i][j] for i in order (each += rounds/overflows in accum_t);
              res[j] = result_t(acc[j])
     element-wise layers (batch norm, ApplyAlpha, ReLU variants, sigmoid/tanh tables):
-             see `harness.nn.elementwise`, which traces them with this module's casts
+             see `harness.nn.elementwise`, which traces them with the casts of `harness.nn.casts`
 
 Weights are taken from the text hls4ml writes into the firmware (its `WeightVariable` iteration), then
 cast to weight_t as the C++ compiler does. Their layout depends on hls4ml's per-layer strategy: Latency
@@ -17,9 +17,10 @@ sum each output's products in another order than input by input, which only a wr
 C simulation is the same function), so both io types are read alike. Every other strategy (hls4ml's own
 `distributed_arithmetic`, `compressed` weights) and every precision type that is not ap_fixed/ap_int
 (power-of-two, XNOR binary, float, unspecified) is refused naming the layer, before any RTL is written.
+Types and weights are read by `harness.nn.types`, as the MAC generator reads them.
 
 da4ml offers only truncation and round-half-up; every other ap_fixed rounding mode is built exactly
-from truncations (see `_round_adjust`).
+from truncations (see `harness.nn.casts`).
 
 When the accumulator provably holds every product exactly and wraps, the sum is order-free and the
 whole layer goes to da4ml's constant-matrix-vector optimiser; otherwise products are quantised one by
@@ -33,20 +34,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from harness.fixed import FixedType
-from harness.spec import SpecError
-
-#: Rounding modes the bridge reproduces, and the overflow modes da4ml can express.
-SUPPORTED_OVERFLOW = ("WRAP", "SAT", "SAT_SYM")
-
-
-#: hls4ml dense strategies (its `strategy` layer attribute) whose weights and arithmetic are read exactly.
-STRATEGIES = ("latency", "resource", "resource_unrolled")
-
-
-class UnsupportedModelError(SpecError):
-    """The hls4ml model uses a layer or type the bridge cannot reproduce exactly.
-
-    A SpecError: the input (model, layer, configuration) is refused, as a bad spec is."""
+from harness.nn.casts import cast, cast_var, frac_bits, kif
+from harness.nn.elementwise import read
+from harness.nn.softmax import read_softmax
+from harness.nn.types import (
+    UnsupportedModelError,
+    dense_accumulator,
+    dense_strategy,
+    dense_weights,
+    traceable_type,
+    weight_values,
+)
 
 
 @dataclass(frozen=True)
@@ -59,11 +57,6 @@ class TracedModel:
     output_type: FixedType
     n_in: int
     n_out: int
-
-
-def kif(t: FixedType) -> tuple[int, int, int]:
-    """da4ml's (keep_negative, integer bits excluding sign, fractional bits) of an ap_fixed type."""
-    return int(t.signed), t.integer - int(t.signed), t.frac
 
 
 def trace(
@@ -80,13 +73,16 @@ def trace(
     first = layers[0]
     if first.class_name != "Input":
         raise UnsupportedModelError(f"first layer {first.name} is a {first.class_name}, expected Input")
-    in_type = _type(first, first.get_output_variable().type.precision, "result")
+    in_type = traceable_type(first, first.get_output_variable().type.precision, "result")
     n_in = int(np.prod(first.get_output_variable().shape))
     inputs = FixedVariableArrayInput((n_in,))
     x = inputs.quantize(*kif(in_type))
     out_type = in_type
     for layer in layers[1:]:
-        x_type, out_type = out_type, _type(layer, layer.get_output_variable().type.precision, "result")
+        x_type, out_type = (
+            out_type,
+            traceable_type(layer, layer.get_output_variable().type.precision, "result"),
+        )
         if rounding_override:
             out_type = FixedType(
                 out_type.width, out_type.integer, out_type.signed, rounding_override, out_type.overflow
@@ -107,85 +103,10 @@ def _layer(
 ) -> object:
     if layer.class_name == "Dense":
         return _dense(layer, x, x_type, out_type, rounding_override)
-    from harness.nn.elementwise import read  # element-wise layers and softmax build on this module's casts
-    from harness.nn.softmax import read_softmax
-
     if layer.class_name == "Softmax":
         return read_softmax(layer, x_type, out_type, toolchain).trace(x)
 
     return read(layer, int(np.size(x._vars)), x_type, out_type, toolchain).trace(x)  # noqa: SLF001
-
-
-def weight_values(layer: object, name: str) -> tuple[np.ndarray, FixedType]:
-    """The weight as the C++ compiler sees it: hls4ml's printed literals cast to the weight type."""
-    var = layer.weights[name]
-    wtype = _type(layer, var.type.precision, name)
-    literals = np.array([float(text) for text in var], dtype=np.float64).reshape(var.data.shape)
-    return wtype.to_float(wtype.quantize(literals)), wtype
-
-
-def dense_strategy(layer: object) -> str:
-    """hls4ml's strategy for this Dense layer (lower case), refused unless its arithmetic is read exactly."""
-    strategy = str(layer.get_attr("strategy", "latency")).lower()
-    if strategy not in STRATEGIES:
-        why = {
-            "distributed_arithmetic": "hls4ml's own distributed-arithmetic kernel, which computes with other "
-            "types than the layer's accum_t (firmware.arithmetic: da already builds LUT-only distributed "
-            "arithmetic from a Latency model)",
-        }.get(strategy, "a strategy the RTL bridge does not read (e.g. compressed weights)")
-        raise UnsupportedModelError(
-            f"layer {layer.name}: hls4ml strategy {strategy!r} is {why}; supported strategies: Latency, "
-            "Resource, resource_unrolled"
-        )
-    return strategy
-
-
-def dense_weights(layer: object) -> tuple[np.ndarray, FixedType]:
-    """The Dense weights as an (n_in, n_out) matrix, whatever layout the layer's strategy stores."""
-    strategy = dense_strategy(layer)
-    w, wtype = weight_values(layer, "weight")
-    if layer.get_attr("_weights_transposed", False):  # Resource strategies store (n_out, n_in)
-        w = w.T
-    shape = (int(layer.get_attr("n_in")), int(layer.get_attr("n_out")))
-    if w.shape != shape:
-        raise UnsupportedModelError(
-            f"layer {layer.name}: hls4ml stores its weights as {w.shape} (strategy {strategy}); "
-            f"expected (n_in, n_out) = {shape}"
-        )
-    return w, wtype
-
-
-def dense_accumulator(
-    layer: object, codes: np.ndarray, x_type: FixedType, w_frac: int, bias: np.ndarray, acc: FixedType
-) -> FixedType:
-    """accum_t for summing in another order than hls4ml's: WRAP as is; saturating only if it never saturates.
-
-    Every partial sum hls4ml forms (bias plus any subset of products, in any order) lies between the
-    bias plus all negative product bounds and the bias plus all positive ones; if that interval fits
-    accum_t, saturation never happens and wrapping arithmetic gives the same bits. `codes` are the
-    (n_in, n_out) weight codes with `w_frac` fractional bits, `bias` the bias codes in accum_t.
-    """
-    if acc.overflow == "WRAP":
-        return acc
-    shift = x_type.frac + w_frac - acc.frac
-    extremes = np.stack([codes * x_type.min_code, codes * x_type.max_code])
-    low, high = extremes.min(axis=0), extremes.max(axis=0)
-    if shift > 0:  # rounding to accum_t moves a product by at most one LSB past its floor
-        low, high = low >> shift, (high >> shift) + 1
-    else:
-        low, high = low << -shift, high << -shift
-    sums_low = bias + np.minimum(low, 0).sum(axis=0)
-    sums_high = bias + np.maximum(high, 0).sum(axis=0)
-    limit_low = -acc.max_code if acc.overflow == "SAT_SYM" and acc.signed else acc.min_code
-    if sums_low.min() < limit_low or sums_high.max() > acc.max_code:
-        raise UnsupportedModelError(
-            f"layer {layer.name}: accumulator {acc} can saturate (partial sums reach "
-            f"[{sums_low.min()}, {sums_high.max()}] codes, range [{limit_low}, {acc.max_code}]); "
-            "hls4ml's result then depends on the order of accumulation, which time-multiplexing and "
-            "hls4ml's Resource strategies change. Use a wrapping accumulator (hls4ml's default) or a "
-            "wider one"
-        )
-    return FixedType(acc.width, acc.integer, acc.signed, acc.rounding, "WRAP")
 
 
 def _dense(
@@ -195,7 +116,7 @@ def _dense(
 
     w, wtype = dense_weights(layer)
     b, btype = weight_values(layer, "bias")
-    acc_type = _type(layer, layer.get_attr("accum_t").precision, "accumulator")
+    acc_type = traceable_type(layer, layer.get_attr("accum_t").precision, "accumulator")
     if rounding_override:
         acc_type = FixedType(
             acc_type.width, acc_type.integer, acc_type.signed, rounding_override, acc_type.overflow
@@ -207,7 +128,7 @@ def _dense(
         acc_type = dense_accumulator(layer, codes, x_type, wtype.frac, bias_codes, acc_type)
     bias_acc = acc_type.to_float(bias_codes)
     x_frac = np.asarray(x.kif[2]).max(initial=0)
-    w_frac = max((_frac_bits(v) for v in w.ravel()), default=0)
+    w_frac = max((frac_bits(v) for v in w.ravel()), default=0)
     if acc_type.overflow == "WRAP" and acc_type.frac >= x_frac + w_frac:
         acc = x @ w + bias_acc  # exact products: da4ml's CMVM optimiser, one wrap at the end
         return cast(cast(acc, acc_type), out_type)
@@ -228,81 +149,7 @@ def _dense(
     return cast(FixedVariableArray(np.array(columns, dtype=object), x.solver_options), out_type)
 
 
-def _frac_bits(value: float) -> int:
-    """Fractional bits needed to hold `value` exactly."""
-    f = 0
-    while value != np.floor(value) and f < 64:
-        value *= 2
-        f += 1
-    return f
-
-
 def _const_like(var: object, value: float) -> object:
     from da4ml.trace import FixedVariable
 
     return FixedVariable.from_const(value, hwconf=var.hwconf)
-
-
-def layer_type(layer: object, precision: object, role: str) -> FixedType:
-    """One of a layer's hls4ml types as ap_fixed; any other precision type is refused naming the layer."""
-    try:
-        return FixedType.from_hls4ml(precision)
-    except ValueError as exc:
-        raise UnsupportedModelError(
-            f"layer {layer.name} ({layer.class_name}): {role} type: {exc}. The open RTL cannot reproduce it; "
-            "use quantized_bits/quantized_relu (or ternary) quantizers, or an explicit ap_fixed precision"
-        ) from None
-
-
-def _type(layer: object, precision: object, role: str) -> FixedType:
-    """`layer_type`, limited to the overflow modes da4ml can express."""
-    t = layer_type(layer, precision, role)
-    if t.overflow not in SUPPORTED_OVERFLOW:
-        raise UnsupportedModelError(
-            f"layer {layer.name}: overflow mode {t.overflow} of its {role} type {t} is not supported by the "
-            f"RTL bridge (supported: {', '.join(SUPPORTED_OVERFLOW)})"
-        )
-    return t
-
-
-def cast(x: object, t: FixedType) -> object:
-    """ap_fixed assignment `t(x)` on a da4ml array: exact rounding, then the overflow mode."""
-    from da4ml.trace import FixedVariableArray
-
-    return FixedVariableArray(
-        np.array([cast_var(v, t) for v in np.ravel(x._vars)], dtype=object).reshape(np.shape(x._vars)),  # noqa: SLF001
-        x.solver_options,
-    )  # noqa: SLF001
-
-
-def cast_var(v: object, t: FixedType) -> object:
-    k, i, f = kif(t)
-    return (v + _round_adjust(v, t.rounding, f)).quantize(k, i, f, t.overflow, "TRN")
-
-
-def _round_adjust(v: object, mode: str, f: int) -> object | float:
-    """What to add to `v` so that truncation to `f` fractional bits rounds by `mode`.
-
-    With e the finest step of v and h half a step of the target grid:
-      RND  +h;  RND_MIN_INF +h-e;  RND_CONV +h-e+lsb*e (lsb: the kept least significant bit, so ties
-      go to even);  RND_INF +h-sign*e;  RND_ZERO +h-e+sign*e;  TRN_ZERO +sign*(2h-e).
-    """
-    _, i_v, f_v = (int(a) for a in v.kif)
-    if mode == "TRN" or f_v <= f or v.low == v.high and _frac_bits(float(v.low)) <= f:
-        return 0.0
-    half, eps = 2.0 ** -(f + 1), 2.0**-f_v
-    if mode == "RND":
-        return half
-    if mode == "RND_MIN_INF":
-        return half - eps
-    if mode == "RND_CONV":
-        lsb = v.quantize(0, 1 - f, f, "WRAP", "TRN")  # {0, 2**-f}: the bit that decides even/odd
-        return lsb * (eps / 2.0**-f) + (half - eps)
-    sign = v.quantize(1, i_v, -i_v, "WRAP", "TRN") * (-(2.0**-i_v)) if v.low < 0 else 0.0  # {0, 1}
-    if mode == "RND_INF":
-        return sign * (-eps) + half if v.low < 0 else half
-    if mode == "RND_ZERO":
-        return sign * eps + (half - eps) if v.low < 0 else half - eps
-    if mode == "TRN_ZERO":
-        return sign * (2 * half - eps) if v.low < 0 else 0.0
-    raise UnsupportedModelError(f"rounding mode {mode} is not supported")

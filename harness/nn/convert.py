@@ -23,10 +23,10 @@ import yaml
 
 from harness.data import Dataset
 from harness.fixed import FixedType
-from harness.flow import Converted, Trained
-from harness.nn.bridge import UnsupportedModelError, layer_type
 from harness.nn.train import OnnxNetwork
+from harness.nn.types import UnsupportedModelError, layer_type
 from harness.spec import DesignSpec, SpecError
+from harness.stages import Converted, Trained
 from harness.toolchain import Toolchain
 
 

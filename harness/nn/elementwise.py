@@ -28,8 +28,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from harness.fixed import FixedType
-from harness.nn.bridge import UnsupportedModelError, cast_var, layer_type, weight_values
+from harness.nn.casts import cast_var
 from harness.nn.tables import TABLE_RANGE, Table, activation_table, lookup
+from harness.nn.types import UnsupportedModelError, layer_type, weight_values
+from harness.nn.verilog import Fmt, cast_lines, lit, signed_operand
 from harness.toolchain import Toolchain
 
 #: hls4ml activation names (lower case) -> (kind, maximum for relu_max).
@@ -129,11 +131,9 @@ class Elementwise:
     def rom(self) -> str:
         return "rom_" + "".join(c if c.isalnum() else "_" for c in self.name)
 
-    def verilog(self, out: str, src: str, fmt: object, j: int) -> list[str]:
+    def verilog(self, out: str, src: str, fmt: Fmt, j: int) -> list[str]:
         """Verilog declaring `out` (a `self.out.width`-bit code) from element j's `src` in format `fmt`
-        (a `harness.nn.mac.Fmt`); helper wires are prefixed `out_` (`out_e*` here, `cast_lines`' own)."""
-        from harness.nn.mac import Fmt, cast_lines, lit, signed_operand
-
+        (`harness.nn.verilog.Fmt`); helper wires are prefixed `out_` (`out_e*` here, `cast_lines`' own)."""
         if self.kind == "linear" or (self.kind == "relu" and not fmt.signed):
             return cast_lines(out, src, fmt, self.out)
         if self.kind in ("relu", "relu_max"):
@@ -181,10 +181,8 @@ class Elementwise:
             return lines + cast_lines(out, f"{out}_es", Fmt(w, frac, True), self.out)
         return lines + self._table_lines(out, fmt)
 
-    def _table_lines(self, out: str, fmt: object) -> list[str]:
+    def _table_lines(self, out: str, fmt: Fmt) -> list[str]:
         """hls4ml's index (scale by N/(2R), truncate toward zero, offset, clamp), then the ROM."""
-        from harness.nn.mac import lit
-
         size, bits = self.table.size, self.table.size.bit_length() - 1
         shift, w = fmt.frac - self._index_shift(), fmt.signed_width
         if shift > 0:  # truncate toward zero: add 2**shift - 1 to negative codes before the arithmetic shift
@@ -206,7 +204,7 @@ class Elementwise:
         ]
         return lines
 
-    def estimate_luts(self, fmt: object) -> int:
+    def estimate_luts(self, fmt: Fmt) -> int:
         """LUT6s per element for the `estimate` fidelity (closed form, see `harness.nn.mac.estimate_luts`):
         the result_t cast (one per result bit); a constant product as shift-adds (one adder of the product
         width per set bit of the constant beyond the first) plus the bias adder; a table index adder and

@@ -6,8 +6,8 @@ from importlib import metadata
 
 import numpy as np
 
-from harness.flow import Converted, Emulation
 from harness.spec import DesignSpec
+from harness.stages import Converted, Emulation
 
 
 def emulate(spec: DesignSpec, converted: Converted, x: np.ndarray) -> Emulation:

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from harness import faults
 from harness.fixed import FixedType
-from harness.flow import Converted, RTLDesign
 from harness.nn.bridge import TracedModel, trace
 from harness.nn.mac import write_mac
 from harness.nn.reuse import DenseShape, check, resolve_arithmetic
 from harness.spec import DesignSpec
+from harness.stages import Converted, RTLDesign
 from harness.toolchain import Toolchain
 
 #: da4ml counts latency in adder levels; on UltraScale+ (-2) one level with routing is about 1 ns.

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from harness.fixed import FixedType
-from harness.nn.bridge import UnsupportedModelError, cast_var, layer_type
+from harness.nn.casts import cast_var
 from harness.nn.tables import Table, lookup, softmax_tables
+from harness.nn.types import UnsupportedModelError, layer_type
 from harness.toolchain import Toolchain
 
 

@@ -17,8 +17,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 from harness.data import Dataset  # noqa: E402
-from harness.flow import Trained  # noqa: E402
 from harness.spec import DesignSpec, NNModelSpec, SpecError  # noqa: E402
+from harness.stages import Trained  # noqa: E402
 
 
 def train(spec: DesignSpec, data: Dataset, out_dir: Path) -> Trained:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness.cache import digest
 from harness.regress.golden import GoldenDesign
 from harness.regress.run import Observation
 from harness.spec import SpecError
+from harness.store import digest
 
 FORMAT = 1
 

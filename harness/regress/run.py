@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.cache import digest
 from harness.regress.golden import GoldenDesign
+from harness.store import digest
 
 
 @dataclass

@@ -36,15 +36,15 @@ class ReportRequest:
 
 def load(request: ReportRequest) -> Any:
     """The study's points (with the report's front), from its spec or its name and storage."""
-    from harness.report import study as studies
     from harness.report.points import load_points
+    from harness.report.study import from_spec, from_storage
     from harness.sweep import records
 
     if request.spec:
-        info, study = studies.from_spec(request.spec, request.results, request.study, request.storage)
+        info, study = from_spec(request.spec, request.results, request.study, request.storage)
     elif request.study:
         storage = request.storage or str(request.results / "studies" / f"{request.study}.journal")
-        info, study = studies.from_storage(request.study, storage, request.results)
+        info, study = from_storage(request.study, storage, request.results)
     else:
         raise SpecError("name the study: harness report SPEC, or harness report --study NAME [--storage URL]")
     return load_points(info, records(study))

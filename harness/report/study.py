@@ -71,7 +71,7 @@ def open_named(name: str, storage: str) -> Any:
     """The existing study `name` in `storage` (an Optuna URL or a journal file); SpecError if absent."""
     import optuna
 
-    from harness.sweep.study import open_storage
+    from harness.sweep.storage import open_storage
 
     if "://" not in storage and not Path(storage).exists():
         raise SpecError(f"no study storage at {storage} (run the sweep first, or pass --storage)")

@@ -14,8 +14,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.cache import locked_folder
 from harness.spec import DesignSpec
+from harness.store import locked_folder
 from harness.sweep.objectives import FIDELITY_RANK
 
 

@@ -543,7 +543,7 @@ def _check_samples(sweep: SweepSpec) -> None:
     """Draw whole trials at random from the space and check each design as the flow would."""
     import optuna
 
-    from harness.flow import stages_for
+    from harness.kinds import stages_for
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=sweep.seed))

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.spec import SpecError
-from harness.sweep.study import WORKER, open_storage
+from harness.sweep.storage import WORKER, display_url, open_storage
 from harness.sweep.trials import TrialRecord, pareto_front
 
 #: The reason shown for a failed trial that stored none: its process died or was interrupted.
@@ -216,12 +216,3 @@ def render(status: StudyStatus) -> str:
 
 def _numbers(numbers: list[int]) -> str:
     return ", ".join(map(str, numbers[:12])) + (", ..." if len(numbers) > 12 else "")
-
-
-def display_url(url: str) -> str:
-    """A storage URL fit for logs: the password, if any, masked (SQLAlchemy's own rendering)."""
-    if "://" not in url:
-        return url
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)

@@ -38,19 +38,13 @@ from harness.sweep.cache import ResultsCache
 from harness.sweep.objectives import FIDELITY_RANK, measure
 from harness.sweep.pareto import near_front
 from harness.sweep.spec import SweepSpec, load_sweep, suggest_design
+from harness.sweep.storage import WORKER, display_url, open_storage, worker_id
 from harness.sweep.trials import TrialRecord, pareto_front
 
 #: Optuna user attribute an enqueued trial carries to be promoted whatever its estimate.
 FORCE_PROMOTION = "force_promotion"
 #: Seed offset per trial already in a study when a worker joins it (far apart from worker offsets).
 RESUME_SEED_STRIDE = 1_000_003
-#: Optuna user attribute naming the worker process that ran the trial.
-WORKER = "worker"
-
-
-def worker_id() -> str:
-    """host:pid of this worker process: which machine ran a trial, and (status) whether it still runs."""
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass(frozen=True)
@@ -79,52 +73,6 @@ class SweepOptions:
     def storage_url(self, sweep: SweepSpec) -> str:
         """The storage as a description: an Optuna URL, or the journal file's path."""
         return self.storage or str(self.results / "studies" / f"{self.study_name(sweep)}.journal")
-
-
-def open_storage(
-    url: str, heartbeat_s: int | None = None, grace_s: int | None = None, retries: int = 0
-) -> Any:
-    """An Optuna storage for a URL (`sqlite:///`, `postgresql://`, ...) or a journal file path.
-
-    With `heartbeat_s`, an RDB storage records heartbeats of running trials and fails the stale ones
-    (older than `grace_s`) when a worker starts its next trial, queueing each again up to `retries`
-    times. A journal file has no heartbeat in Optuna 5 (JournalStorage is not a BaseHeartbeat).
-    """
-    import optuna
-
-    if "://" in url:
-        with warnings.catch_warnings():  # heartbeats and their retry callback are "experimental"
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            retry = optuna.storages.RetryHeartbeatStaleTrialCallback(retries) if heartbeat_s else None
-            return _rdb_storage(
-                url,
-                engine_kwargs={"pool_pre_ping": True},  # a worker outlives idle connections on a cluster
-                heartbeat_interval=heartbeat_s,
-                grace_period=grace_s,
-                heartbeat_stale_trial_callback=retry,
-            )
-    from optuna.storages.journal import JournalFileBackend
-
-    Path(url).parent.mkdir(parents=True, exist_ok=True)
-    return optuna.storages.JournalStorage(JournalFileBackend(url))
-
-
-def _rdb_storage(url: str, **kwargs: Any) -> Any:
-    """Optuna's RDBStorage, tried again when its tables were being created by another worker.
-
-    RDBStorage creates its schema on first use with check-then-create, so workers of a job array
-    starting together on a fresh database race: all but one fail with "relation already exists"
-    (or a duplicate version row). Once the winner has committed, opening again simply finds them.
-    """
-    import optuna
-    from sqlalchemy.exc import IntegrityError, ProgrammingError
-
-    for delay_s in (1.0, 2.0, 3.0):
-        try:
-            return optuna.storages.RDBStorage(url, **kwargs)
-        except (ProgrammingError, IntegrityError):
-            time.sleep(delay_s)
-    return optuna.storages.RDBStorage(url, **kwargs)
 
 
 def make_sampler(name: str, seed: int, trials: int) -> Any:
@@ -214,8 +162,6 @@ def record_command(study: Any, sweep: SweepSpec, options: SweepOptions, override
     import datetime
     import hashlib
     import json
-
-    from harness.sweep.status import display_url
 
     command = {
         "spec": str(sweep.path),

@@ -17,9 +17,9 @@ from harness import flow
 from harness.bdt import STAGES
 from harness.data import Dataset
 from harness.data import load as load_data
-from harness.flow import Converted, Emulation, RTLDesign
 from harness.sim import SimJob, SimResult, StreamVectors, VerilatorSimulator
 from harness.spec import DesignSpec, load
+from harness.stages import Converted, Emulation, RTLDesign
 from harness.toolchain import Toolchain
 
 from ..conftest import ROOT

@@ -17,8 +17,8 @@ from harness.bdt.convert import (
 from harness.bdt.train import decision_function
 from harness.data import load as load_data
 from harness.fixed import FixedType
-from harness.flow import Converted, Trained
 from harness.spec import SpecError, load
+from harness.stages import Converted, Trained
 
 from .conftest import DESIGNS
 

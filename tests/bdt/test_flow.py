@@ -11,8 +11,8 @@ import pytest
 
 from harness.bdt.emulate import vhdl_reference
 from harness.fixed import FixedType
-from harness.flow import RTLDesign
 from harness.sim import StreamVectors
+from harness.stages import RTLDesign
 
 from .conftest import VECTORS, simulate
 

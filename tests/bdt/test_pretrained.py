@@ -21,8 +21,9 @@ from harness.bdt.convert import conifer_config
 from harness.cli import main
 from harness.data import load as load_data
 from harness.fixed import FixedType
-from harness.flow import decide, prepare, simulate
+from harness.flow import prepare, simulate
 from harness.spec import from_dict
+from harness.stages import decide
 
 from ..data.conftest import events, write
 

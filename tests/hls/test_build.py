@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.flow import Converted
 from harness.hls.build import (
     HlsPortError,
     VendorBuildError,
@@ -34,6 +33,7 @@ from harness.hls.build import (
     vendor_metrics,
 )
 from harness.spec import from_dict
+from harness.stages import Converted
 from harness.toolchain import Toolchain, ToolNotFoundError
 
 from .conftest import vendor_path

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from harness.fixed import FixedType
-from harness.nn.bridge import UnsupportedModelError, trace
+from harness.nn.bridge import trace
+from harness.nn.types import UnsupportedModelError
 
 from .conftest import small_hls_model
 

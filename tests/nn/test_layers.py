@@ -147,7 +147,7 @@ def test_each_layer_bit_exact_against_hls4ml_trace(chain, name):
     """The layer alone, as the bridge traces it, on hls4ml's own inputs to it: 10 000 vectors x 6."""
     from da4ml.trace import FixedVariableArrayInput, comb_trace
 
-    from harness.nn.bridge import kif
+    from harness.nn.casts import kif
 
     previous = chain.order[chain.order.index(name) - 1]
     x_codes, x_type = chain.codes(previous)
@@ -338,7 +338,7 @@ def test_kept_softmax_bit_exact(narrow, toolchain, tmp_path):
     """hls4ml's stable softmax (max, exp table on the top bits of max - x, balanced adder tree in accum_t,
     inverse table, product): the trace on 10 000 vectors and da4ml's Verilog on Verilator. The MAC
     generator refuses it naming the layer."""
-    from harness.nn.bridge import UnsupportedModelError
+    from harness.nn.types import UnsupportedModelError
 
     hls_model = five_class_classifier(tmp_path, narrow)
     softmax = next(layer for layer in hls_model.get_layers() if layer.class_name == "Softmax")
@@ -453,10 +453,10 @@ def test_layers_still_unsupported_are_refused_naming_layer_and_type(layer, words
     import hls4ml
     import tensorflow as tf
 
-    from harness.flow import Converted
-    from harness.nn.bridge import UnsupportedModelError
     from harness.nn.rtl import rtl
+    from harness.nn.types import UnsupportedModelError
     from harness.spec import load
+    from harness.stages import Converted
 
     from ..conftest import ROOT
 

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from harness.fixed import FixedType
-from harness.nn.bridge import UnsupportedModelError
 from harness.nn.mac import feeds, from_hls4ml, schedule, write_mac
+from harness.nn.types import UnsupportedModelError
 from harness.sim import SimJob, StreamVectors, VerilatorSimulator
 
 from .conftest import small_hls_model

@@ -25,9 +25,18 @@ def test_stage_modules_are_modules_not_functions():
 
 @pytest.mark.parametrize("kind", ["nn", "bdt"])
 def test_stages_still_carry_the_stage_functions(kind):
-    from harness.flow import stages_for
+    from harness.kinds import stages_for
 
     stages = stages_for(kind)
     for stage in ("train", "convert", "emulate", "rtl"):
         fn = getattr(stages, stage)
         assert callable(fn) and fn.__name__ == stage and fn.__module__ == f"harness.{kind}.{stage}"
+
+
+def test_an_unknown_kind_is_refused_naming_the_valid_ones():
+    from harness.kinds import KINDS, stages_for
+    from harness.spec import SpecError
+
+    assert set(KINDS) == {"nn", "bdt"}
+    with pytest.raises(SpecError, match=r"kind: 'gnn' is not valid; must be one of 'nn', 'bdt'"):
+        stages_for("gnn")

@@ -13,11 +13,12 @@ import numpy as np
 import pytest
 
 from harness.fixed import FixedType
-from harness.flow import Converted
-from harness.nn.bridge import UnsupportedModelError, trace
+from harness.nn.bridge import trace
 from harness.nn.rtl import rtl, write_da
+from harness.nn.types import UnsupportedModelError
 from harness.sim import SimJob, StreamVectors, VerilatorSimulator
 from harness.spec import load
+from harness.stages import Converted
 
 from ..conftest import ROOT
 from .conftest import convert

@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.flow import decide, prepare, simulate
+from harness.flow import prepare, simulate
 from harness.spec import SpecError, from_dict
+from harness.stages import decide
 
 from ..data.conftest import events, write
 from .conftest import qkeras_mlp

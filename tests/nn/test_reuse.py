@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 
 from harness.data import tracks
-from harness.flow import Converted
 from harness.nn.reuse import DenseShape, check_spec, planned_dense_layers, valid_reuse_factors
 from harness.nn.rtl import rtl
 from harness.spec import SpecError, load
+from harness.stages import Converted
 
 from .conftest import small_hls_model
 

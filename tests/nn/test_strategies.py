@@ -18,11 +18,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.flow import Converted, prepare, simulate
-from harness.nn.bridge import UnsupportedModelError, trace
+from harness.flow import prepare, simulate
+from harness.nn.bridge import trace
 from harness.nn.rtl import rtl
+from harness.nn.types import UnsupportedModelError
 from harness.sim import SimJob, VerilatorSimulator
 from harness.spec import load
+from harness.stages import Converted
 
 from ..conftest import ROOT
 from .conftest import pretrained_spec, qkeras_mlp, save_pretrained, small_hls_model

@@ -2,7 +2,7 @@
 
 import optuna
 
-from harness.flow import stages_for
+from harness.kinds import stages_for
 from harness.nn.reuse import planned_dense_layers, resolve_arithmetic
 from harness.sweep.spec import load_sweep, suggest_design
 
