@@ -64,11 +64,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the third-party models are not at {MODELS} (../shared/fixtures beside the checkout)")
         return 2
 
-    from harness.flow import evaluate
+    from harness.ladder import evaluate
     from harness.spec import from_dict
     from harness.toolchain import Toolchain
 
-    record = evaluate(from_dict(spec_dict(args.clock_ns)), args.out, Toolchain.discover(), "verify")
+    record = evaluate(from_dict(spec_dict(args.clock_ns)), args.out, Toolchain.discover(), "verify").to_dict()
     res, lat, ver = record["resources"], record["latency"], record["verification"]
     ours = {
         "lut": res["lut"],

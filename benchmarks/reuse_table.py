@@ -1,6 +1,6 @@
 """Reuse-factor table for the jet design on the open flow: Yosys resources and measured timing per RF.
 
-Each reuse factor is one `harness.flow.evaluate` run at fidelity `verify` with `firmware.arithmetic: mac`
+Each reuse factor is one `harness.ladder.evaluate` run at fidelity `verify` with `firmware.arithmetic: mac`
 (QKeras training, hls4ml conversion and C simulation, the MAC generator, Yosys `synth_xilinx -family xcup`,
 Verilator + cocotb against the C simulation), so every row has its own metrics.json under `--out`.
 
@@ -69,7 +69,7 @@ def markdown(rows: list[Row], synth_source: str, sim_source: str) -> str:
 
 def run(reuse_factors: list[int], overrides: list[str], out: Path) -> tuple[list[Row], list[dict]]:
     """Evaluate the design at each reuse factor; returns the rows and the metrics.json records."""
-    from harness.flow import evaluate
+    from harness.ladder import evaluate
     from harness.spec import load
     from harness.toolchain import Toolchain
 
@@ -77,7 +77,7 @@ def run(reuse_factors: list[int], overrides: list[str], out: Path) -> tuple[list
     rows, records = [], []
     for rf in reuse_factors:
         spec = load(DESIGN, [*overrides, "firmware.arithmetic=mac", f"firmware.reuse_factor={rf}"])
-        record = evaluate(spec, out / f"rf{rf}", toolchain, "verify")
+        record = evaluate(spec, out / f"rf{rf}", toolchain, "verify").to_dict()
         rows.append(Row.from_record(rf, record))
         records.append(record)
     return rows, records

@@ -1,6 +1,6 @@
 """Benchmark 3, per-design turnaround by fidelity, and how each stage grows with design size.
 
-Each design is one `harness.flow.evaluate` run at fidelity `verify`; the flow times every stage
+Each design is one `harness.ladder.evaluate` run at fidelity `verify`; the flow times every stage
 (`metrics.json` `seconds`), which this groups by the fidelity that needs them:
 
     estimate  data + train + convert + emulate + rtl   (what a sweep pays per trial)
@@ -55,12 +55,12 @@ ESTIMATE_STAGES = ("data", "train", "convert", "emulate", "rtl")
 
 
 def evaluate(name: str, out: Path, toolchain, extra: list[str]) -> dict:
-    from harness.flow import evaluate as run
+    from harness.ladder import evaluate as run
     from harness.spec import load
 
     path, overrides = DESIGNS[name]
     spec = load(path, [*overrides, *extra, f"name={name}"])
-    return run(spec, out / name, toolchain, "verify")
+    return run(spec, out / name, toolchain, "verify").to_dict()
 
 
 def stage_seconds(record: dict) -> dict:

@@ -38,7 +38,7 @@ import numpy as np
 import yaml
 
 from harness.fixed import FixedType
-from harness.flow import json_default, latency_record, tool_versions
+from harness.flow import tool_versions
 from harness.hls.build import (
     HLS_TESTBENCH,
     PORT_DECLARATION,
@@ -57,6 +57,7 @@ from harness.hls.project import (
     top_hints,
 )
 from harness.hls.reports import ReportError, to_metrics
+from harness.record import Latency, json_default
 from harness.sim import SimResult, SimulationError, StreamVectors
 from harness.spec import SpecError
 from harness.toolchain import Toolchain
@@ -466,7 +467,7 @@ def record(job: CosimJob, sim: SimResult, toolchain: Toolchain) -> dict[str, Any
     vendor = _vendor_reports(job.project)
     resources = (vendor or {}).get("resources") or dict.fromkeys(("lut", "ff", "dsp", "bram", "source"))
     source = f"{sim.simulator} (measured) on vendor RTL {job.verilog_dir.resolve()}"
-    latency = latency_record(sim.latency_cycles, sim.ii_cycles, job.clock_ns or 0.0, source)
+    latency = Latency.of(sim.latency_cycles, sim.ii_cycles, job.clock_ns or 0.0, source).to_dict()
     if job.clock_ns is None:  # no clock in the project: the time is unknown, not zero
         latency.update(clock_ns=None, ns=None)
     latency["max_cycles"] = sim.latency_max_cycles

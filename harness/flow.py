@@ -1,21 +1,14 @@
-"""The flow: a design spec goes in, a result record (metrics.json) comes out.
+"""The stages of one design point, and what each adds to its record.
 
-train -> convert -> emulate -> rtl -> synth -> sim. The first four stages are kind-specific (NN via
-QKeras/hls4ml/da4ml, BDT via xgboost/conifer) and live in `harness.nn` and `harness.bdt`, each
-exposing a `STAGES` value (the contract is `harness.stages`, the kinds are looked up in
-`harness.kinds`); synthesis, simulation and the record are shared here. Each stage adds to
-the record; the fidelity decides how far the flow goes:
-
-    estimate  stop after RTL generation; latency and resources are the generator's estimates
-    synth     add Yosys resources
-    verify    add the cocotb/Verilator run: bit-exact check, measured latency and II, RTL accuracy
-    vendor    instead of the open RTL: hls4ml's/conifer's own build() with Vivado/Vitis HLS, their
-              reports, and their exported RTL simulated against the same reference (where installed)
+train -> convert -> emulate -> rtl (`prepare`) are kind-specific (NN via QKeras/hls4ml/da4ml, BDT via
+xgboost/conifer): each kind exposes a `Stages` value (the contract is `harness.stages`, the kinds are
+looked up in `harness.kinds`). Yosys synthesis and the RTL simulation are shared. `estimate_record`
+makes a point's `Record` (harness.record) and `add_synth`, `add_verify` and `add_vendor` each add one
+rung's numbers to it; which rungs run, in which order, is decided in one place only, `harness.ladder`.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,14 +22,12 @@ from harness import cache, faults
 from harness.data import Dataset
 from harness.data import load as load_data
 from harness.kinds import stages_for
+from harness.record import Accuracy, Latency, Record, Resources, Verification
 from harness.sim import SimJob, SimResult, StreamVectors, VerilatorSimulator
 from harness.spec import DesignSpec
 from harness.stages import Converted, Emulation, RTLDesign, Trained, decide
 from harness.synth import synthesize
 from harness.toolchain import Toolchain
-from harness.verify import Mismatch
-
-FIDELITIES = ("estimate", "synth", "verify", "vendor")
 
 
 @dataclass
@@ -121,83 +112,43 @@ def simulate(point: DesignPoint, toolchain: Toolchain) -> SimResult:
     return _timed(point.spec, point.timings, "sim", VerilatorSimulator(toolchain).run, job)
 
 
-#: Open-flow fidelities in the order each adds to the previous one (vendor replaces synth and sim).
-FIDELITY_ORDER = {"estimate": 0, "synth": 1, "verify": 2}
-
-
-def evaluate(spec: DesignSpec, out_dir: Path, toolchain: Toolchain, fidelity: str = "verify") -> dict:
-    """Run the flow for one design point up to `fidelity` and write `out_dir/metrics.json`.
-
-    Raises SpecError / ToolNotFoundError before any work for a bad spec or a missing vendor tool.
-    """
-    if fidelity not in FIDELITIES:
-        raise ValueError(f"fidelity {fidelity!r} is not valid; must be one of {', '.join(FIDELITIES)}")
-    if fidelity == "vendor":
-        from harness.hls.build import require_vendor_tools
-
-        require_vendor_tools(spec.kind, toolchain)  # refuse before training anything
-    toolchain.require_fidelity(fidelity)
-    point = prepare(spec, out_dir, toolchain)
-    record = estimate_record(point, toolchain)
-    if fidelity in ("synth", "verify"):
-        add_synth(point, record, toolchain)
-    if fidelity == "vendor":
-        add_vendor(point, record, toolchain)
-    if fidelity == "verify":
-        add_verify(point, record, toolchain)
-    write_record(point, record)
-    return record
-
-
-def estimate_record(point: DesignPoint, toolchain: Toolchain) -> dict:
+def estimate_record(point: DesignPoint, toolchain: Toolchain) -> Record:
     """The record at fidelity `estimate`: accuracies of the float model and the bit-accurate reference,
-    and the RTL generator's own latency and resource estimates (each with its source; unknown is null)."""
+    and the RTL generator's own latency and resource estimates (each with its source; unknown is None)."""
     spec, rtl, y = point.spec, point.rtl, point.dataset.y_test
     float_decisions = point.float_decisions()
     emulation_decisions = point.code_decisions(point.emulation.output_codes)
     agreement = _accuracy(emulation_decisions, float_decisions)
     model_info = {**point.trained.info, **point.converted.info, **rtl.info}
-    return {
-        "design": spec.name,
-        "kind": spec.kind,
-        "fidelity": "estimate",
-        "params": spec.to_dict(),
-        "design_hash": spec.design_hash(),
-        "data": point.dataset.record(),
-        "accuracy": {
-            "float": _accuracy(float_decisions, y),
-            "emulation": _accuracy(emulation_decisions, y),
-            "rtl": None,
-            "emulation_vs_float_agreement": agreement,
-            "rtl_vs_float_agreement": None,
-            "rtl_events": None,
-        },
-        "warnings": reference_warnings(agreement, model_info, spec.name),
-        **({"injected_fault": fault} if (fault := faults.injected()) else {}),
-        "verification": {
-            "vectors": None,
-            "mismatches": None,
-            "reference": point.emulation.reference,
-            "simulator": None,
-        },
-        "latency": latency_record(
+    return Record(
+        design=spec.name,
+        kind=spec.kind,
+        fidelity="estimate",
+        params=spec.to_dict(),
+        design_hash=spec.design_hash(),
+        data=point.dataset.record(),
+        accuracy=Accuracy(
+            float_model=_accuracy(float_decisions, y),
+            emulation=_accuracy(emulation_decisions, y),
+            emulation_vs_float_agreement=agreement,
+        ),
+        warnings=reference_warnings(agreement, model_info, spec.name),
+        injected_fault=faults.injected(),
+        verification=Verification(reference=point.emulation.reference),
+        latency=Latency.of(
             rtl.estimate.get("latency_cycles"),
             rtl.estimate.get("ii_cycles"),
             spec.firmware.clock_ns,
             rtl.estimate.get("source"),
         ),
-        "resources": {
-            "lut": rtl.estimate.get("lut"),
-            "ff": None,
-            "dsp": rtl.estimate.get("dsp"),
-            "bram": None,
-            "source": rtl.estimate.get("source"),
-        },
-        "estimate": rtl.estimate,
-        "model": model_info,
-        "rtl": {"top": rtl.top, "sources": [str(s) for s in rtl.sources]},
-        "tools": tool_versions(toolchain),
-    }
+        resources=Resources(
+            lut=rtl.estimate.get("lut"), dsp=rtl.estimate.get("dsp"), source=rtl.estimate.get("source")
+        ),
+        estimate=rtl.estimate,
+        model=model_info,
+        rtl={"top": rtl.top, "sources": [str(s) for s in rtl.sources]},
+        tools=tool_versions(toolchain),
+    )
 
 
 #: Below this share of equal class decisions, the bit-accurate reference has departed from the float
@@ -228,7 +179,7 @@ def reference_warnings(agreement: float, model_info: dict, name: str) -> list[st
     return warnings
 
 
-def add_synth(point: DesignPoint, record: dict, toolchain: Toolchain) -> None:
+def add_synth(point: DesignPoint, record: Record, toolchain: Toolchain) -> None:
     """Fidelity `synth`: Yosys resources replace the generator's estimates (kept under `estimate`)."""
     spec, rtl = point.spec, point.rtl
     synth = _timed(
@@ -243,40 +194,38 @@ def add_synth(point: DesignPoint, record: dict, toolchain: Toolchain) -> None:
         "xcup",
         spec.verify.synth_timeout_s,
     )
-    record["resources"] = {
-        "lut": synth.lut,
-        "ff": synth.ff,
-        "dsp": synth.dsp,
-        "bram": synth.bram,
-        "carry": synth.carry,
-        "lutram": synth.lutram,
-        "source": synth.source,
-    }
-    record["fidelity"] = "synth"
+    record.resources = Resources(
+        lut=synth.lut,
+        ff=synth.ff,
+        dsp=synth.dsp,
+        bram=synth.bram,
+        carry=synth.carry,
+        lutram=synth.lutram,
+        source=synth.source,
+    )
+    record.fidelity = "synth"
 
 
-def add_verify(point: DesignPoint, record: dict, toolchain: Toolchain) -> SimResult:
+def add_verify(point: DesignPoint, record: Record, toolchain: Toolchain) -> SimResult:
     """Fidelity `verify`: the RTL on Verilator, every output word compared; measured latency and II.
     Returns the simulation (its output words are what `harness regress` keeps)."""
     spec, y = point.spec, point.dataset.y_test
     sim = simulate(point, toolchain)
     n = sim.outputs.shape[0]
     rtl_decisions = point.code_decisions(sim.outputs)
-    record["verification"].update(sim.metrics())
-    record["accuracy"].update(
-        rtl=_accuracy(rtl_decisions, y[:n]),
-        rtl_events=n,
-        rtl_vs_float_agreement=_accuracy(rtl_decisions, point.float_decisions()[:n]),
-    )
-    record["latency"] = latency_record(
+    record.verification = Verification.from_dict({**record.verification.to_dict(), **sim.metrics()})
+    record.accuracy.rtl = _accuracy(rtl_decisions, y[:n])
+    record.accuracy.rtl_events = n
+    record.accuracy.rtl_vs_float_agreement = _accuracy(rtl_decisions, point.float_decisions()[:n])
+    record.latency = Latency.of(
         sim.latency_cycles, sim.ii_cycles, spec.firmware.clock_ns, f"{sim.simulator} (measured)"
     )
-    record["latency"]["max_cycles"] = sim.latency_max_cycles
-    record["fidelity"] = "verify"
+    record.latency.max_cycles = sim.latency_max_cycles
+    record.fidelity = "verify"
     return sim
 
 
-def add_vendor(point: DesignPoint, record: dict, toolchain: Toolchain) -> None:
+def add_vendor(point: DesignPoint, record: Record, toolchain: Toolchain) -> None:
     """Fidelity `vendor`: hls4ml's/conifer's own build() with the vendor tools, and their reports."""
     from harness.hls.build import vendor_metrics
 
@@ -291,33 +240,20 @@ def add_vendor(point: DesignPoint, record: dict, toolchain: Toolchain) -> None:
         point.out_dir / "vendor",
         toolchain,
     )
-    record["vendor"] = vendor
-    record["latency"], record["resources"] = vendor["latency"], vendor["resources"]
-    record["fidelity"] = "vendor"
+    record.vendor = vendor
+    record.latency = Latency.from_dict(vendor["latency"])
+    record.resources = Resources.from_dict(vendor["resources"])
+    record.fidelity = "vendor"
 
 
-def write_record(point: DesignPoint, record: dict) -> Path:
+def write_record(point: DesignPoint, record: Record) -> Path:
     """Write `metrics.json` (with the per-stage seconds so far) into the design point's folder."""
-    record["seconds"] = dict(point.timings)
-    path = point.out_dir / "metrics.json"
-    path.write_text(json.dumps(record, indent=2, default=json_default))
-    return path
+    record.seconds = dict(point.timings)
+    return record.write(point.out_dir / "metrics.json")
 
 
 def _accuracy(decisions: np.ndarray, truth: np.ndarray) -> float:
     return round(float(np.mean(np.asarray(decisions) == np.asarray(truth))), 5)
-
-
-def latency_record(cycles: int | None, ii: float | None, clock_ns: float, source: str | None) -> dict:
-    """metrics.json's `latency`: cycles and II in clock cycles, `ns` = cycles x clock_ns (null where
-    the cycles are unknown), and where the numbers came from."""
-    return {
-        "cycles": cycles,
-        "ii_cycles": ii,
-        "clock_ns": clock_ns,
-        "ns": None if cycles is None else round(cycles * clock_ns, 3),
-        "source": source,
-    }
 
 
 def tool_versions(toolchain: Toolchain) -> dict:
@@ -329,57 +265,3 @@ def tool_versions(toolchain: Toolchain) -> dict:
         except metadata.PackageNotFoundError:
             versions[pkg] = None
     return versions
-
-
-def json_default(value: Any) -> Any:
-    """`json.dumps(default=...)` for records: numpy scalars and arrays as Python values, else str."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return str(value)
-
-
-def _run_cli(args: Any) -> int:
-    from harness.spec import load
-
-    spec = load(args.design, args.set)
-    out = Path(args.out) if args.out else Path("runs") / f"{spec.name}-{spec.design_hash()}"
-    record = evaluate(spec, out, Toolchain.discover(), args.fidelity)
-    summary = {
-        k: record[k] for k in ("design", "design_hash", "accuracy", "verification", "latency", "resources")
-    }
-    summary["verification"] = {k: v for k, v in summary["verification"].items() if k != "first_mismatches"}
-    print(json.dumps(summary, indent=2, default=json_default))
-    print(f"wrote {out / 'metrics.json'}")
-    verification = record["verification"]
-    if not verification["mismatches"]:
-        return 0
-    print(
-        f"RTL MISMATCHES its reference ({verification['reference']}): {verification['mismatches']} output "
-        f"words differ in {verification['mismatched_vectors']} of {verification['vectors']} vectors; first:"
-    )
-    for mismatch in verification["first_mismatches"]:
-        print("  " + Mismatch(**mismatch).describe())
-    return 1
-
-
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("evaluate", help="run one design point through the flow")
-    parser.add_argument("design", help="design YAML, e.g. designs/jet_mlp.yaml")
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a spec field; the value is parsed as YAML (repeatable)",
-    )
-    parser.add_argument(
-        "--fidelity",
-        choices=FIDELITIES,
-        default="verify",
-        help="estimate: no Yosys/Verilator; synth: add Yosys; verify: add RTL simulation; "
-        "vendor: Vivado/Vitis HLS where installed",
-    )
-    parser.add_argument("--out", help="output folder (default runs/<name>-<hash>)")
-    parser.set_defaults(func=_run_cli)

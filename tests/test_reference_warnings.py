@@ -13,7 +13,7 @@ from .nn.conftest import pretrained_spec, qkeras_mlp, save_pretrained
 
 
 def _record(spec, tmp_path, toolchain):
-    return estimate_record(prepare(spec, tmp_path, toolchain), toolchain)
+    return estimate_record(prepare(spec, tmp_path, toolchain), toolchain).to_dict()
 
 
 def test_layer_dropped_by_hls4ml_is_a_warning(tmp_path, toolchain, capsys):

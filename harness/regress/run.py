@@ -18,8 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from harness.ladder import Evaluation
+from harness.record import Record
 from harness.regress.golden import GoldenDesign
 from harness.store import digest
+from harness.toolchain import Toolchain
 
 
 @dataclass
@@ -62,16 +65,12 @@ def observe(golden: GoldenDesign, work: Path) -> Observation:
 
 
 def _observe(golden: GoldenDesign, work: Path) -> Observation:
-    from harness.flow import add_synth, add_verify, estimate_record, prepare, write_record
-    from harness.toolchain import Toolchain
-
     start = time.monotonic()
-    spec, toolchain = golden.spec(), Toolchain.discover()
-    point = prepare(spec, work, toolchain)
-    record = estimate_record(point, toolchain)
-    add_synth(point, record, toolchain)
-    sim = add_verify(point, record, toolchain)
-    path = write_record(point, record)
+    spec = golden.spec()
+    evaluation = Evaluation(spec, work, Toolchain.discover())
+    record = evaluation.climb("verify")
+    point, sim = evaluation.point, evaluation.sim
+    assert point is not None and sim is not None  # a fresh evaluation simulated at verify
     n = sim.outputs.shape[0]
     seconds = {**point.timings, "total": round(time.monotonic() - start, 2)}
     return Observation(
@@ -83,35 +82,35 @@ def _observe(golden: GoldenDesign, work: Path) -> Observation:
         words=sim.outputs,
         metrics=metrics(record),
         sources=sources(record),
-        tools=dict(record["tools"]),
+        tools=dict(record.tools),
         seconds=seconds,
-        record=path,
+        record=work / "metrics.json",
     )
 
 
-def metrics(record: dict) -> dict[str, float | int | None]:
-    """The baseline's numbers from a flow record (metrics.json) at fidelity verify."""
-    latency, resources, estimate = record["latency"], record["resources"], record["estimate"]
+def metrics(record: Record) -> dict[str, float | int | None]:
+    """The baseline's numbers from a flow record at fidelity verify."""
+    latency, resources, estimate = record.latency, record.resources, record.estimate
     return {
-        "rtl_accuracy": record["accuracy"]["rtl"],
-        "latency_cycles": latency["cycles"],
-        "ii_cycles": latency["ii_cycles"],
-        **{name: resources.get(name) for name in ("lut", "ff", "dsp", "bram", "carry")},
+        "rtl_accuracy": record.accuracy.rtl,
+        "latency_cycles": latency.cycles,
+        "ii_cycles": latency.ii_cycles,
+        **{name: getattr(resources, name) for name in ("lut", "ff", "dsp", "bram", "carry")},
         **{
             f"estimate_{name}": estimate.get(name)
             for name in ("lut", "ff", "dsp", "latency_cycles", "ii_cycles")
         },
-        "reference_mismatches": record["verification"]["mismatches"],
+        "reference_mismatches": record.verification.mismatches,
     }
 
 
-def sources(record: dict) -> dict[str, str | None]:
+def sources(record: Record) -> dict[str, str | None]:
     """Where each group of numbers comes from (tool and version, or the estimate's method)."""
-    verification = record["verification"]
+    verification = record.verification
     return {
-        "rtl_accuracy": f"{verification['simulator']} on {record['accuracy']['rtl_events']} test vectors",
-        "latency": record["latency"]["source"],
-        "resources": record["resources"]["source"],
-        "estimate": record["estimate"].get("source"),
-        "reference": verification["reference"],
+        "rtl_accuracy": f"{verification.simulator} on {record.accuracy.rtl_events} test vectors",
+        "latency": record.latency.source,
+        "resources": record.resources.source,
+        "estimate": record.estimate.get("source"),
+        "reference": verification.reference,
     }

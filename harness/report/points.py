@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from harness.record import Record
 from harness.report.study import StudyInfo, read_record
 from harness.sweep.objectives import measure
 from harness.sweep.pareto import non_dominated
-from harness.sweep.study import at_estimate
 from harness.sweep.trials import TrialRecord, best_per_design
 
 #: metric -> column title, in table order. Every one is shown with its source, or as unknown.
@@ -127,7 +127,7 @@ class Point:
         """The record as of this trial's fidelity (a later promotion may have raised the file's)."""
         record = self.record or {}
         if self.trial.fidelity == "estimate" and record.get("fidelity") not in (None, "estimate"):
-            return at_estimate(record)
+            return Record.from_dict(record).as_estimate().to_dict()
         return record
 
     def value(self, metric: str) -> Value:

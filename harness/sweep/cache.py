@@ -3,20 +3,20 @@
 The design hash covers everything that determines a result (the resolved spec with its seed, the
 input files, the tool versions), so a repeated trial, a re-run of a finished study, or another worker
 evaluating the same design finds the metrics.json and artefacts already there. A cached record
-answers only for the fidelity it reached: an estimate never stands in for a verification.
+answers only for the fidelity it reached (harness.ladder): an estimate never stands in for a verification.
 A file lock per design keeps two worker processes from computing (and clobbering) the same folder.
 """
 
 from __future__ import annotations
 
-import json
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.errors import SpecError
+from harness.record import Record
 from harness.spec import DesignSpec
 from harness.store import locked_folder
-from harness.sweep.objectives import FIDELITY_RANK
 
 
 @dataclass(frozen=True)
@@ -29,19 +29,14 @@ class ResultsCache:
     def folder(self, spec: DesignSpec) -> Path:
         return self.root / "designs" / f"{spec.name}-{spec.design_hash()}"
 
-    def load(self, spec: DesignSpec, fidelity: str) -> dict | None:
-        """The stored record if it reached at least `fidelity` (and is this design's), else None."""
+    def load(self, spec: DesignSpec) -> Record | None:
+        """The stored record of this design (whatever fidelity it reached), or None."""
         path = self.folder(spec) / "metrics.json"
-        if not path.exists():
-            return None
         try:
-            record = json.loads(path.read_text())
-        except json.JSONDecodeError:
-            return None  # a worker killed while writing: recompute
-        reached = FIDELITY_RANK.get(record.get("fidelity"), -1)
-        if record.get("design_hash") != spec.design_hash() or reached < FIDELITY_RANK[fidelity]:
-            return None
-        return record
+            record = Record.read(path)
+        except (FileNotFoundError, SpecError):
+            return None  # none yet, or a worker killed while writing: recompute
+        return record if record.design_hash == spec.design_hash() else None
 
     def lock(self, spec: DesignSpec) -> AbstractContextManager[Path]:
         return locked_folder(self.folder(spec))

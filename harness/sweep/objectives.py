@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from harness.record import Record
+
 #: metric -> (meaning, first fidelity that knows it)
 METRICS: dict[str, tuple[str, str]] = {
     "accuracy.emulation": ("accuracy of the bit-accurate reference (what the firmware computes)", "estimate"),
@@ -31,8 +33,6 @@ METRICS: dict[str, tuple[str, str]] = {
     "model.parameters": ("trainable parameters (NN)", "estimate"),
     "verification.mismatches": ("RTL output words differing from the reference", "verify"),
 }
-
-FIDELITY_RANK = {"estimate": 0, "synth": 1, "verify": 2}
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,11 @@ def _source(record: dict, metric: str) -> str | None:
     return f"harness {section} record"
 
 
-def measure(record: dict, metric: str, dsp_weight: float) -> Measured:
-    """The metric's value (None when the record's fidelity does not know it) and its source."""
+def measure(record: Record | dict, metric: str, dsp_weight: float) -> Measured:
+    """The metric's value (None when the record's fidelity does not know it) and its source; `record`
+    is a Record or its JSON form (a metrics.json as read)."""
+    if isinstance(record, Record):
+        record = record.to_dict()
     if metric == "lut_equivalent":
         lut, dsp = _get(record, "resources.lut"), _get(record, "resources.dsp")
         value = None if lut is None or dsp is None else float(lut) + dsp_weight * float(dsp)

@@ -35,6 +35,7 @@ from typing import Any
 import yaml
 
 from harness.devices import Device, UnknownDeviceError, device_for_part
+from harness.record import fidelity_rank
 from harness.spec import (
     DesignSpec,
     SpecError,
@@ -44,7 +45,7 @@ from harness.spec import (
     read_mapping,
     set_path,
 )
-from harness.sweep.objectives import FIDELITY_RANK, METRICS, Objective
+from harness.sweep.objectives import METRICS, Objective
 from harness.sweep.space import Param, Space, parse_space
 
 SAMPLERS = ("tpe", "nsga2", "gp", "random")
@@ -393,7 +394,7 @@ def validate(sweep: SweepSpec) -> None:
         raise SpecError(f"retries: {sweep.retries} is not valid; must be >= 0")
     for objective in sweep.objectives:
         first = METRICS[objective.metric][1]
-        if FIDELITY_RANK[first] > 0:
+        if fidelity_rank(first) > 0:
             raise SpecError(
                 f"objectives: {objective.metric} is known only from fidelity {first}, but every trial is "
                 "evaluated at estimate first; choose a metric known at estimate (or make it a constraint)"

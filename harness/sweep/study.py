@@ -33,9 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.ladder import Evaluation
+from harness.record import OPEN_FLOW, Record, fidelity_rank
 from harness.spec import DesignSpec, SpecError
 from harness.sweep.cache import ResultsCache
-from harness.sweep.objectives import FIDELITY_RANK, measure
+from harness.sweep.objectives import measure
 from harness.sweep.pareto import near_front
 from harness.sweep.spec import SweepSpec, load_sweep, suggest_design
 from harness.sweep.storage import WORKER, display_url, open_storage, worker_id
@@ -240,54 +242,39 @@ class Evaluator:
             raise
 
     def _evaluate(self, trial: Any) -> list[float]:
-        from harness.flow import add_synth, add_verify, estimate_record, prepare, write_record
-
         label, design = suggest_design(self.sweep, trial)
         trial.set_user_attr("design", label or design.name)
         trial.set_user_attr("kind", design.kind)
         trial.set_user_attr("design_hash", design.design_hash())
         with self.cache.lock(design) as folder:
-            record, point = self.cache.load(design, "estimate"), None
-            trial.set_user_attr("cache", "hit" if record else "miss")
-            if record is None:
-                point = prepare(design, folder, self.toolchain)
-                record = estimate_record(point, self.toolchain)
-                write_record(point, record)
-            estimate = at_estimate(record)
+            cached = self.cache.load(design)
+            trial.set_user_attr("cache", "hit" if cached else "miss")
+            evaluation = Evaluation(design, folder, self.toolchain, cached)
+            estimate = evaluation.climb("estimate").as_estimate()
             est_values = self._values(estimate)
             est_feasible = all(v is None or v <= 0 for v in self._constraints(estimate, design).values())
             trial.set_user_attr("estimate_values", est_values)
             trial.set_user_attr("feasible_estimate", est_feasible)
-            target = self.sweep.promotion.fidelity
             if trial.user_attrs.get(FORCE_PROMOTION) or self._promote(trial, est_values, est_feasible):
                 trial.set_user_attr("promoted", True)
-                cached = self.cache.load(design, target)
-                if cached is not None:
-                    record = cached
-                else:
-                    if point is None:  # estimated earlier (another trial or study): recompute the point
-                        point = prepare(design, folder, self.toolchain)
-                        record = estimate_record(point, self.toolchain)
-                    add_synth(point, record, self.toolchain)
-                    write_record(point, record)
-                    if target == "verify":
-                        add_verify(point, record, self.toolchain)
-                        write_record(point, record)
+                record = evaluation.climb(self.sweep.promotion.fidelity)
+            else:
+                record = evaluation.climb("estimate")
         return self._report(trial, design, record, folder)
 
-    def _values(self, record: dict) -> list[float]:
+    def _values(self, record: Record) -> list[float]:
         values = []
         for objective in self.sweep.objectives:
             measured = measure(record, objective.metric, self.sweep.dsp_weight)
             if measured.value is None:
                 raise RuntimeError(
-                    f"objective {objective.metric} is unknown at fidelity {record.get('fidelity')} "
-                    f"for design {record.get('design')} (null in its metrics.json)"
+                    f"objective {objective.metric} is unknown at fidelity {record.fidelity} "
+                    f"for design {record.design} (null in its metrics.json)"
                 )
             values.append(measured.value)
         return values
 
-    def _constraints(self, record: dict, design: DesignSpec) -> dict[str, float | None]:
+    def _constraints(self, record: Record, design: DesignSpec) -> dict[str, float | None]:
         """Constraint name -> value (feasible when <= 0; None when the record does not know it yet)."""
         result: dict[str, float | None] = {}
         if self.sweep.budget_us is not None:
@@ -302,7 +289,7 @@ class Evaluator:
         for metric, limit in self.sweep.limits.items():
             value = measure(record, metric, self.sweep.dsp_weight).value
             result[f"limit_{metric}"] = None if value is None else value - limit
-        mismatches = (record.get("verification") or {}).get("mismatches")
+        mismatches = record.verification.mismatches
         result["rtl_mismatches"] = None if mismatches is None else float(mismatches)
         return result
 
@@ -323,56 +310,25 @@ class Evaluator:
         others = [t.user_attrs["estimate_values"] for t in complete if t.user_attrs.get("feasible_estimate")]
         return near_front(values, others, self.sweep.directions, promotion.near)
 
-    def _report(self, trial: Any, design: DesignSpec, record: dict, folder: Path) -> list[float]:
+    def _report(self, trial: Any, design: DesignSpec, record: Record, folder: Path) -> list[float]:
         values = self._values(record)
         constraints = self._constraints(record, design)
         for name, value in constraints.items():
             trial.set_constraint(name, 0.0 if value is None else value)  # unknown: not (yet) violated
         mismatches = constraints["rtl_mismatches"]
-        trial.set_user_attr("fidelity", record["fidelity"])
+        trial.set_user_attr("fidelity", record.fidelity)
         trial.set_user_attr("constraints", constraints)
         trial.set_user_attr("feasible", all(v is None or v <= 0 for v in constraints.values()))
         trial.set_user_attr("mismatches", None if mismatches is None else int(mismatches))
-        trial.set_user_attr("verified", record["fidelity"] == "verify" and mismatches == 0)
+        trial.set_user_attr("verified", record.fidelity == "verify" and mismatches == 0)
         weight = self.sweep.dsp_weight
         sources = {o.metric: measure(record, o.metric, weight).source for o in self.sweep.objectives}
         trial.set_user_attr("sources", sources)
         trial.set_user_attr("record", str(folder / "metrics.json"))
-        trial.set_user_attr("warnings", record.get("warnings", []))
+        trial.set_user_attr("warnings", record.warnings)
         if mismatches:
             print(f"[sweep] trial {trial.number}: RTL MISMATCHES its reference ({int(mismatches)} words)")
         return values
-
-
-def at_estimate(record: dict) -> dict:
-    """The record as fidelity `estimate` saw it: the generator's latency and resources, no RTL run.
-
-    A record that reached synth or verify keeps the estimates under `estimate`; promotion decisions
-    compare trials at the same fidelity, so they use this view.
-    """
-    if record.get("fidelity") == "estimate":
-        return record
-    est = record.get("estimate") or {}
-    clock = record["latency"]["clock_ns"]
-    cycles = est.get("latency_cycles")
-    view = dict(record)
-    view["fidelity"] = "estimate"
-    view["latency"] = {
-        "cycles": cycles,
-        "ii_cycles": est.get("ii_cycles"),
-        "clock_ns": clock,
-        "ns": None if cycles is None else round(cycles * clock, 3),
-        "source": est.get("source"),
-    }
-    view["resources"] = {
-        "lut": est.get("lut"),
-        "ff": None,
-        "dsp": est.get("dsp"),
-        "bram": None,
-        "source": est.get("source"),
-    }
-    view["verification"] = {**record["verification"], "mismatches": None}
-    return view
 
 
 class Progress:
@@ -562,10 +518,10 @@ def _fail_stale_trials(study: Any) -> None:
 def enqueue_unverified_front(sweep: SweepSpec, study: Any) -> int:
     """Enqueue, with promotion forced, the front designs still below the promotion fidelity (the cap
     stopped them, or a promotion moved other designs off the front); returns how many."""
-    target = FIDELITY_RANK[sweep.promotion.fidelity]
+    target = fidelity_rank(sweep.promotion.fidelity)
     front = pareto_front(records(study), sweep.directions)
     # imported vendor-measured points (`harness study add`) have no open-flow fidelity to promote to
-    pending = [t for t in front if t.fidelity in FIDELITY_RANK and FIDELITY_RANK[t.fidelity] < target]
+    pending = [t for t in front if t.fidelity in OPEN_FLOW and fidelity_rank(t.fidelity) < target]
     if pending:
         print(f"[sweep] promoting {len(pending)} front design(s) evaluated only at estimate", flush=True)
     for t in pending:

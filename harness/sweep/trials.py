@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.sweep.objectives import FIDELITY_RANK
+from harness.record import fidelity_rank
 from harness.sweep.pareto import non_dominated
 
 
@@ -94,7 +94,7 @@ def best_per_design(trials: list[TrialRecord]) -> list[TrialRecord]:
     best: dict[str, TrialRecord] = {}
     for t in trials:
         current = best.get(t.design_hash or f"#{t.number}")
-        if current is None or FIDELITY_RANK.get(t.fidelity, -1) > FIDELITY_RANK.get(current.fidelity, -1):
+        if current is None or fidelity_rank(t.fidelity) > fidelity_rank(current.fidelity):
             best[t.design_hash or f"#{t.number}"] = t
     return sorted(best.values(), key=lambda t: t.number)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness import flow
+import harness
 from harness.bdt import STAGES
 from harness.data import Dataset
 from harness.data import load as load_data
@@ -80,10 +80,11 @@ TRACK_SKLEARN = ["model.trainer=sklearn", "model.n_trees=10", "model.max_depth=3
 
 @pytest.fixture(scope="session")
 def track_flow(toolchain, tmp_path_factory) -> tuple[dict, Path]:
-    """`harness evaluate designs/track_quality_bdt.yaml` at full fidelity (Yosys + Verilator)."""
+    """`harness evaluate designs/track_quality_bdt.yaml` at full fidelity (Yosys + Verilator), through the
+    public API (`harness.evaluate`), as its JSON form (metrics.json)."""
     out = tmp_path_factory.mktemp("track_flow")
-    record = flow.evaluate(load(DESIGNS / "track_quality_bdt.yaml"), out, toolchain, fidelity="verify")
-    return record, out
+    record = harness.evaluate(DESIGNS / "track_quality_bdt.yaml", fidelity="verify", out=out)
+    return record.to_dict(), out
 
 
 @pytest.fixture(scope="session")

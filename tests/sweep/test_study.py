@@ -117,18 +117,18 @@ def test_changed_seed_or_tool_version_is_a_miss(study, monkeypatch):
     cache = ResultsCache(options.results)
     done = next(t for t in trials if t.fidelity == "verify")
     spec = load(ROOT / "designs" / "jet_mlp.yaml", _overrides(json.loads(open(done.record).read())["params"]))
-    assert cache.load(spec, "verify") is not None and cache.load(spec, "estimate") is not None
+    assert cache.load(spec).reached("verify") and cache.load(spec).reached("estimate")
     spec.seed += 1
-    assert cache.load(spec, "estimate") is None
+    assert cache.load(spec) is None
     spec.seed -= 1
     monkeypatch.setattr("harness.spec.package_version", lambda pkg: "99.0" if pkg == "hls4ml" else "1")
-    assert cache.load(spec, "estimate") is None
+    assert cache.load(spec) is None
     estimate_only = next(t for t in trials if t.fidelity == "estimate")
     params = json.loads(open(estimate_only.record).read())["params"]
     monkeypatch.undo()
     spec = load(ROOT / "designs" / "jet_mlp.yaml", _overrides(params))
-    assert cache.load(spec, "estimate") is not None
-    assert cache.load(spec, "verify") is None, "an estimate never answers for a verification"
+    assert cache.load(spec).reached("estimate")
+    assert not cache.load(spec).reached("verify"), "an estimate never answers for a verification"
 
 
 def _overrides(params: dict) -> list[str]:

@@ -1,0 +1,60 @@
+"""`harness evaluate`: one design point through the flow, up to a fidelity; metrics.json and a summary.
+
+Exit status 0 when the RTL matched its reference on every vector (or was not simulated), 1 when it
+mismatched (the count and the first mismatching vectors are printed), 2 for refused input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from harness.ladder import evaluate
+from harness.record import FIDELITIES, json_default
+from harness.spec import load
+from harness.toolchain import Toolchain
+from harness.verify import Mismatch
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("evaluate", help="run one design point through the flow")
+    parser.add_argument("design", help="design YAML, e.g. designs/jet_mlp.yaml")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a spec field; the value is parsed as YAML (repeatable)",
+    )
+    parser.add_argument(
+        "--fidelity",
+        choices=FIDELITIES,
+        default="verify",
+        help="estimate: no Yosys/Verilator; synth: add Yosys; verify: add RTL simulation; "
+        "vendor: Vivado/Vitis HLS where installed",
+    )
+    parser.add_argument("--out", help="output folder (default runs/<name>-<hash>)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    spec = load(args.design, args.set)
+    out = Path(args.out) if args.out else Path("runs") / f"{spec.name}-{spec.design_hash()}"
+    record = evaluate(spec, out, Toolchain.discover(), args.fidelity).to_dict()
+    summary = {
+        k: record[k] for k in ("design", "design_hash", "accuracy", "verification", "latency", "resources")
+    }
+    summary["verification"] = {k: v for k, v in summary["verification"].items() if k != "first_mismatches"}
+    print(json.dumps(summary, indent=2, default=json_default))
+    print(f"wrote {out / 'metrics.json'}")
+    verification = record["verification"]
+    if not verification["mismatches"]:
+        return 0
+    print(
+        f"RTL MISMATCHES its reference ({verification['reference']}): {verification['mismatches']} output "
+        f"words differ in {verification['mismatched_vectors']} of {verification['vectors']} vectors; first:"
+    )
+    for mismatch in verification["first_mismatches"]:
+        print("  " + Mismatch(**mismatch).describe())
+    return 1

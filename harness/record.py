@@ -1,0 +1,300 @@
+"""The result of one design point: a typed `Record`, written as `metrics.json`.
+
+A record is made at fidelity `estimate` and each higher rung of the fidelity ladder
+(`harness.ladder`) adds to it: Yosys resources at `synth`, the RTL simulation's verification and
+measured latency at `verify`, the vendor tools' reports at `vendor`. Every number carries its source
+(`latency.source`, `resources.source`, `verification.reference` and `.simulator`); a number the
+record's fidelity does not know is None (`null` in JSON), never 0.
+
+The JSON form is the one metrics.json files have always had, plus `schema_version`; files written
+before the version existed (no `schema_version`) read as version 1, and keys this version does not
+know are kept and written back unchanged (`Record.extra`, and each section's `extra`), so old
+metrics.json files, regression baselines and cached results keep reading and round-trip exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+
+from harness.errors import SpecError
+
+#: The version of the JSON layout this module writes; bump it when a field changes meaning.
+SCHEMA_VERSION = 1
+#: The fidelities a record can have: the open flow's rungs, lowest first, then `vendor` (the vendor
+#: tools' build instead of Yosys and the simulation). `harness.ladder` climbs them.
+OPEN_FLOW = ("estimate", "synth", "verify")
+FIDELITIES = (*OPEN_FLOW, "vendor")
+
+
+def fidelity_rank(fidelity: str | None) -> int:
+    """Position of an open-flow fidelity on the ladder (estimate 0, synth 1, verify 2); -1 otherwise
+    (vendor, or a record of no fidelity): such a record stands for no open-flow rung."""
+    return OPEN_FLOW.index(fidelity) if fidelity in OPEN_FLOW else -1
+
+
+_S = TypeVar("_S", bound="_Section")
+
+
+@dataclass
+class _Section:
+    """A JSON object of the record with known keys as fields; unknown keys are kept in `extra`.
+
+    `JSON_NAMES` maps a field to its JSON key where the two differ (a field cannot be called `float`).
+    """
+
+    JSON_NAMES: ClassVar[dict[str, str]] = {}
+    #: Keys absent from an older file are absent again when it is written back (no new nulls appear).
+    _absent: set[str] = field(default_factory=set, repr=False, compare=False)
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_dict(cls: type[_S], raw: dict[str, Any] | None) -> _S:
+        raw = dict(raw or {})
+        values, absent = {}, set()
+        for f in _data_fields(cls):
+            key = cls.JSON_NAMES.get(f.name, f.name)
+            if key in raw:
+                values[f.name] = raw.pop(key)
+            else:
+                absent.add(f.name)
+        section = cls(**values)
+        section.extra, section._absent = raw, absent
+        return section
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {
+            self.JSON_NAMES.get(f.name, f.name): getattr(self, f.name)
+            for f in _data_fields(type(self))
+            if f.name not in self._absent or getattr(self, f.name) is not None
+        }
+        return {**out, **self.extra}
+
+
+def _data_fields(cls: type) -> list[dataclasses.Field]:
+    return [f for f in dataclasses.fields(cls) if f.name not in ("_absent", "extra")]
+
+
+@dataclass
+class Accuracy(_Section):
+    """Shares of correct class decisions on the test events (0..1); None where not measured.
+
+    `float_model`: the trained float (or quantisation-aware) model, by TensorFlow / xgboost;
+    `emulation`: the bit-accurate reference (hls4ml's or conifer's C simulation) on every test event;
+    `rtl`: the RTL on the simulator, on the first `rtl_events` test events (fidelity verify).
+    """
+
+    JSON_NAMES: ClassVar[dict[str, str]] = {"float_model": "float"}
+    float_model: float | None = None
+    emulation: float | None = None
+    rtl: float | None = None
+    emulation_vs_float_agreement: float | None = None
+    rtl_vs_float_agreement: float | None = None
+    rtl_events: int | None = None
+
+
+@dataclass
+class Verification(_Section):
+    """The RTL against its bit-accurate reference: output words compared as integers (verify).
+
+    `mismatches` counts differing output words (0 is bit-exact), `mismatched_vectors` the vectors with
+    at least one; `first_mismatches` keeps the first few with their inputs and both outputs.
+    """
+
+    vectors: int | None = None
+    mismatches: int | None = None
+    reference: str | None = None
+    simulator: str | None = None
+    mismatched_vectors: int | None = None
+    first_mismatches: list[dict[str, Any]] | None = None
+    cocotb_vectors: int | None = None
+
+    @property
+    def bit_exact(self) -> bool | None:
+        """True when every compared word matched, False on a mismatch, None when nothing was compared."""
+        if self.mismatches is None:
+            return None
+        return self.mismatches == 0 and bool(self.vectors)
+
+
+@dataclass
+class Latency(_Section):
+    """Latency in clock cycles and ns (= cycles x clock_ns), initiation interval in cycles, and their
+    source: the generator's estimate, the simulator's measurement or the vendor report."""
+
+    cycles: int | None = None
+    ii_cycles: float | None = None
+    clock_ns: float | None = None
+    ns: float | None = None
+    source: str | None = None
+    max_cycles: int | None = None
+
+    @classmethod
+    def of(cls, cycles: int | None, ii_cycles: float | None, clock_ns: float, source: str | None) -> Latency:
+        """Latency from cycles at a clock period: `ns` = cycles x clock_ns, None where cycles are."""
+        ns = None if cycles is None else round(cycles * clock_ns, 3)
+        return cls(cycles=cycles, ii_cycles=ii_cycles, clock_ns=clock_ns, ns=ns, source=source)
+
+
+@dataclass
+class Resources(_Section):
+    """FPGA resources (LUT, FF, DSP, BRAM in 18 Kb units, CARRY, LUTRAM) and their source."""
+
+    lut: int | None = None
+    ff: int | None = None
+    dsp: int | None = None
+    bram: float | None = None
+    carry: int | None = None
+    lutram: int | None = None
+    source: str | None = None
+
+
+@dataclass
+class Record:
+    """One design point's result, as metrics.json holds it (see the module docstring).
+
+    Sections with a fixed meaning are typed; `params` (the resolved design spec), `data` (the data
+    set's description), `estimate` (the RTL generator's own numbers), `model` (kind-specific facts of
+    the model and its firmware), `rtl`, `tools` (versions), `seconds` (per stage) and `vendor` (the
+    vendor tools' reports, fidelity vendor) are mappings whose keys depend on the design's kind.
+    """
+
+    design: str
+    kind: str
+    fidelity: str
+    params: dict[str, Any] = field(default_factory=dict)
+    design_hash: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    accuracy: Accuracy = field(default_factory=Accuracy)
+    warnings: list[str] = field(default_factory=list)
+    injected_fault: str | None = None
+    verification: Verification = field(default_factory=Verification)
+    latency: Latency = field(default_factory=Latency)
+    resources: Resources = field(default_factory=Resources)
+    estimate: dict[str, Any] = field(default_factory=dict)
+    model: dict[str, Any] = field(default_factory=dict)
+    rtl: dict[str, Any] = field(default_factory=dict)
+    tools: dict[str, Any] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    vendor: dict[str, Any] | None = None
+    schema_version: int = SCHEMA_VERSION
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: Fields written only when set: the optional ones of a new record, and those an older file lacked
+    #: (a co-simulation record has no `params`).
+    _absent: set[str] = field(default_factory=lambda: {"vendor", "injected_fault"}, repr=False, compare=False)
+
+    _SECTIONS: ClassVar[dict[str, type[_Section]]] = {
+        "accuracy": Accuracy,
+        "verification": Verification,
+        "latency": Latency,
+        "resources": Resources,
+    }
+
+    @property
+    def verified(self) -> bool:
+        """Simulated at fidelity verify and bit-exact against its reference."""
+        return self.fidelity == "verify" and self.verification.bit_exact is True
+
+    def reached(self, fidelity: str) -> bool:
+        """Whether this record's fidelity is `fidelity` or a higher open-flow rung (vendor stands alone)."""
+        if fidelity == "vendor" or self.fidelity == "vendor":
+            return self.fidelity == fidelity
+        return fidelity_rank(self.fidelity) >= fidelity_rank(fidelity)
+
+    def as_estimate(self) -> Record:
+        """The record as fidelity `estimate` saw it: the generator's latency and resources (kept under
+        `estimate` once a higher rung replaced them), nothing simulated. Promotion compares trials at
+        the same fidelity through this view."""
+        if self.fidelity == "estimate":
+            return self
+        est = self.estimate
+        view = dataclasses.replace(self, fidelity="estimate")
+        clock = self.latency.clock_ns if self.latency.clock_ns is not None else 0.0
+        view.latency = Latency.of(est.get("latency_cycles"), est.get("ii_cycles"), clock, est.get("source"))
+        view.resources = Resources(lut=est.get("lut"), dsp=est.get("dsp"), source=est.get("source"))
+        view.verification = dataclasses.replace(self.verification, mismatches=None)
+        return view
+
+    def metric(self, path: str) -> Any:
+        """A value by its dotted metrics.json path (`latency.ns`, `accuracy.float`, `model.sparsity`),
+        or None where the record has no such value."""
+        node: Any = self.to_dict()
+        for part in path.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        return node
+
+    # ------------------------------------------------------------------------------------------ JSON
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: metrics.json's layout, with `schema_version` last."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            if f.name in ("extra", "schema_version", "_absent"):
+                continue
+            value = getattr(self, f.name)
+            if f.name in self._absent and _empty(value):
+                continue
+            out[f.name] = value.to_dict() if isinstance(value, _Section) else value
+        return {**out, **self.extra, "schema_version": self.schema_version}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Record:
+        """A record from its JSON form; SpecError naming what is wrong for a file that is not one."""
+        raw = dict(raw)
+        version = raw.pop("schema_version", 1)
+        if not isinstance(version, int) or version > SCHEMA_VERSION:
+            raise SpecError(
+                f"metrics.json schema_version {version!r} is newer than this harness reads "
+                f"({SCHEMA_VERSION}); upgrade fpga-ml-harness"
+            )
+        missing = [k for k in ("design", "kind", "fidelity", "design_hash") if k not in raw]
+        if missing:
+            raise SpecError(f"not a harness metrics.json record: it lacks {', '.join(missing)}")
+        values: dict[str, Any] = {}
+        absent = set()
+        for f in dataclasses.fields(cls):
+            if f.name in ("extra", "schema_version", "_absent"):
+                continue
+            if f.name not in raw:
+                absent.add(f.name)
+                continue
+            value = raw.pop(f.name)
+            section = cls._SECTIONS.get(f.name)
+            values[f.name] = section.from_dict(value) if section else value
+        return cls(**values, schema_version=SCHEMA_VERSION, extra=raw, _absent=absent)
+
+    @classmethod
+    def read(cls, path: Path) -> Record:
+        """Read a metrics.json file."""
+        try:
+            return cls.from_dict(json.loads(Path(path).read_text()))
+        except json.JSONDecodeError as exc:
+            raise SpecError(f"{path} is not valid JSON: {exc}") from None
+
+    def write(self, path: Path) -> Path:
+        """Write the record as JSON (numpy values as Python numbers)."""
+        path.write_text(json.dumps(self.to_dict(), indent=2, default=json_default))
+        return path
+
+
+def _empty(value: Any) -> bool:
+    """Nothing to write: None, an empty container, or a section without a value."""
+    if isinstance(value, _Section):
+        return not value.extra and all(getattr(value, f.name) is None for f in _data_fields(type(value)))
+    return not value
+
+
+def json_default(value: Any) -> Any:
+    """`json.dumps(default=...)` for records: numpy scalars and arrays as Python values, else str."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
