@@ -7,14 +7,14 @@ import importlib
 import sys
 
 from harness import faults
-from harness.spec import SpecError
+from harness.errors import HarnessError, SpecError
 from harness.toolchain import ToolNotFoundError
 
 # Each module exposes `register(subparsers)`, which adds its sub-command and sets `func(args) -> int`.
 _COMMAND_MODULES = (
     "harness.cosim",
     "harness.doctor",
-    "harness.flow",
+    "harness.evaluate_cli",
     "harness.regress.cli",
     "harness.report.cli",
     "harness.study_cli",
@@ -35,9 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one sub-command. Exit status: 0 done, 1 the firmware failed its check (RTL mismatches, a
-    regression), 2 the input was refused (spec, model, layer, data file, missing tool): one
-    `error: ...` line naming what was wrong and what would be valid, never a traceback."""
+    """Run one sub-command. Exit status: 0 done; 1 the firmware failed its check (RTL mismatches, a
+    regression) or a tool failed (one `error:` line naming it and its log); 2 the input was refused
+    (spec, model, layer, data file, missing tool): one `error: ...` line naming what was wrong and
+    what would be valid, never a traceback."""
     args = build_parser().parse_args(argv)
     try:
         faults.injected()  # a bad HARNESS_INJECT_FAULT is refused before any command starts work
@@ -45,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     except (SpecError, ToolNotFoundError) as exc:
         print(f"error: {exc}")
         return 2
+    except HarnessError as exc:  # a tool failed (Yosys, Verilator, a vendor build) or a report is unreadable
+        print(f"error: {exc}")
+        return 1
 
 
 if __name__ == "__main__":

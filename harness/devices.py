@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harness.errors import SpecError
+
 
 @dataclass(frozen=True)
 class Device:
@@ -70,7 +72,7 @@ DEVICES: dict[str, Device] = {
 }
 
 
-class UnknownDeviceError(ValueError):
+class UnknownDeviceError(SpecError):
     """A part number that is not in the capacity table; the message lists the known devices."""
 
 

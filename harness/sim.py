@@ -44,6 +44,7 @@ from typing import Protocol
 
 import numpy as np
 
+from harness.errors import ToolError
 from harness.toolchain import Toolchain
 from harness.verify import Comparison, compare
 
@@ -183,7 +184,7 @@ class SimResult:
         }
 
 
-class SimulationError(RuntimeError):
+class SimulationError(ToolError):
     """The simulator could not build or run the design; the message carries the log's tail."""
 
 

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.errors import ToolError
 from harness.store import Store, digest
 from harness.toolchain import Tool, Toolchain
 
@@ -47,7 +48,7 @@ _DSP_CELLS = ("DSP48E2", "DSP48E1")
 STAT = "yosys_stat.json"
 
 
-class SynthesisError(RuntimeError):
+class SynthesisError(ToolError):
     """Yosys failed or ran out of time; the message carries the log's tail."""
 
 

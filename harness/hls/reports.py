@@ -25,10 +25,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
 
+from harness.errors import HarnessError
+
 Number = int | float
 
 
-class ReportError(Exception):
+class ReportError(HarnessError):
     """A report could not be used; the message says why in plain words."""
 
 
