@@ -75,6 +75,12 @@ class Stages:
     #: `harness.cache`. None: the kind's models are always trained.
     save_model: Callable[[Any, Path], bool] | None = None
     load_model: Callable[[DesignSpec, Path, Path], tuple[Any, dict]] | None = None
+    #: Load what the kind compiles once per environment (da4ml's numba solver) in this process, before
+    #: worker processes would each compile it. None: nothing to warm up.
+    warm_up: Callable[[], None] | None = None
+    #: The names of the layers a per-layer setting (`firmware.reuse_factor: {name: rf}`) can name, for
+    #: a spec; None when they are known only from the model (a pretrained model, a data file's shape).
+    layer_names: Callable[[DesignSpec], list[str] | None] | None = None
 
 
 def decide(scores: np.ndarray, threshold: float = 0.0) -> np.ndarray:

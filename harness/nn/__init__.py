@@ -17,6 +17,8 @@ STAGES = Stages(
     check=reuse.check_spec,
     save_model=train.save_model,
     load_model=train.load_model,
+    warm_up=rtl.warm_up_da4ml,
+    layer_names=reuse.planned_layer_names,
 )
 
 __all__ = ["STAGES"]

@@ -59,6 +59,12 @@ def planned_dense_layers(spec: DesignSpec) -> list[DenseShape] | None:
     return [DenseShape(*shape) for shape in zip(names, widths[:-1], widths[1:], strict=True)]
 
 
+def planned_layer_names(spec: DesignSpec) -> list[str] | None:
+    """The names of the dense layers `planned_dense_layers` finds, or None if unknown."""
+    layers = planned_dense_layers(spec)
+    return None if layers is None else [layer.name for layer in layers]
+
+
 def check(spec: DesignSpec, layers: list[DenseShape]) -> None:
     """Reject reuse factors hls4ml's rule does not allow, and time multiplexing with da4ml arithmetic."""
     check_arithmetic(spec)

@@ -14,6 +14,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
+from harness.kinds import warm_up_kinds
 from harness.regress.baseline import Baseline, load_baseline
 from harness.regress.compare import NOTE, DesignResult, compare
 from harness.regress.golden import GoldenDesign, discover
@@ -105,11 +106,7 @@ def run_designs(
 ) -> dict[str, Observation | str]:
     """Each golden design in its own spawned process, `jobs` at a time, largest (by the baseline's Yosys
     LUTs) first so the longest Yosys run starts at once; name -> observation, or the error text."""
-    if any(g.spec().kind == "nn" for g in goldens):
-        from harness.nn.rtl import warm_up_da4ml
-
-        print("[regress] loading da4ml's solver (numba; compiled once per environment) ...", flush=True)
-        warm_up_da4ml()
+    warm_up_kinds({g.spec().kind for g in goldens}, "[regress]")
     order = sorted(goldens, key=lambda g: -_size(baselines[g.name]))
     context = multiprocessing.get_context("spawn")
     results: dict[str, Observation | str] = {}

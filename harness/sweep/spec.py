@@ -572,7 +572,8 @@ def suggest_design(sweep: SweepSpec, trial: Any) -> tuple[str, DesignSpec]:
 
 
 def _dense_layer_names(candidate: Candidate, partial: dict[str, Any]) -> list[str] | None:
-    from harness.nn.reuse import planned_dense_layers
+    """The layers a per-layer parameter can name in this trial, as the candidate's kind plans them."""
+    from harness.kinds import stages_for
 
-    layers = planned_dense_layers(candidate.build(partial))
-    return None if layers is None else [layer.name for layer in layers]
+    layer_names = stages_for(candidate.kind).layer_names
+    return None if layer_names is None else layer_names(candidate.build(partial))

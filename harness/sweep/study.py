@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.kinds import warm_up_kinds
 from harness.ladder import Evaluation
 from harness.record import OPEN_FLOW, Record, fidelity_rank
 from harness.spec import DesignSpec, SpecError
@@ -530,11 +531,6 @@ def enqueue_unverified_front(sweep: SweepSpec, study: Any) -> int:
 
 
 def _warm_up(sweep: SweepSpec) -> None:
-    """Compile da4ml's numba solver once (cached on disk) before workers would each compile it."""
-    if any(c.kind == "nn" for c in sweep.candidates.values()):
-        from harness.nn.rtl import warm_up_da4ml
-
-        start = time.monotonic()
-        print("[sweep] loading da4ml's solver (numba; compiled once per environment) ...", flush=True)
-        warm_up_da4ml()
-        print(f"[sweep] da4ml ready in {time.monotonic() - start:.0f} s", flush=True)
+    """What the kinds compile once per environment (da4ml's numba solver, cached on disk), before
+    workers would each compile it."""
+    warm_up_kinds({c.kind for c in sweep.candidates.values()}, "[sweep]")
