@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # untyped libraries (Any to mypy): the names say what a value holds
+    from hls4ml.model.types import PrecisionType
+
 
 ROUNDING_MODES = ("TRN", "TRN_ZERO", "RND", "RND_ZERO", "RND_INF", "RND_MIN_INF", "RND_CONV")
 OVERFLOW_MODES = ("WRAP", "SAT", "SAT_ZERO", "SAT_SYM")
@@ -69,7 +74,7 @@ class FixedType:
         )
 
     @classmethod
-    def from_hls4ml(cls, precision: object) -> FixedType:
+    def from_hls4ml(cls, precision: PrecisionType) -> FixedType:
         """From an hls4ml FixedPrecisionType/IntegerPrecisionType (its modes may be enums or None).
 
         Any other hls4ml precision type (power-of-two exponent, XNOR binary, float, unspecified) is a
@@ -153,7 +158,7 @@ NOT_FIXED = {
 }
 
 
-def _not_fixed(precision: object, kinds: set[str]) -> str:
+def _not_fixed(precision: PrecisionType, kinds: set[str]) -> str:
     name = type(precision).__name__
     meaning = next((NOT_FIXED[k] for k in NOT_FIXED if k in kinds), "not a fixed-point type")
     return (

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -33,6 +34,11 @@ from harness.nn.tables import TABLE_RANGE, Table, activation_table, lookup
 from harness.nn.types import UnsupportedModelError, layer_type, weight_values
 from harness.nn.verilog import Fmt, cast_lines, lit, signed_operand
 from harness.toolchain import Toolchain
+
+if TYPE_CHECKING:  # untyped libraries (Any to mypy): the names say what a value holds
+    from da4ml.trace import FixedVariable, FixedVariableArray
+    from hls4ml.model.layers import Layer
+
 
 #: hls4ml activation names (lower case) -> (kind, maximum for relu_max).
 ACTIVATIONS = {
@@ -83,14 +89,14 @@ class Elementwise:
 
     # ------------------------------------------------------------------------------------------ da4ml
 
-    def trace(self, x: object) -> object:
+    def trace(self, x: FixedVariableArray) -> FixedVariableArray:
         """The layer on a da4ml array (one variable per element)."""
         from da4ml.trace import FixedVariableArray
 
         outs = [self._trace_var(v, j) for j, v in enumerate(np.ravel(x._vars))]  # noqa: SLF001
         return FixedVariableArray(np.array(outs, dtype=object), x.solver_options)
 
-    def _trace_var(self, v: object, j: int) -> object:
+    def _trace_var(self, v: FixedVariable, j: int) -> FixedVariable:
         if self.kind == "linear":
             return cast_var(v, self.out)
         if self.kind == "relu":
@@ -103,7 +109,7 @@ class Elementwise:
             return cast_var(v * self.scale.value(j) + self.bias.value(j), self.out)
         return self._trace_table(v)
 
-    def _trace_table(self, v: object) -> object:
+    def _trace_table(self, v: FixedVariable) -> FixedVariable:
         size, k = self.table.size, self._index_shift()
         _, i_v, _ = (int(a) for a in v.kif)
         wide = FixedType(max(i_v + k, 1) + 3, max(i_v + k, 1) + 3, True, "TRN_ZERO", "WRAP")
@@ -226,7 +232,7 @@ class Elementwise:
 
 
 def read(
-    layer: object, n: int, x_type: FixedType, out: FixedType, toolchain: Toolchain | None = None
+    layer: Layer, n: int, x_type: FixedType, out: FixedType, toolchain: Toolchain | None = None
 ) -> Elementwise:
     """The element-wise layer `layer` (n elements of `x_type`, result type `out`), or a refusal naming it."""
     cls = layer.class_name
@@ -256,7 +262,7 @@ def read(
     )
 
 
-def _scale(layer: object, x_type: FixedType) -> Param:
+def _scale(layer: Layer, x_type: FixedType) -> Param:
     """A batch norm's or ApplyAlpha's scale. QKeras `alpha='auto_po2'` gives power-of-two scales that hls4ml
     stores as {sign, exponent} and multiplies with `weight_exponential`: x shifted inside
     `ap_fixed<2(E + W), E + W>` (E the exponent's width, W x's), then negated for sign 0. That is the exact
@@ -281,7 +287,7 @@ def _scale(layer: object, x_type: FixedType) -> Param:
     return Param.of(values, FixedType(integer + frac, integer, True))
 
 
-def _table_layer(layer: object, activation: str, out: FixedType, toolchain: Toolchain | None) -> Elementwise:
+def _table_layer(layer: Layer, activation: str, out: FixedType, toolchain: Toolchain | None) -> Elementwise:
     size = int(layer.get_attr("table_size", 1024))
     limit = 2 * TABLE_RANGE[activation]
     if size < limit or size & (size - 1):
