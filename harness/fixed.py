@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 if TYPE_CHECKING:  # untyped libraries (Any to mypy): the names say what a value holds
     from hls4ml.model.types import PrecisionType
@@ -116,7 +117,7 @@ class FixedType:
             base += f",{self.rounding},{self.overflow}"
         return base + ">"
 
-    def to_float(self, codes: np.ndarray) -> np.ndarray:
+    def to_float(self, codes: npt.ArrayLike) -> np.ndarray:
         return np.asarray(codes, dtype=np.float64) * 2.0**-self.frac
 
     def quantize(self, values: np.ndarray) -> np.ndarray:
