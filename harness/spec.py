@@ -136,6 +136,12 @@ class DataSpec:
     test_fraction: float = field(default=0.2, metadata=_doc("share of events held out for test", _fraction))
     val_fraction: float = field(default=0.1, metadata=_doc("share of events for validation", _fraction))
 
+    @property
+    def resolved_name(self) -> str:
+        """`name` with its default resolved (by __post_init__, so never None)."""
+        assert self.name is not None, "DataSpec.__post_init__ sets the default data set"
+        return self.name
+
     def __post_init__(self) -> None:
         """Resolve the default data set and refuse fields that the chosen one does not read."""
         if self.name is None:
