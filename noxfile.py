@@ -95,8 +95,16 @@ def bench(session: nox.Session) -> None:
         session.run("python", f"benchmarks/{name}.py")
 
 
-@nox.session(python=PYTHON)
+@nox.session(venv_backend="none")
 def lint(session: nox.Session) -> None:
-    """Static checks."""
-    session.install("ruff")
-    session.run("ruff", "check", "harness", "tests", "tb", "benchmarks", "noxfile.py")
+    """Static checks: ruff over the code, then mypy over harness/ (its settings are pyproject.toml's
+    [tool.mypy]); CI runs it before the tests and fails on either.
+
+    Like `nox -s regress` it runs in the tests session's environment (made or brought up to date first):
+    mypy has to see the installed libraries (numpy, optuna, cocotb, ... and their types), and CI installs
+    the 3 GB stack once. ruff, mypy and types-PyYAML come with the `dev` extra."""
+    session.run(sys.executable, "-m", "nox", "-s", "tests", "--install-only", external=True)
+    bin_dir = Path(".nox") / "tests" / "bin"
+    paths = ["harness", "tests", "tb", "benchmarks", "noxfile.py"]
+    session.run(str(bin_dir / "ruff"), "check", *paths, external=True)
+    session.run(str(bin_dir / "mypy"), *session.posargs, external=True)

@@ -59,7 +59,9 @@ def train(stages: Stages, spec: DesignSpec, dataset: Dataset, out_dir: Path) -> 
     pretrained = getattr(spec.model, "pretrained", None) is not None
     if store is None or pretrained or stages.save_model is None or stages.load_model is None:
         return stages.train(spec, dataset, out_dir)
-    key = training_key(spec, sys.modules[stages.train.__module__].__file__)
+    train_file = sys.modules[stages.train.__module__].__file__
+    assert train_file is not None, f"{stages.train.__module__} is loaded from a source file"
+    key = training_key(spec, train_file)
     with store.lock(key) as folder:
         meta = store.complete(key)
         if meta is not None:

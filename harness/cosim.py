@@ -271,7 +271,9 @@ def _config_precisions(config: dict[str, Any], input_layer: str) -> tuple[_Confi
     """(input, model default) types in hls4ml_config.yml, each with the key it came from: the input
     layer's `LayerName.<layer>.Precision.result`, and `Model.Precision` (a type, or a dict with
     `default`). `auto` (hls4ml infers it at conversion) names no type."""
-    hls = config.get("HLSConfig") if isinstance(config.get("HLSConfig"), dict) else {}
+    hls = config.get("HLSConfig")
+    if not isinstance(hls, dict):
+        hls = {}
 
     def result(node: Any, key: str, *names: str) -> _Configured:
         value = node.get("Precision") if isinstance(node, dict) else None
@@ -280,7 +282,9 @@ def _config_precisions(config: dict[str, Any], input_layer: str) -> tuple[_Confi
             value, key = (value[name], f"{key}.{name}") if name else (None, key)
         return (value, key) if isinstance(value, str) and value.strip() != "auto" else None
 
-    layers = hls.get("LayerName") if isinstance(hls.get("LayerName"), dict) else {}
+    layers = hls.get("LayerName")
+    if not isinstance(layers, dict):
+        layers = {}
     return (
         result(layers.get(input_layer), f"HLSConfig.LayerName.{input_layer}.Precision", "result"),
         result(hls.get("Model"), "HLSConfig.Model.Precision", "result", "default"),

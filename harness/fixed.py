@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:  # untyped libraries (Any to mypy): the names say what a value holds
+    from hls4ml.model.types import PrecisionType
+
 
 ROUNDING_MODES = ("TRN", "TRN_ZERO", "RND", "RND_ZERO", "RND_INF", "RND_MIN_INF", "RND_CONV")
 OVERFLOW_MODES = ("WRAP", "SAT", "SAT_ZERO", "SAT_SYM")
@@ -69,7 +75,7 @@ class FixedType:
         )
 
     @classmethod
-    def from_hls4ml(cls, precision: object) -> FixedType:
+    def from_hls4ml(cls, precision: PrecisionType) -> FixedType:
         """From an hls4ml FixedPrecisionType/IntegerPrecisionType (its modes may be enums or None).
 
         Any other hls4ml precision type (power-of-two exponent, XNOR binary, float, unspecified) is a
@@ -111,7 +117,7 @@ class FixedType:
             base += f",{self.rounding},{self.overflow}"
         return base + ">"
 
-    def to_float(self, codes: np.ndarray) -> np.ndarray:
+    def to_float(self, codes: npt.ArrayLike) -> np.ndarray:
         return np.asarray(codes, dtype=np.float64) * 2.0**-self.frac
 
     def quantize(self, values: np.ndarray) -> np.ndarray:
@@ -153,7 +159,7 @@ NOT_FIXED = {
 }
 
 
-def _not_fixed(precision: object, kinds: set[str]) -> str:
+def _not_fixed(precision: PrecisionType, kinds: set[str]) -> str:
     name = type(precision).__name__
     meaning = next((NOT_FIXED[k] for k in NOT_FIXED if k in kinds), "not a fixed-point type")
     return (

@@ -40,7 +40,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -254,7 +254,7 @@ class VerilatorSimulator:
         result_path = job.work_dir / "tb_result.json"
         result_path.unlink(missing_ok=True)
         vectors.save(vectors_path)
-        spec = {
+        spec: dict[str, Any] = {  # sim_job.json, read by the child (_child_main)
             "top": job.top,
             "sources": [str(Path(s).resolve()) for s in job.sources],
             "build_dir": str((job.work_dir / "sim_build").resolve()),

@@ -136,6 +136,12 @@ class DataSpec:
     test_fraction: float = field(default=0.2, metadata=_doc("share of events held out for test", _fraction))
     val_fraction: float = field(default=0.1, metadata=_doc("share of events for validation", _fraction))
 
+    @property
+    def resolved_name(self) -> str:
+        """`name` with its default resolved (by __post_init__, so never None)."""
+        assert self.name is not None, "DataSpec.__post_init__ sets the default data set"
+        return self.name
+
     def __post_init__(self) -> None:
         """Resolve the default data set and refuse fields that the chosen one does not read."""
         if self.name is None:
@@ -154,7 +160,7 @@ class DataSpec:
         missing = [f"data.{k}" for k in ("path", "features", "label") if not getattr(self, k)]
         if missing:
             raise SpecError(f"data.name file needs {', '.join(missing)}")
-        if self.label in self.features:
+        if self.features is not None and self.label in self.features:  # both set (checked above)
             raise SpecError(f"data.label: {self.label!r} is also listed in data.features")
         fmt = self.data_format()
         if fmt != "root" and self.tree is not None:
@@ -242,6 +248,13 @@ class NNModelSpec:
     def __post_init__(self) -> None:
         if isinstance(self.pretrained, str):
             self.pretrained = PretrainedSpec(model=self.pretrained)
+
+    @property
+    def pretrained_spec(self) -> PretrainedSpec | None:
+        """`pretrained` in its long form (the short form PATH is `PretrainedSpec(model=PATH)`)."""
+        if isinstance(self.pretrained, str):
+            return PretrainedSpec(model=self.pretrained)
+        return self.pretrained
 
 
 @dataclass
@@ -331,6 +344,20 @@ class DesignSpec:
     verify: VerifySpec = field(default_factory=VerifySpec, metadata=_doc("verification settings"))
     base_dir: Path = field(default=Path("."), metadata=_doc("(set by the loader) folder of the YAML file"))
 
+    @property
+    def nn_model(self) -> NNModelSpec:
+        """`model` of an NN design (kind nn); a SpecError for any other."""
+        if not isinstance(self.model, NNModelSpec):
+            raise SpecError(f"design {self.name}: kind {self.kind} has no NN model (model: {self.model})")
+        return self.model
+
+    @property
+    def bdt_model(self) -> BDTModelSpec:
+        """`model` of a BDT design (kind bdt); a SpecError for any other."""
+        if not isinstance(self.model, BDTModelSpec):
+            raise SpecError(f"design {self.name}: kind {self.kind} has no BDT model (model: {self.model})")
+        return self.model
+
     def to_dict(self) -> dict:
         data = dataclasses.asdict(self)
         data.pop("base_dir")
@@ -358,7 +385,7 @@ class DesignSpec:
             )
         }
         versions["yosys-build"] = chosen_yosys_build()
-        payload = {"spec": self.to_dict(), "versions": versions, "files": self.file_digests()}
+        payload: dict[str, Any] = {"spec": self.to_dict(), "versions": versions, "files": self.file_digests()}
         if fault := faults.injected():  # only when set: the hashes of correct designs stay as they were
             payload["injected_fault"] = fault
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -458,7 +485,8 @@ def set_path(raw: dict, key: str, value: Any, where: str | None = None) -> None:
 
 def from_dict(raw: dict, base_dir: Path = Path(".")) -> DesignSpec:
     kind = raw.get("kind")
-    model_cls = {"nn": NNModelSpec, "bdt": BDTModelSpec}.get(kind)
+    models: dict[Any, type] = {"nn": NNModelSpec, "bdt": BDTModelSpec}
+    model_cls = models.get(kind)
     if model_cls is None:
         raise SpecError(f"kind: {kind!r} is not valid; must be one of 'nn', 'bdt'")
     spec = _build(DesignSpec, {k: v for k, v in raw.items() if k != "base_dir"}, "", {"model": model_cls})
@@ -519,7 +547,7 @@ def _convert(target: Any, value: Any, key: str) -> Any:
         raise SpecError(
             errors[0] if len(errors) == 1 else f"{key}: {value!r} is not valid ({'; or '.join(errors)})"
         )
-    if dataclasses.is_dataclass(target):
+    if isinstance(target, type) and dataclasses.is_dataclass(target):
         return _build(target, value, key + ".")
     if origin is list:
         (item,) = typing.get_args(target)

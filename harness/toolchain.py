@@ -180,8 +180,8 @@ class Toolchain:
             # conifer 1.11 ignores JSON_ROOT and looks only in its own empty `external` folder.
             env["CPLUS_INCLUDE_PATH"] = str(tools["nlohmann_json"].path)
         # conifer's helper compiles run `python3 -m pybind11`: this interpreter must be the python3 found.
-        path = (*verilator_path, str(Path(sys.executable).parent))
-        return cls(tools=tools, env_overrides=env, path_prepend=path)
+        path_prepend = (*verilator_path, str(Path(sys.executable).parent))
+        return cls(tools=tools, env_overrides=env, path_prepend=path_prepend)
 
 
 def _run_version(argv: list[str], env: dict[str, str] | None = None, timeout: float = 20) -> str | None:

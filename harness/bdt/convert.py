@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -389,7 +389,7 @@ def _restore_float32_splits(model: Any, booster: Any) -> None:
 
 
 #: How xgboost objectives turn the stored base_score into the margin they start from (ProbToMargin).
-BASE_SCORE_TRANSFORMS = {
+BASE_SCORE_TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "identity": lambda b: b,
     "logit": lambda b: -np.log(np.float32(1) / b - np.float32(1)),
     "log": np.log,

@@ -116,7 +116,9 @@ def n_outputs(n_classes: int) -> int:
 def load(spec: DesignSpec, dataset: Dataset) -> tuple[Any, dict]:
     """The forest in `spec.model.pretrained` (xgboost Booster, ConiferForest or OnnxForest) and its info,
     checked against the data set's features and classes."""
-    path = spec.resolve(spec.model.pretrained)
+    if (pretrained := spec.bdt_model.pretrained) is None:
+        raise PretrainedModelError(f"design {spec.name}: model.pretrained is not set; no forest to load")
+    path = spec.resolve(pretrained)
     if not path.is_file():
         raise PretrainedModelError(f"model.pretrained: {path} does not exist")
     kind = file_kind(path)

@@ -384,7 +384,7 @@ def _saturating_chain(
 
 def _extend(net: _Netlist, sig: _Sig, time: int, signed: bool) -> str:
     """One more bit: sign- or zero-extension."""
-    if sig.const:
+    if sig.value is not None:  # a constant
         return _literal(sig.value, sig.width + 1)  # codes are signed integers: masking extends them
     name = net.at(sig, time)
     return f"{{{name}[{sig.width - 1}], {name}}}" if signed else f"{{1'b0, {name}}}"

@@ -26,16 +26,16 @@ def train(spec: DesignSpec, dataset: Dataset, out_dir: Path) -> Trained:
     """Fit the forest the spec describes, or load `model.pretrained`; float scores are the float model's
     own decision function on the test split (xgboost, scikit-learn, onnxruntime or conifer's float)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    if spec.model.pretrained is not None:
+    if spec.bdt_model.pretrained is not None:
         model, info = load_pretrained(spec, dataset)
     else:
-        fit = {"xgboost": _train_xgboost, "sklearn": _train_sklearn}[spec.model.trainer]
+        fit = {"xgboost": _train_xgboost, "sklearn": _train_sklearn}[spec.bdt_model.trainer]
         model, info = fit(spec, dataset, out_dir)
         info.update(
             trained=True,
-            n_trees=spec.model.n_trees,
-            max_depth=spec.model.max_depth,
-            learning_rate=spec.model.learning_rate,
+            n_trees=spec.bdt_model.n_trees,
+            max_depth=spec.bdt_model.max_depth,
+            learning_rate=spec.bdt_model.learning_rate,
         )
     scores = decision_function(model, dataset.x_test)
     info["val_accuracy"] = _accuracy(decision_function(model, dataset.x_val), dataset.y_val)
@@ -71,9 +71,9 @@ def _train_xgboost(spec: DesignSpec, dataset: Dataset, out_dir: Path) -> tuple[A
     import xgboost as xgb
 
     clf = xgb.XGBClassifier(
-        n_estimators=spec.model.n_trees,
-        max_depth=spec.model.max_depth,
-        learning_rate=spec.model.learning_rate,
+        n_estimators=spec.bdt_model.n_trees,
+        max_depth=spec.bdt_model.max_depth,
+        learning_rate=spec.bdt_model.learning_rate,
         random_state=spec.seed,
         tree_method="hist",
     )
@@ -81,7 +81,7 @@ def _train_xgboost(spec: DesignSpec, dataset: Dataset, out_dir: Path) -> tuple[A
     path = out_dir / MODEL_FILE
     clf.save_model(path)
     info = {"trainer": f"xgboost {xgb.__version__}", "model_file": str(path)}
-    return _read_booster(path, spec.model.max_depth), info
+    return _read_booster(path, spec.bdt_model.max_depth), info
 
 
 def _read_booster(path: Path, max_depth: int) -> Any:
@@ -109,16 +109,16 @@ def load_model(spec: DesignSpec, folder: Path, out_dir: Path) -> tuple[Any, dict
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / MODEL_FILE
     path.write_bytes((folder / MODEL_FILE).read_bytes())
-    return _read_booster(path, spec.model.max_depth), {"model_file": str(path)}
+    return _read_booster(path, spec.bdt_model.max_depth), {"model_file": str(path)}
 
 
 def _train_sklearn(spec: DesignSpec, dataset: Dataset, out_dir: Path) -> tuple[Any, dict]:
     from sklearn.ensemble import GradientBoostingClassifier
 
     clf = GradientBoostingClassifier(
-        n_estimators=spec.model.n_trees,
-        max_depth=spec.model.max_depth,
-        learning_rate=spec.model.learning_rate,
+        n_estimators=spec.bdt_model.n_trees,
+        max_depth=spec.bdt_model.max_depth,
+        learning_rate=spec.bdt_model.learning_rate,
         random_state=spec.seed,
     )
     clf.fit(dataset.x_train, dataset.y_train)

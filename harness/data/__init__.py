@@ -86,7 +86,7 @@ class Dataset:
 
 def load(spec: DataSpec, seed: int, base_dir: Path = Path(".")) -> Dataset:
     """The data set `spec` names; a relative `data.path` is read from `base_dir` (the design's folder)."""
-    module = DATASETS.get(spec.name)
+    module = DATASETS.get(spec.resolved_name)
     if module is None:
         raise SpecError(f"data.name: {spec.name!r} is not a known data set; valid: {', '.join(DATASETS)}")
     return importlib.import_module(module).load(spec, seed, base_dir)
@@ -97,7 +97,7 @@ def known_shape(spec: DataSpec) -> tuple[int, int] | None:
     columns and classes are known only once it is read."""
     if spec.name == "file":
         return None
-    module = importlib.import_module(DATASETS[spec.name])
+    module = importlib.import_module(DATASETS[spec.resolved_name])
     return len(module.FEATURES), len(module.CLASSES)
 
 

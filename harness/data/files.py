@@ -33,14 +33,17 @@ MAX_LISTED = 40
 
 def load(spec: DataSpec, seed: int, base_dir: Path = Path(".")) -> Dataset:
     """Read `spec.features` and `spec.label` from the file, map the classes, split and standardise."""
+    if spec.path is None or spec.features is None or spec.label is None:  # DataSpec refuses this for `file`
+        raise SpecError("data.name file needs data.path, data.features and data.label")
+    features, label = spec.features, spec.label
     path = base_dir / spec.path
     if not path.is_file():
         raise InvalidDataError(f"data.path: {path} does not exist")
     fmt = spec.data_format()
-    columns, tree = read_columns(path, fmt, spec.tree, [*spec.features, spec.label])
+    columns, tree = read_columns(path, fmt, spec.tree, [*features, label])
     origin = f"{path}" + (f" (tree {tree})" if tree else "")
-    x, feature_names = _features(columns, spec.features, origin)
-    y, classes = encode_labels(columns[spec.label], spec.label, origin)
+    x, feature_names = _features(columns, features, origin)
+    y, classes = encode_labels(columns[label], label, origin)
     dataset = split_and_standardise("file", x, y, feature_names, classes, spec, seed, origin=origin)
     dataset.source = {
         "path": str(path),
@@ -48,8 +51,8 @@ def load(spec: DataSpec, seed: int, base_dir: Path = Path(".")) -> Dataset:
         "tree": tree,
         "sha256": file_digest(path),
         "rows": int(len(y)),
-        "features": list(spec.features),
-        "label": spec.label,
+        "features": list(features),
+        "label": label,
         "classes": {name: index for index, name in enumerate(classes)},
     }
     return dataset

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from harness.data import Dataset, DataUnavailableError, split_and_standardise
 from harness.spec import DataSpec
+
+if TYPE_CHECKING:  # pandas is untyped here (Any to mypy): the name says what a value holds
+    import pandas as pd
 
 FEATURES = [
     "zlogz",
@@ -44,7 +48,7 @@ def load(spec: DataSpec, seed: int, base_dir: Path = Path(".")) -> Dataset:
         x, y = _read_local(base_dir / spec.path)
     else:
         x, y = _fetch_openml()
-    return split_and_standardise(spec.name, x, y, FEATURES, CLASSES, spec, seed)
+    return split_and_standardise(spec.resolved_name, x, y, FEATURES, CLASSES, spec, seed)
 
 
 def generate(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -141,7 +145,7 @@ def _read_local(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return _from_frame(frame, str(path))
 
 
-def _from_frame(frame: object, origin: str) -> tuple[np.ndarray, np.ndarray]:
+def _from_frame(frame: pd.DataFrame, origin: str) -> tuple[np.ndarray, np.ndarray]:
     missing = [c for c in [*FEATURES, "class"] if c not in frame.columns]
     if missing:
         raise DataUnavailableError(f"{origin} lacks the columns {', '.join(missing)}")

@@ -21,11 +21,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 from harness.data import Dataset, split_and_standardise
 from harness.spec import DataSpec
+
+_Pt = TypeVar("_Pt", float, np.ndarray)  # one pT or an array of them
 
 FEATURES = [
     "log_chi2rphi",
@@ -62,7 +65,7 @@ class Detector:
     def per_layer(self, pair: tuple[float, float]) -> np.ndarray:
         return np.where(np.arange(len(self.radii)) < self.n_ps, pair[0], pair[1])
 
-    def curvature(self, pt: np.ndarray) -> np.ndarray:
+    def curvature(self, pt: _Pt) -> _Pt:
         """Transverse curvature in cm^-1 of a unit-charge particle: 1/R with R[m] = pT / (0.3 B)."""
         return 0.003 * self.field / pt
 
@@ -86,7 +89,7 @@ class Particles:
 def load(spec: DataSpec, seed: int, base_dir: Path = Path(".")) -> Dataset:
     """The toy tracker's events (generated: `base_dir` is not read)."""
     x, y = generate(spec.n_samples, seed)
-    return split_and_standardise(spec.name, x, y, FEATURES, CLASSES, spec, seed)
+    return split_and_standardise(spec.resolved_name, x, y, FEATURES, CLASSES, spec, seed)
 
 
 def generate(n: int, seed: int, detector: Detector = Detector()) -> tuple[np.ndarray, np.ndarray]:

@@ -166,6 +166,8 @@ def plan_hls4ml_build(
         "vsynth": vsynth,
         "fifo_opt": False,
     }
+    commands: list[tuple[str, ...]]
+    logs: tuple[Path, ...]
     if backend == "Vitis":
         files = {"build_opt.tcl": _tcl_options(opts, pad=10)}
         commands = [("vitis-run", "--tcl", "build_prj.tcl", "--mode", "hls")]
@@ -503,7 +505,8 @@ def array_groups(names: Iterable[str]) -> list[list[str]]:
     for name in names:
         if match := _ELEMENT.match(name):
             families.setdefault(match["base"] + (match["suffix"] or ""), {})[int(match["index"])] = name
-    groups, grouped = [], set()
+    groups: list[list[str]] = []
+    grouped: set[str] = set()
     for members in families.values():
         if sorted(members) == list(range(len(members))):
             groups.append([members[i] for i in range(len(members))])

@@ -358,9 +358,11 @@ _HLS_RESOURCE_NAMES = {
 
 
 def _hls_resources(values: Mapping[str, Any]) -> HlsResources:
-    return HlsResources(
-        **{attr: parse_number(values[name]) for name, attr in _HLS_RESOURCE_NAMES.items() if name in values}
-    )
+    # keyword arguments by field name: Any, as mypy checks ** against every field (`extra` too)
+    counts: dict[str, Any] = {
+        attr: parse_number(values[name]) for name, attr in _HLS_RESOURCE_NAMES.items() if name in values
+    }
+    return HlsResources(**counts)
 
 
 def parse_csynth_rpt(path: Path) -> VendorReport:
@@ -533,8 +535,9 @@ _Counts = tuple[SynthResources, SynthResources, str | None]
 
 
 def _utilization_counts(path: Path, tables: list[AsciiTable]) -> _Counts:
-    used: dict[str, Number | None] = {}
-    capacity: dict[str, Number | None] = {}
+    # keyword arguments of SynthResources by field name (Any: mypy checks ** against `extra` too)
+    used: dict[str, Any] = {}
+    capacity: dict[str, Any] = {}
     for table in tables:
         if not {"Site Type", "Used", "Available"} <= set(table.columns):
             continue
@@ -573,9 +576,10 @@ def _accelerator_counts(path: Path, tables: list[AsciiTable]) -> _Counts:
         note += f"; other kernels ignored: {', '.join(table.rows[i][0] for i in kernels[1:])}"
 
     def pick(record: Mapping[str, str]) -> SynthResources:
-        return SynthResources(
-            **{attr: parse_number(record.get(col)) for col, attr in _ACCELERATOR_COLUMNS.items()}
-        )
+        counts: dict[str, Any] = {
+            attr: parse_number(record.get(col)) for col, attr in _ACCELERATOR_COLUMNS.items()
+        }
+        return SynthResources(**counts)
 
     return pick(records[chosen]), pick(budget), note
 

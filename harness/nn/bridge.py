@@ -30,6 +30,7 @@ one (and saturating accumulators are summed in hls4ml's order), which is exact b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -45,14 +46,20 @@ from harness.nn.types import (
     traceable_type,
     weight_values,
 )
+from harness.toolchain import Toolchain
+
+if TYPE_CHECKING:  # untyped libraries (Any to mypy): the names say what a value holds
+    from da4ml.trace import FixedVariable, FixedVariableArray, FixedVariableArrayInput
+    from hls4ml.model.graph import ModelGraph
+    from hls4ml.model.layers import Layer
 
 
 @dataclass(frozen=True)
 class TracedModel:
     """The traced computation: da4ml input/output arrays and the hls4ml types at both ends."""
 
-    inputs: object  # FixedVariableArrayInput
-    outputs: object  # FixedVariableArray
+    inputs: FixedVariableArrayInput
+    outputs: FixedVariableArray
     input_type: FixedType
     output_type: FixedType
     n_in: int
@@ -60,7 +67,7 @@ class TracedModel:
 
 
 def trace(
-    hls_model: object, rounding_override: str | None = None, toolchain: object | None = None
+    hls_model: ModelGraph, rounding_override: str | None = None, toolchain: Toolchain | None = None
 ) -> TracedModel:
     """Trace an hls4ml io_parallel model of Dense and element-wise layers into a da4ml computation.
 
@@ -94,13 +101,13 @@ def trace(
 
 
 def _layer(
-    layer: object,
-    x: object,
+    layer: Layer,
+    x: FixedVariableArray,
     x_type: FixedType,
     out_type: FixedType,
     rounding_override: str | None,
-    toolchain: object | None,
-) -> object:
+    toolchain: Toolchain | None,
+) -> FixedVariableArray:
     if layer.class_name == "Dense":
         return _dense(layer, x, x_type, out_type, rounding_override)
     if layer.class_name == "Softmax":
@@ -110,8 +117,8 @@ def _layer(
 
 
 def _dense(
-    layer: object, x: object, x_type: FixedType, out_type: FixedType, rounding_override: str | None
-) -> object:
+    layer: Layer, x: FixedVariableArray, x_type: FixedType, out_type: FixedType, rounding_override: str | None
+) -> FixedVariableArray:
     from da4ml.trace import FixedVariableArray
 
     w, wtype = dense_weights(layer)
@@ -149,7 +156,7 @@ def _dense(
     return cast(FixedVariableArray(np.array(columns, dtype=object), x.solver_options), out_type)
 
 
-def _const_like(var: object, value: float) -> object:
+def _const_like(var: FixedVariable, value: float) -> FixedVariable:
     from da4ml.trace import FixedVariable
 
     return FixedVariable.from_const(value, hwconf=var.hwconf)

@@ -7,10 +7,15 @@ it traces (`harness.nn.elementwise`, `harness.nn.softmax`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from harness.fixed import FixedType
 from harness.nn.types import UnsupportedModelError
+
+if TYPE_CHECKING:  # untyped libraries (Any to mypy): the names say what a value holds
+    from da4ml.trace import FixedVariable, FixedVariableArray
 
 
 def kif(t: FixedType) -> tuple[int, int, int]:
@@ -18,7 +23,7 @@ def kif(t: FixedType) -> tuple[int, int, int]:
     return int(t.signed), t.integer - int(t.signed), t.frac
 
 
-def cast(x: object, t: FixedType) -> object:
+def cast(x: FixedVariableArray, t: FixedType) -> FixedVariableArray:
     """ap_fixed assignment `t(x)` on a da4ml array: exact rounding, then the overflow mode."""
     from da4ml.trace import FixedVariableArray
 
@@ -28,12 +33,12 @@ def cast(x: object, t: FixedType) -> object:
     )  # noqa: SLF001
 
 
-def cast_var(v: object, t: FixedType) -> object:
+def cast_var(v: FixedVariable, t: FixedType) -> FixedVariable:
     k, i, f = kif(t)
     return (v + _round_adjust(v, t.rounding, f)).quantize(k, i, f, t.overflow, "TRN")
 
 
-def _round_adjust(v: object, mode: str, f: int) -> object | float:
+def _round_adjust(v: FixedVariable, mode: str, f: int) -> FixedVariable | float:
     """What to add to `v` so that truncation to `f` fractional bits rounds by `mode`.
 
     With e the finest step of v and h half a step of the target grid:

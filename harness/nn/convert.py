@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -203,8 +204,8 @@ def hls_config(spec: DesignSpec, model) -> dict:
 def _merge_user_config(config: dict, path: Path) -> None:
     """Overlay the HLSConfig of a user's hls4ml YAML (per-layer precisions, reuse factors, strategies,
     table sizes, and `Skip` to keep a softmax)."""
-    user = yaml.safe_load(path.read_text()) or {}
-    hls = user.get("HLSConfig", user)
+    user: dict[str, Any] = yaml.safe_load(path.read_text()) or {}
+    hls: dict[str, Any] = user.get("HLSConfig", user)
     for name, entry in (hls.get("LayerName") or {}).items():
         target = config.setdefault("LayerName", {}).setdefault(name, {})
         for key, value in entry.items():

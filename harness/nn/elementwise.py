@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -33,6 +34,11 @@ from harness.nn.tables import TABLE_RANGE, Table, activation_table, lookup
 from harness.nn.types import UnsupportedModelError, layer_type, weight_values
 from harness.nn.verilog import Fmt, cast_lines, lit, signed_operand
 from harness.toolchain import Toolchain
+
+if TYPE_CHECKING:  # untyped libraries (Any to mypy): the names say what a value holds
+    from da4ml.trace import FixedVariable, FixedVariableArray
+    from hls4ml.model.layers import Layer
+
 
 #: hls4ml activation names (lower case) -> (kind, maximum for relu_max).
 ACTIVATIONS = {
@@ -81,38 +87,60 @@ class Elementwise:
     table: Table | None = None  # entries already cast to `out`
     table_range: int = 0
 
+    # The constants each kind needs, set by `read` for that kind (a layer of another kind has None).
+
+    @property
+    def _scale(self) -> Param:
+        assert self.scale is not None, f"{self.kind} layer {self.name} without a scale"
+        return self.scale
+
+    @property
+    def _bias(self) -> Param:
+        assert self.bias is not None, f"{self.kind} layer {self.name} without a bias"
+        return self.bias
+
+    @property
+    def _maximum(self) -> int:
+        assert self.maximum is not None, f"{self.kind} layer {self.name} without a maximum"
+        return self.maximum
+
+    @property
+    def _table(self) -> Table:
+        assert self.table is not None, f"{self.kind} layer {self.name} without a table"
+        return self.table
+
     # ------------------------------------------------------------------------------------------ da4ml
 
-    def trace(self, x: object) -> object:
+    def trace(self, x: FixedVariableArray) -> FixedVariableArray:
         """The layer on a da4ml array (one variable per element)."""
         from da4ml.trace import FixedVariableArray
 
         outs = [self._trace_var(v, j) for j, v in enumerate(np.ravel(x._vars))]  # noqa: SLF001
         return FixedVariableArray(np.array(outs, dtype=object), x.solver_options)
 
-    def _trace_var(self, v: object, j: int) -> object:
+    def _trace_var(self, v: FixedVariable, j: int) -> FixedVariable:
         if self.kind == "linear":
             return cast_var(v, self.out)
         if self.kind == "relu":
             return cast_var(v.relu(), self.out)
         if self.kind == "relu_max":
-            return cast_var(v.relu().min_of(float(self.maximum)), self.out)
+            return cast_var(v.relu().min_of(float(self._maximum)), self.out)
         if self.kind == "leaky_relu":  # relu(v) - alpha * relu(-v): v above zero, alpha * v below
-            return cast_var(v.relu() - (-v).relu() * self.scale.value(j), self.out)
+            return cast_var(v.relu() - (-v).relu() * self._scale.value(j), self.out)
         if self.kind == "scale_bias":
-            return cast_var(v * self.scale.value(j) + self.bias.value(j), self.out)
+            return cast_var(v * self._scale.value(j) + self._bias.value(j), self.out)
         return self._trace_table(v)
 
-    def _trace_table(self, v: object) -> object:
-        size, k = self.table.size, self._index_shift()
+    def _trace_table(self, v: FixedVariable) -> FixedVariable:
+        size, k = self._table.size, self._index_shift()
         _, i_v, _ = (int(a) for a in v.kif)
         wide = FixedType(max(i_v + k, 1) + 3, max(i_v + k, 1) + 3, True, "TRN_ZERO", "WRAP")
         index = (cast_var(v * 2.0**k, wide) + float(size // 2)).max_of(0.0).min_of(float(size - 1))
-        return lookup(index, self.out.to_float(np.array(self.table.codes, dtype=np.int64)))
+        return lookup(index, self.out.to_float(np.array(self._table.codes, dtype=np.int64)))
 
     def _index_shift(self) -> int:
         """log2(N / (2R)): the index is x scaled by this power of two (N a power of two >= 2R)."""
-        return int(math.log2(self.table.size // (2 * self.table_range)))
+        return int(math.log2(self._table.size // (2 * self.table_range)))
 
     # -------------------------------------------------------------------------------------- Verilog
 
@@ -121,9 +149,9 @@ class Elementwise:
         if self.kind != "table":
             return []
         w = self.out.width
-        lines = [f"    reg [{w - 1}:0] {self.rom} [0:{self.table.size - 1}];", "    initial begin"]
+        lines = [f"    reg [{w - 1}:0] {self.rom} [0:{self._table.size - 1}];", "    initial begin"]
         lines += [
-            f"        {self.rom}[{i}] = {w}'h{c & ((1 << w) - 1):x};" for i, c in enumerate(self.table.codes)
+            f"        {self.rom}[{i}] = {w}'h{c & ((1 << w) - 1):x};" for i, c in enumerate(self._table.codes)
         ]
         return [*lines, "    end"]
 
@@ -145,9 +173,9 @@ class Elementwise:
                 value = f"{out}_z"
             if self.kind == "relu":
                 return lines + cast_lines(out, value, fmt, self.out)
-            limit = math.floor(self.maximum * 2.0**fmt.frac)  # x > M  <=>  code > floor(M * 2**frac)
+            limit = math.floor(self._maximum * 2.0**fmt.frac)  # x > M  <=>  code > floor(M * 2**frac)
             cw = max(fmt.width, limit.bit_length(), 1)
-            at_max = int(self.out.quantize(np.array([float(self.maximum)]))[0])
+            at_max = int(self.out.quantize(np.array([float(self._maximum)]))[0])
             return [
                 *lines,
                 *cast_lines(f"{out}_c", value, fmt, self.out),
@@ -156,7 +184,7 @@ class Elementwise:
             ]
         lines = [signed_operand(f"{out}_ev", src, fmt)]
         if self.kind == "leaky_relu":  # both branches on a common grid: frac bits of x and of x * alpha
-            a = self.scale
+            a = self._scale
             frac = fmt.frac + max(a.type.frac, 0)
             w = fmt.signed_width + a.signed_width + abs(a.type.frac)
             lines += [
@@ -168,7 +196,7 @@ class Elementwise:
             ]
             return lines + cast_lines(out, f"{out}_es", Fmt(w, frac, True), self.out)
         if self.kind == "scale_bias":
-            s, b = self.scale, self.bias
+            s, b = self._scale, self._bias
             product_frac = fmt.frac + s.type.frac
             frac = max(product_frac, b.type.frac)
             shifted = fmt.signed_width + s.signed_width + frac - product_frac
@@ -183,7 +211,7 @@ class Elementwise:
 
     def _table_lines(self, out: str, fmt: Fmt) -> list[str]:
         """hls4ml's index (scale by N/(2R), truncate toward zero, offset, clamp), then the ROM."""
-        size, bits = self.table.size, self.table.size.bit_length() - 1
+        size, bits = self._table.size, self._table.size.bit_length() - 1
         shift, w = fmt.frac - self._index_shift(), fmt.signed_width
         if shift > 0:  # truncate toward zero: add 2**shift - 1 to negative codes before the arithmetic shift
             wt = max(w, shift + 1) + 1
@@ -212,12 +240,12 @@ class Elementwise:
         bit."""
         total = self.out.width
         if self.kind in ("leaky_relu", "scale_bias"):
-            width = fmt.signed_width + self.scale.signed_width
-            ones = max((bin(abs(c)).count("1") for c in self.scale.codes), default=1)
+            width = fmt.signed_width + self._scale.signed_width
+            ones = max((bin(abs(c)).count("1") for c in self._scale.codes), default=1)
             total += width * max(ones - 1, 0) + width
         if self.kind == "table":
-            bits = self.table.size.bit_length() - 1
-            total += 2 * (fmt.signed_width + bits) + math.ceil(self.table.size / 64) * self.out.width
+            bits = self._table.size.bit_length() - 1
+            total += 2 * (fmt.signed_width + bits) + math.ceil(self._table.size / 64) * self.out.width
         return total
 
     @property
@@ -226,7 +254,7 @@ class Elementwise:
 
 
 def read(
-    layer: object, n: int, x_type: FixedType, out: FixedType, toolchain: Toolchain | None = None
+    layer: Layer, n: int, x_type: FixedType, out: FixedType, toolchain: Toolchain | None = None
 ) -> Elementwise:
     """The element-wise layer `layer` (n elements of `x_type`, result type `out`), or a refusal naming it."""
     cls = layer.class_name
@@ -256,7 +284,7 @@ def read(
     )
 
 
-def _scale(layer: object, x_type: FixedType) -> Param:
+def _scale(layer: Layer, x_type: FixedType) -> Param:
     """A batch norm's or ApplyAlpha's scale. QKeras `alpha='auto_po2'` gives power-of-two scales that hls4ml
     stores as {sign, exponent} and multiplies with `weight_exponential`: x shifted inside
     `ap_fixed<2(E + W), E + W>` (E the exponent's width, W x's), then negated for sign 0. That is the exact
@@ -281,7 +309,7 @@ def _scale(layer: object, x_type: FixedType) -> Param:
     return Param.of(values, FixedType(integer + frac, integer, True))
 
 
-def _table_layer(layer: object, activation: str, out: FixedType, toolchain: Toolchain | None) -> Elementwise:
+def _table_layer(layer: Layer, activation: str, out: FixedType, toolchain: Toolchain | None) -> Elementwise:
     size = int(layer.get_attr("table_size", 1024))
     limit = 2 * TABLE_RANGE[activation]
     if size < limit or size & (size - 1):

@@ -30,6 +30,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -46,6 +47,10 @@ from harness.nn.types import (
 from harness.nn.verilog import Fmt, bits, cast_lines, lit, signed_operand
 from harness.stages import RTLDesign
 from harness.toolchain import Toolchain
+
+if TYPE_CHECKING:  # untyped libraries (Any to mypy): the names say what a value holds
+    from hls4ml.model.graph import ModelGraph
+    from hls4ml.model.layers import Layer
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,7 @@ def feeds(slots: list[list[Slot]], n_out: int) -> list[list[Feed]]:
 
 
 def from_hls4ml(
-    hls_model: object,
+    hls_model: ModelGraph,
     name: str,
     reuse_factor: int | dict[str, int],
     toolchain: Toolchain | None = None,
@@ -189,7 +194,7 @@ def from_hls4ml(
     return Network(name, in_fmt, n_in, result)
 
 
-def _dense(layer: object, in_fmt: Fmt, out: FixedType, reuse: int) -> DenseLayer:
+def _dense(layer: Layer, in_fmt: Fmt, out: FixedType, reuse: int) -> DenseLayer:
     w, wtype = dense_weights(layer)
     b, btype = weight_values(layer, "bias")
     accum = layer_type(layer, layer.get_attr("accum_t").precision, "accumulator")
@@ -371,7 +376,7 @@ def _width(layer: DenseLayer) -> int:
 
 
 def write_mac(
-    hls_model: object,
+    hls_model: ModelGraph,
     name: str,
     out_dir: Path,
     reuse_factor: int | dict[str, int],

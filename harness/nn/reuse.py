@@ -54,8 +54,9 @@ def planned_dense_layers(spec: DesignSpec) -> list[DenseShape] | None:
     shape = known_shape(spec.data)
     if spec.kind != "nn" or spec.model.pretrained is not None or shape is None:
         return None
-    widths = [shape[0], *spec.model.hidden, shape[1]]
-    names = [f"fc{i}" for i in range(1, len(spec.model.hidden) + 1)] + ["output"]
+    hidden = spec.nn_model.hidden
+    widths = [shape[0], *hidden, shape[1]]
+    names = [f"fc{i}" for i in range(1, len(hidden) + 1)] + ["output"]
     return [DenseShape(*shape) for shape in zip(names, widths[:-1], widths[1:], strict=True)]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness import faults
 from harness.fixed import FixedType
@@ -20,6 +21,10 @@ from harness.nn.reuse import DenseShape, check, resolve_arithmetic
 from harness.spec import DesignSpec
 from harness.stages import Converted, RTLDesign
 from harness.toolchain import Toolchain
+
+if TYPE_CHECKING:  # untyped libraries (Any to mypy): the names say what a value holds
+    from hls4ml.model.graph import ModelGraph
+
 
 #: da4ml counts latency in adder levels; on UltraScale+ (-2) one level with routing is about 1 ns.
 NS_PER_ADDER_LEVEL = 1.0
@@ -41,7 +46,7 @@ def rtl(spec: DesignSpec, converted: Converted, out_dir: Path, toolchain: Toolch
     return design
 
 
-def _check_reuse(spec: DesignSpec, hls_model: object) -> None:
+def _check_reuse(spec: DesignSpec, hls_model: ModelGraph) -> None:
     """The spec's reuse factors against hls4ml's rule for the converted model's dense layers."""
     check(
         spec,
@@ -114,7 +119,8 @@ def _inline_roms(src: Path, core: str) -> int:
     Verilator nor Yosys in its sandbox resolves from the design folder) by ROM modules holding their
     contents, written to `<core>_roms.v`. Returns the ROM bits of all instances (each element of an
     activation reads its own copy: addresses times word width)."""
-    modules, bits = {}, 0
+    modules: dict[str, tuple[str, str]] = {}
+    bits = 0
     for stage in sorted(src.glob(f"{core}_stage*.v")):
         text = stage.read_text()
 

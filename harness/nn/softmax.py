@@ -19,7 +19,9 @@ implementations (`latency`, `legacy`, `argmax`) are refused naming the layer.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,6 +30,10 @@ from harness.nn.casts import cast_var
 from harness.nn.tables import Table, lookup, softmax_tables
 from harness.nn.types import UnsupportedModelError, layer_type
 from harness.toolchain import Toolchain
+
+if TYPE_CHECKING:  # untyped libraries (Any to mypy): the names say what a value holds
+    from da4ml.trace import FixedVariable, FixedVariableArray
+    from hls4ml.model.layers import Layer
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,7 @@ class Softmax:
     inv: Table
     out: FixedType
 
-    def trace(self, x: object) -> object:
+    def trace(self, x: FixedVariableArray) -> FixedVariableArray:
         from da4ml.trace import FixedVariableArray
 
         xs = list(np.ravel(x._vars))  # noqa: SLF001
@@ -54,14 +60,16 @@ class Softmax:
         return FixedVariableArray(np.array(outs, dtype=object), x.solver_options)
 
     @staticmethod
-    def _lookup(v: object, t: FixedType, table: Table) -> object:
+    def _lookup(v: FixedVariable, t: FixedType, table: Table) -> FixedVariable:
         """table[top log2(N) bits of v's code in type t] (`softmax_idx_from_real_val`), as a da4ml lookup."""
         bits = table.size.bit_length() - 1
         index = cast_var(v * 2.0 ** (t.frac - (t.width - bits)), FixedType(bits, bits, False))
         return lookup(index, table.type.to_float(np.array(table.codes, dtype=np.int64)))
 
 
-def _reduce(items: list, op) -> object:
+def _reduce(
+    items: list[FixedVariable], op: Callable[[FixedVariable, FixedVariable], FixedVariable]
+) -> FixedVariable:
     """hls4ml's `nnet::reduce`: a balanced tree, left part the largest power of two below N."""
     n = len(items)
     if n == 1:
@@ -72,7 +80,7 @@ def _reduce(items: list, op) -> object:
     return op(_reduce(items[:left], op), _reduce(items[left:], op))
 
 
-def read_softmax(layer: object, x_type: FixedType, out: FixedType, toolchain: Toolchain | None) -> Softmax:
+def read_softmax(layer: Layer, x_type: FixedType, out: FixedType, toolchain: Toolchain | None) -> Softmax:
     """The kept Softmax layer with the types hls4ml's config template resolves, or a refusal."""
     implementation = str(layer.get_attr("implementation", "stable")).lower()
     if implementation != "stable":

@@ -16,11 +16,16 @@ import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from harness.fixed import FixedType
 from harness.toolchain import Toolchain
+
+if TYPE_CHECKING:  # untyped libraries (Any to mypy): the names say what a value holds
+    from da4ml.trace import FixedVariable
+
 
 #: hls4ml's index range of the activation tables (`nnet_activation.h`): input in [-R, R) maps onto the table.
 TABLE_RANGE = {"sigmoid": 8, "tanh": 4}
@@ -43,7 +48,7 @@ class Table:
         return self.size * self.type.width
 
 
-def lookup(index: object, values: np.ndarray) -> object:
+def lookup(index: FixedVariable, values: np.ndarray) -> FixedVariable:
     """`values[index]` for a traced da4ml integer `index`: a da4ml lookup table over the indices the
     index can take (its range, in its step), or a constant when it can take only one."""
     low, high, step = int(index.low), int(index.high), int(index.step)

@@ -10,26 +10,29 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 
 from harness.data import Dataset  # noqa: E402
-from harness.spec import DesignSpec, NNModelSpec, SpecError  # noqa: E402
+from harness.spec import DesignSpec, NNModelSpec, PretrainedSpec, SpecError  # noqa: E402
 from harness.stages import Trained  # noqa: E402
+
+if TYPE_CHECKING:  # TensorFlow is untyped (Any to mypy): the name says what a value holds
+    from tensorflow.keras.layers import Layer as KerasLayer
 
 
 def train(spec: DesignSpec, data: Dataset, out_dir: Path) -> Trained:
     import tensorflow as tf
 
-    model_spec: NNModelSpec = spec.model
+    model_spec = spec.nn_model
     tf.keras.utils.set_random_seed(spec.seed)
     tf.config.experimental.enable_op_determinism()
-    if model_spec.pretrained is not None:
+    if (pretrained := model_spec.pretrained_spec) is not None:
         model = load_pretrained(spec)
-        files = model_spec.pretrained.files()
+        files = pretrained.files()
         info = {"trained": False, "pretrained": files.get("model") or files["architecture"]}
     else:
         model, fit_info = _fit(_build(model_spec, data.n_features, data.n_classes), spec, data)
@@ -114,7 +117,7 @@ def _qkeras_layers(objects: dict) -> dict[str, type]:
     return {**layers, "QDenseBatchnorm": QDenseBatchnorm}
 
 
-def _loader(cls: type) -> type:
+def _loader(cls: type[KerasLayer]) -> type[KerasLayer]:
     """A stand-in for QKeras layer `cls` in `custom_objects`: its `from_config` builds a real `cls` from
     the config with quantizer dicts turned into quantizer objects (the model holds only QKeras classes)."""
 
@@ -168,7 +171,7 @@ def load_pretrained(spec: DesignSpec):
     (an `OnnxNetwork`). Never pickles; QKeras layers are resolved through `custom_objects`.
 
     What cannot be read is refused as a SpecError naming the file and layer, never a Keras traceback."""
-    pre = spec.model.pretrained
+    pre = _pretrained(spec)
     if pre.model is None:
         return _load_json_and_weights(spec)
     path = spec.resolve(pre.model)
@@ -254,13 +257,21 @@ def _load_full_hdf5(path: Path):
         raise SpecError(f"model.pretrained: {path} could not be rebuilt by Keras: {exc}") from None
 
 
+def _pretrained(spec: DesignSpec) -> PretrainedSpec:
+    if (pre := spec.nn_model.pretrained_spec) is None:
+        raise SpecError(f"design {spec.name}: model.pretrained is not set; there is no model file to load")
+    return pre
+
+
 def _load_json_and_weights(spec: DesignSpec):
     """Keras JSON + HDF5 weights."""
     import json
 
     from tensorflow.keras.models import model_from_json
 
-    pre = spec.model.pretrained
+    pre = _pretrained(spec)
+    # PretrainedSpec holds either `model` or both of these (its __post_init__)
+    assert pre.architecture is not None and pre.weights is not None
     arch, weights = spec.resolve(pre.architecture), spec.resolve(pre.weights)
     for path in (arch, weights):
         if not path.exists():
@@ -359,7 +370,7 @@ def _fit(model, spec: DesignSpec, data: Dataset) -> tuple[object, dict]:
     recipe = spec.training
     steps = int(np.ceil(len(data.x_train) / recipe.batch_size)) * recipe.epochs
     callbacks = []
-    target = spec.model.pruning
+    target = spec.nn_model.pruning
     if target > 0:
         schedule = tfmot.sparsity.keras.PolynomialDecay(
             initial_sparsity=0.0, final_sparsity=target, **pruning_steps(steps)

@@ -10,10 +10,17 @@ another order than hls4ml's.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from harness.fixed import FixedType
 from harness.spec import SpecError
+
+if TYPE_CHECKING:  # untyped libraries (Any to mypy): the names say what a value holds
+    from hls4ml.model.layers import Layer
+    from hls4ml.model.types import PrecisionType
+
 
 #: Rounding modes the bridge reproduces, and the overflow modes da4ml can express.
 SUPPORTED_OVERFLOW = ("WRAP", "SAT", "SAT_SYM")
@@ -28,7 +35,7 @@ class UnsupportedModelError(SpecError):
     A SpecError: the input (model, layer, configuration) is refused, as a bad spec is."""
 
 
-def layer_type(layer: object, precision: object, role: str) -> FixedType:
+def layer_type(layer: Layer, precision: PrecisionType, role: str) -> FixedType:
     """One of a layer's hls4ml types as ap_fixed; any other precision type is refused naming the layer."""
     try:
         return FixedType.from_hls4ml(precision)
@@ -39,7 +46,7 @@ def layer_type(layer: object, precision: object, role: str) -> FixedType:
         ) from None
 
 
-def traceable_type(layer: object, precision: object, role: str) -> FixedType:
+def traceable_type(layer: Layer, precision: PrecisionType, role: str) -> FixedType:
     """`layer_type`, limited to the overflow modes da4ml can express."""
     t = layer_type(layer, precision, role)
     if t.overflow not in SUPPORTED_OVERFLOW:
@@ -50,7 +57,7 @@ def traceable_type(layer: object, precision: object, role: str) -> FixedType:
     return t
 
 
-def weight_values(layer: object, name: str) -> tuple[np.ndarray, FixedType]:
+def weight_values(layer: Layer, name: str) -> tuple[np.ndarray, FixedType]:
     """The weight as the C++ compiler sees it: hls4ml's printed literals cast to the weight type."""
     var = layer.weights[name]
     wtype = traceable_type(layer, var.type.precision, name)
@@ -58,7 +65,7 @@ def weight_values(layer: object, name: str) -> tuple[np.ndarray, FixedType]:
     return wtype.to_float(wtype.quantize(literals)), wtype
 
 
-def dense_strategy(layer: object) -> str:
+def dense_strategy(layer: Layer) -> str:
     """hls4ml's strategy for this Dense layer (lower case), refused unless its arithmetic is read exactly."""
     strategy = str(layer.get_attr("strategy", "latency")).lower()
     if strategy not in STRATEGIES:
@@ -74,7 +81,7 @@ def dense_strategy(layer: object) -> str:
     return strategy
 
 
-def dense_weights(layer: object) -> tuple[np.ndarray, FixedType]:
+def dense_weights(layer: Layer) -> tuple[np.ndarray, FixedType]:
     """The Dense weights as an (n_in, n_out) matrix, whatever layout the layer's strategy stores."""
     strategy = dense_strategy(layer)
     w, wtype = weight_values(layer, "weight")
@@ -90,7 +97,7 @@ def dense_weights(layer: object) -> tuple[np.ndarray, FixedType]:
 
 
 def dense_accumulator(
-    layer: object, codes: np.ndarray, x_type: FixedType, w_frac: int, bias: np.ndarray, acc: FixedType
+    layer: Layer, codes: np.ndarray, x_type: FixedType, w_frac: int, bias: np.ndarray, acc: FixedType
 ) -> FixedType:
     """accum_t for summing in another order than hls4ml's: WRAP as is; saturating only if it never saturates.
 

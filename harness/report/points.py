@@ -220,11 +220,11 @@ class StudyPoints:
     @property
     def unverified_not_dominated(self) -> list[Point]:
         """Feasible designs without verification that no front design dominates: they need verifying."""
-        front = [p.trial.values for p in self.front]
+        front = [p.trial.objective_values for p in self.front]
         result = []
         for p in self.designs:
             if p.status == "unverified" and p.feasible:
-                indices = non_dominated([p.trial.values, *front], self.info.directions)
+                indices = non_dominated([p.trial.objective_values, *front], self.info.directions)
                 if 0 in indices:
                     result.append(p)
         return result
@@ -247,7 +247,7 @@ def candidates(points: list[Point]) -> list[Point]:
 def report_front(points: list[Point], directions: list[str]) -> list[Point]:
     """Non-dominated among the candidates (ties all kept)."""
     eligible = candidates(points)
-    return [eligible[i] for i in non_dominated([p.trial.values for p in eligible], directions)]
+    return [eligible[i] for i in non_dominated([p.trial.objective_values for p in eligible], directions)]
 
 
 def load_points(info: StudyInfo, trials: list[TrialRecord]) -> StudyPoints:
@@ -340,11 +340,8 @@ def notices(study: StudyPoints) -> list[str]:
     if len(study.designs) == 1:
         result.append("The study has one completed design: a single point, not a trade-off; shown as it is.")
     if info.budget_us is not None and not any(p.within_budget for p in study.designs):
-        fastest = min(
-            (p for p in study.designs if p.value("latency.ns").value is not None),
-            key=lambda p: p.value("latency.ns").value,
-            default=None,
-        )
+        timed = [(ns, p) for p in study.designs if (ns := p.value("latency.ns").value) is not None]
+        fastest = min(timed, key=lambda timed_point: timed_point[0], default=(None, None))[1]
         where = (
             f"; the fastest is {fastest.label} at {fastest.value('latency.ns').text()} ns" if fastest else ""
         )

@@ -214,6 +214,6 @@ def _dsp_weight(trials: list[TrialRecord]) -> tuple[float, str]:
             continue
         lut, dsp = record["resources"].get("lut"), record["resources"].get("dsp")
         if lut is not None and dsp:
-            value = t.values[list(t.sources).index("lut_equivalent")]
+            value = t.objective_values[list(t.sources).index("lut_equivalent")]
             return round((value - lut) / dsp, 6), f"read back from trial {t.number}"
     return DEFAULT_DSP_WEIGHT, "the sweeps' default (no trial used a DSP, so the study does not show it)"

@@ -133,7 +133,9 @@ def constraints(info: StudyInfo, record: dict) -> dict[str, float | None]:
         result["latency_budget"] = None if ns is None else ns - 1000.0 * info.budget_us
     for name in info.devices:
         device = DEVICES.get(name)
-        for resource in ("lut", "ff", "dsp", "bram") if device else ():
+        if device is None:  # not a known part: no capacity to compare with
+            continue
+        for resource in ("lut", "ff", "dsp", "bram"):
             used = record["resources"].get(resource)
             if resource == "bram" and used is not None:
                 per_unit = BRAM_18K_PER_UNIT.get(record["resources"].get("bram_unit"))

@@ -145,12 +145,12 @@ def summary(sweep: SweepSpec, trials: list[TrialRecord], options: SweepOptions) 
     ]
     header = ["trial", "design", *(_label(o) for o in sweep.objectives), "fidelity", "verified", "parameters"]
     rows = [header]
-    for t in sorted(front, key=lambda t: t.values[0]):
+    for t in sorted(front, key=lambda t: t.objective_values[0]):
         rows.append(
             [
                 str(t.number),
                 str(t.design),
-                *(_fmt(v) for v in t.values),
+                *(_fmt(v) for v in t.objective_values),
                 str(t.fidelity),
                 "yes" if t.verified else "no",
                 ", ".join(f"{k}={_value(v)}" for k, v in t.params.items() if k != "design"),

@@ -42,29 +42,62 @@ class Param:
     length: Param | None = None  # list
     item: Param | None = None  # list, per_layer
 
+    # The fields each type has (set by `_param` for that type; None for the others), or a TypeError.
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """(low, high) of an int or float parameter."""
+        if self.low is None or self.high is None:
+            raise TypeError(f"{self.name}: a {self.type} parameter has no range")
+        return self.low, self.high
+
+    @property
+    def options(self) -> tuple:
+        """The choices of a categorical parameter."""
+        if self.choices is None:
+            raise TypeError(f"{self.name}: a {self.type} parameter has no choices")
+        return self.choices
+
+    @property
+    def item_param(self) -> Param:
+        """The parameter of each item of a list or per_layer parameter."""
+        if self.item is None:
+            raise TypeError(f"{self.name}: a {self.type} parameter has no items")
+        return self.item
+
+    @property
+    def length_param(self) -> Param:
+        """The parameter of a list parameter's length."""
+        if self.length is None:
+            raise TypeError(f"{self.name}: a {self.type} parameter has no length")
+        return self.length
+
     def suggest(self, trial: Any, name: str) -> Any:
         """A value for a scalar parameter (int, float, categorical) under Optuna name `name`."""
         if self.type == "int":
             step = int(self.step or 1)
-            return trial.suggest_int(name, int(self.low), int(self.high), step=step, log=self.log)
+            low, high = self.bounds
+            return trial.suggest_int(name, int(low), int(high), step=step, log=self.log)
         if self.type == "float":
-            value = trial.suggest_float(name, self.low, self.high, step=self.step, log=self.log)
+            low, high = self.bounds
+            value = trial.suggest_float(name, low, high, step=self.step, log=self.log)
             return round(value, 12) if self.step else value  # 0.7, not 0.7000000000000001, in the spec
         if self.type == "categorical":
-            return trial.suggest_categorical(name, list(self.choices))
+            return trial.suggest_categorical(name, list(self.options))
         raise TypeError(f"{self.name}: a {self.type} parameter has no scalar value")
 
     def values(self) -> list[Any]:
         """Every value a scalar parameter can take (the ends of a continuous range), for validation."""
         if self.type == "categorical":
-            return list(self.choices)
+            return list(self.options)
         if self.type == "int":
             step = int(self.step or 1)
-            if self.log or (self.high - self.low) / step > 64:
-                return [int(self.low), int(self.high)]
-            return list(range(int(self.low), int(self.high) + 1, step))
+            low, high = self.bounds
+            if self.log or (high - low) / step > 64:
+                return [int(low), int(high)]
+            return list(range(int(low), int(high) + 1, step))
         if self.type == "float":
-            return [self.low, self.high]
+            return [*self.bounds]
         raise TypeError(f"{self.name}: a {self.type} parameter has no scalar values")
 
 
@@ -147,14 +180,14 @@ class Space:
         for param in sorted(self.params, key=lambda p: p.type == "per_layer"):
             name = self.prefix + param.name
             if param.type == "list":
-                length = param.length.suggest(trial, f"{name}.length")
-                values[param.name] = [param.item.suggest(trial, f"{name}[{i}]") for i in range(length)]
+                length = param.length_param.suggest(trial, f"{name}.length")
+                values[param.name] = [param.item_param.suggest(trial, f"{name}[{i}]") for i in range(length)]
             elif param.type == "per_layer":
                 layers = layers_of(values)
                 if layers is None:
                     raise SpecError(f"space.{param.name}: the dense layers are not known before training")
                 values[param.name] = {
-                    layer: param.item.suggest(trial, f"{name}[{layer}]") for layer in layers
+                    layer: param.item_param.suggest(trial, f"{name}[{layer}]") for layer in layers
                 }
             else:
                 values[param.name] = param.suggest(trial, name)

@@ -201,7 +201,8 @@ def _resolve(node: Any, parts: list[str]) -> list[str] | None:
     """The key path of `parts` through existing mappings, joining parts where an entry's name has dots
     (`model.weight_bits`) or adding a parameter to `space`; None when no dotted name is involved (plain
     dotted overrides apply)."""
-    path, joined = [], False
+    path: list[str] = []
+    joined = False
     while parts:
         if not isinstance(node, dict):
             return None
@@ -480,7 +481,7 @@ def _check_pretrained(candidate: Candidate) -> None:
 def _check_values(candidate: Candidate, param: Param) -> None:
     """Each value of the parameter on its own, applied to the base design, must pass the spec checks."""
     if param.type == "list":
-        trial_values = [[item] * n for n in param.length.values() for item in param.item.values()]
+        trial_values = [[item] * n for n in param.length_param.values() for item in param.item_param.values()]
     elif param.type == "per_layer":
         return  # checked per layer shape by _check_reuse_factors and the random sample
     else:
@@ -503,10 +504,10 @@ def _layer_shapes(candidate: Candidate) -> list[tuple[str, set[int], set[int]]]:
         return []  # shapes known only from the model or the file: checked when the RTL is generated
     hidden = next((p for p in candidate.space.params if p.name == "model.hidden"), None)
     if hidden is None:
-        options = [base.model.hidden]
+        options = [base.nn_model.hidden]
     elif hidden.type == "list":
-        items = hidden.item.values()
-        options = [list(c) for n in hidden.length.values() for c in itertools.product(items, repeat=n)]
+        items = hidden.item_param.values()
+        options = [list(c) for n in hidden.length_param.values() for c in itertools.product(items, repeat=n)]
     else:
         options = hidden.values()
     shapes: dict[str, tuple[set[int], set[int]]] = {}
@@ -527,7 +528,7 @@ def _check_reuse_factors(candidate: Candidate) -> None:
     param = next((p for p in candidate.space.params if p.name == "firmware.reuse_factor"), None)
     if param is None:
         return
-    choices = param.item.values() if param.type == "per_layer" else param.values()
+    choices = param.item_param.values() if param.type == "per_layer" else param.values()
     for name, ins, outs in _layer_shapes(candidate):
         for n_in, n_out, rf in itertools.product(sorted(ins), sorted(outs), choices):
             if not isinstance(rf, int):

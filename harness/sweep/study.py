@@ -121,7 +121,7 @@ def open_study(sweep: SweepSpec, options: SweepOptions, worker: int = 0) -> Any:
     study = optuna.create_study(
         study_name=options.study_name(sweep),
         storage=storage,
-        directions=sweep.directions,
+        directions=[optuna.study.StudyDirection[d.upper()] for d in sweep.directions],
         load_if_exists=True,
     )
     _check_settings(study, sweep)

@@ -43,6 +43,20 @@ class TrialRecord:
     seconds: float | None = None
 
     @property
+    def objective_values(self) -> list[float]:
+        """`values` of a trial that has them (a completed one: the front and the report read only those)."""
+        if self.values is None:
+            raise ValueError(f"trial {self.number} ({self.state}) has no objective values")
+        return self.values
+
+    @property
+    def estimate_objective_values(self) -> list[float]:
+        """`estimate_values` of a trial that has them."""
+        if self.estimate_values is None:
+            raise ValueError(f"trial {self.number} ({self.state}) has no estimated objective values")
+        return self.estimate_values
+
+    @property
     def ran(self) -> bool:
         """A finished trial of the sweep itself. Vendor-measured points (`harness study add`) sit on the
         front beside them but do not count toward the sweep's trial target."""
@@ -102,7 +116,7 @@ def best_per_design(trials: list[TrialRecord]) -> list[TrialRecord]:
 def pareto_front(trials: list[TrialRecord], directions: list[str]) -> list[TrialRecord]:
     """The reported front: non-dominated among the eligible trials at each design's best fidelity."""
     eligible = best_per_design([t for t in trials if t.ok and t.values is not None])
-    return [eligible[i] for i in non_dominated([t.values for t in eligible], directions)]
+    return [eligible[i] for i in non_dominated([t.objective_values for t in eligible], directions)]
 
 
 def moved_off_front(trials: list[TrialRecord], directions: list[str]) -> list[TrialRecord]:
@@ -110,6 +124,6 @@ def moved_off_front(trials: list[TrialRecord], directions: list[str]) -> list[Tr
     estimated = [t for t in trials if t.state == "COMPLETE" and t.feasible_estimate and t.estimate_values]
     estimated = best_per_design(estimated)
     front_hashes = {t.design_hash for t in pareto_front(trials, directions)}
-    indices = non_dominated([t.estimate_values for t in estimated], directions)
+    indices = non_dominated([t.estimate_objective_values for t in estimated], directions)
     on_estimate_front = [estimated[i] for i in indices]
     return [t for t in on_estimate_front if t.design_hash not in front_hashes and t.promoted]
