@@ -11,6 +11,7 @@ trees) for FPGAs, from a design spec to RTL verified bit-exact on Verilator, wit
 
 from importlib import metadata
 
+from harness import numerics  # noqa: F401  first: pins TensorFlow's CPU numerics before it loads
 from harness.api import evaluate, load_design, report, sweep
 from harness.errors import HarnessError, SpecError, ToolError
 from harness.hls.reports import ReportError

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from harness import numerics
 from harness.spec import DesignSpec, package_version
 from harness.stages import Stages, Trained
 from harness.store import Store, digest
@@ -35,7 +36,8 @@ TRAINING_SECTIONS = ("kind", "seed", "data", "model", "training")
 
 def training_key(spec: DesignSpec, train_module_file: str) -> str:
     """What determines a trained model: the spec's training sections and input files, the training
-    libraries' versions, and the source of the kind's training module and of `harness.data`."""
+    libraries' versions and CPU numerics settings (`harness.numerics`), and the source of the kind's
+    training module and of `harness.data`."""
     spec_part = {k: v for k, v in spec.to_dict().items() if k in TRAINING_SECTIONS}
     data_dir = Path(__file__).parent / "data"
     code = [Path(train_module_file), *sorted(data_dir.glob("*.py"))]
@@ -44,6 +46,7 @@ def training_key(spec: DesignSpec, train_module_file: str) -> str:
             "spec": spec_part,
             "files": spec.file_digests(),
             "versions": {pkg: package_version(pkg) for pkg in TRAINING_PACKAGES},
+            "numerics": numerics.settings(),
             "code": {p.name: digest(p.read_bytes()) for p in code},
         }
     )

@@ -16,6 +16,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 
+from harness import numerics  # noqa: E402
 from harness.data import Dataset  # noqa: E402
 from harness.spec import DesignSpec, NNModelSpec, PretrainedSpec, SpecError  # noqa: E402
 from harness.stages import Trained  # noqa: E402
@@ -36,7 +37,7 @@ def train(spec: DesignSpec, data: Dataset, out_dir: Path) -> Trained:
         info = {"trained": False, "pretrained": files.get("model") or files["architecture"]}
     else:
         model, fit_info = _fit(_build(model_spec, data.n_features, data.n_classes), spec, data)
-        info = {"trained": True, **fit_info}
+        info = {"trained": True, **fit_info, "cpu_numerics": numerics.settings()}
     if isinstance(model, OnnxNetwork):
         info.update(model.info())
         return Trained(model=model, float_scores=model.predict(data.x_test), info=info)
