@@ -81,6 +81,11 @@ class Stages:
     #: The names of the layers a per-layer setting (`firmware.reuse_factor: {name: rf}`) can name, for
     #: a spec; None when they are known only from the model (a pretrained model, a data file's shape).
     layer_names: Callable[[DesignSpec], list[str] | None] | None = None
+    #: Spec fields that set the layer shapes (nn: the hidden widths), and fields whose validity depends
+    #: on those shapes (nn: the reuse factor, by hls4ml's rule per layer): a sweep checks every value of
+    #: the second with every combination of the first its space allows, through `check`.
+    shape_fields: tuple[str, ...] = ()
+    shape_checked_fields: tuple[str, ...] = ()
 
 
 def decide(scores: np.ndarray, threshold: float = 0.0) -> np.ndarray:

@@ -19,6 +19,8 @@ STAGES = Stages(
     load_model=train.load_model,
     warm_up=rtl.warm_up_da4ml,
     layer_names=reuse.planned_layer_names,
+    shape_fields=("model.hidden",),
+    shape_checked_fields=("firmware.reuse_factor",),
 )
 
 __all__ = ["STAGES"]

@@ -405,8 +405,7 @@ def validate(sweep: SweepSpec) -> None:
         _check_pretrained(candidate)
         for param in candidate.space.params:
             _check_values(candidate, param)
-        if candidate.kind == "nn":
-            _check_reuse_factors(candidate)
+        _check_with_every_shape(candidate)
         if sweep.device is None:
             try:
                 device_for_part(candidate.build({}).firmware.part)
@@ -483,7 +482,7 @@ def _check_values(candidate: Candidate, param: Param) -> None:
     if param.type == "list":
         trial_values = [[item] * n for n in param.length_param.values() for item in param.item_param.values()]
     elif param.type == "per_layer":
-        return  # checked per layer shape by _check_reuse_factors and the random sample
+        return  # checked per layer shape by _check_with_every_shape and the random sample
     else:
         trial_values = param.values()
     for value in trial_values:
@@ -493,52 +492,45 @@ def _check_values(candidate: Candidate, param: Param) -> None:
             raise SpecError(f"space.{param.name}: the value {value!r} would be refused: {exc}") from None
 
 
-def _layer_shapes(candidate: Candidate) -> list[tuple[str, set[int], set[int]]]:
-    """(layer name, possible n_in, possible n_out) for every dense layer position the space allows."""
-
-    from harness.data import known_shape
-
-    base = candidate.build({})
-    shape = known_shape(base.data)
-    if base.model.pretrained is not None or shape is None:
-        return []  # shapes known only from the model or the file: checked when the RTL is generated
-    hidden = next((p for p in candidate.space.params if p.name == "model.hidden"), None)
-    if hidden is None:
-        options = [base.nn_model.hidden]
-    elif hidden.type == "list":
-        items = hidden.item_param.values()
-        options = [list(c) for n in hidden.length_param.values() for c in itertools.product(items, repeat=n)]
-    else:
-        options = hidden.values()
-    shapes: dict[str, tuple[set[int], set[int]]] = {}
-    for widths in options:
-        full = [shape[0], *widths, shape[1]]
-        names = [f"fc{i}" for i in range(1, len(widths) + 1)] + ["output"]
-        for name, n_in, n_out in zip(names, full[:-1], full[1:], strict=True):
-            ins, outs = shapes.setdefault(name, (set(), set()))
-            ins.add(n_in)
-            outs.add(n_out)
-    return [(name, ins, outs) for name, (ins, outs) in shapes.items()]
+def _every_value(param: Param) -> list[Any]:
+    """Every value a parameter can take: all item sequences of a list parameter (each length)."""
+    if param.type == "list":
+        items = param.item_param.values()
+        return [list(c) for n in param.length_param.values() for c in itertools.product(items, repeat=n)]
+    return param.values()
 
 
-def _check_reuse_factors(candidate: Candidate) -> None:
-    """Every reuse factor the space can choose, for every layer shape its widths can give."""
-    from harness.nn.reuse import valid_reuse_factors
+def _check_with_every_shape(candidate: Candidate) -> None:
+    """Values whose validity depends on the layer shapes (the kind's `Stages.shape_checked_fields`, such
+    as a reuse factor) checked by the kind's `Stages.check` with every shape the space allows (every
+    combination of its `Stages.shape_fields`, such as the hidden widths). A per-layer parameter is
+    checked with each of its item values on every layer the shape has."""
+    from harness.kinds import stages_for
 
-    param = next((p for p in candidate.space.params if p.name == "firmware.reuse_factor"), None)
-    if param is None:
+    stages = stages_for(candidate.kind)
+    params = {p.name: p for p in candidate.space.params}
+    checked = [params[name] for name in stages.shape_checked_fields if name in params]
+    if stages.check is None or not checked:
         return
-    choices = param.item_param.values() if param.type == "per_layer" else param.values()
-    for name, ins, outs in _layer_shapes(candidate):
-        for n_in, n_out, rf in itertools.product(sorted(ins), sorted(outs), choices):
-            if not isinstance(rf, int):
-                raise SpecError(f"space.firmware.reuse_factor: {rf!r} is not an integer reuse factor")
-            if rf not in valid_reuse_factors(n_in, n_out):
-                raise SpecError(
-                    f"space.firmware.reuse_factor: {rf} is not valid for layer {name} when it is "
-                    f"{n_in} inputs x {n_out} outputs (widths the space allows); hls4ml's rule allows "
-                    f"{', '.join(map(str, valid_reuse_factors(n_in, n_out)))}"
+    shaping = [params[name] for name in stages.shape_fields if name in params]
+    for combination in itertools.product(*(_every_value(p) for p in shaping)):
+        shape = {p.name: value for p, value in zip(shaping, combination, strict=True)}
+        for param in checked:
+            if param.type == "per_layer":
+                layers = stages.layer_names(candidate.build(shape)) if stages.layer_names else None
+                values: list[Any] = (
+                    [dict.fromkeys(layers, v) for v in param.item_param.values()] if layers else []
                 )
+            else:
+                values = param.values()
+            for value in values:
+                try:
+                    stages.check(candidate.build({**shape, param.name: value}))
+                except SpecError as exc:
+                    where = "".join(f" with {name}={v!r}" for name, v in shape.items())
+                    raise SpecError(
+                        f"space.{param.name}: the value {value!r} would be refused{where}: {exc}"
+                    ) from None
 
 
 def _check_samples(sweep: SweepSpec) -> None:

@@ -67,8 +67,9 @@ BAD = {
                 "firmware.reuse_factor": {"type": "categorical", "choices": [1, 3]},
             }
         },
-        r"space.firmware.reuse_factor: 3 is not valid for layer fc1 when it is 16 inputs x 8 outputs "
-        r"\(widths the space allows\); hls4ml's rule allows 1, 2, 4, 8",
+        r"space.firmware.reuse_factor: the value 3 would be refused with model.hidden=\[8\]: "
+        r"firmware.reuse_factor: 3 is not valid for layer fc1 \(16 inputs x 8 outputs\); hls4ml's rule "
+        r"allows 1, 2, 4, 8, 16, 32, 64, 128$",
     ),
     "per-layer reuse factor forbidden for a width": (
         {
@@ -79,7 +80,8 @@ BAD = {
                 }
             }
         },
-        r"64 is not valid for layer output when it is 32 inputs x 5 outputs",
+        r"space.firmware.reuse_factor: the value \{'fc1': 64, 'fc2': 64, 'fc3': 64, 'output': 64\} would be "
+        r"refused: firmware.reuse_factor: 64 is not valid for layer output \(32 inputs x 5 outputs\)",
     ),
     "combination the flow refuses": (
         {
