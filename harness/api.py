@@ -16,7 +16,7 @@ import yaml
 
 from harness.ladder import evaluate as _climb
 from harness.record import Record
-from harness.report.cli import ReportRequest, build_report
+from harness.report.request import ReportRequest, build_report
 from harness.spec import DesignSpec, load
 from harness.sweep import SweepOptions, TrialRecord, load_sweep
 from harness.sweep import run as _run_sweep

@@ -29,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,7 +57,7 @@ from harness.hls.project import (
 )
 from harness.hls.reports import ReportError, to_metrics
 from harness.record import Latency, json_default
-from harness.sim import SimResult, SimulationError, StreamVectors
+from harness.sim import SimResult, StreamVectors
 from harness.spec import SpecError
 from harness.toolchain import Toolchain
 from harness.verify import Comparison
@@ -519,83 +518,3 @@ def run(job: CosimJob, out: Path, toolchain: Toolchain, timeout_s: float = 1800.
 
 # --------------------------------------------------------------------------------------------------
 # Command line
-
-
-def _cli(args: Any) -> int:
-    project = Path(args.project)
-    job = prepare(
-        project,
-        top=args.top,
-        inputs=args.inputs,
-        expected=args.expected,
-        vectors=args.vectors,
-        input_precision=args.input_precision,
-        output_precision=args.output_precision,
-    )
-    toolchain = Toolchain.discover()
-    for tool in ("verilator", "make", "c++"):
-        toolchain.require(tool)
-    n = len(job.vectors.inputs)
-    print(f"[cosim] Verilog: {job.verilog_dir} ({len(job.sources)} files); top {job.top} ({job.top_reason})")
-    for side, what in ((job.inputs, "inputs"), (job.outputs, "outputs")):
-        print(f"[cosim] {what}: {side.describe()} (type from {side.precision.source})")
-    print(f"[cosim] {n} vectors from {job.inputs_file} against {job.expected_file}")
-    out = Path(args.out) if args.out else Path("runs") / "cosim" / f"{job.top}-{job.key()}"
-    start = time.monotonic()
-    try:
-        metrics, comparison = run(job, out, toolchain)
-    except SimulationError:
-        print(f"error: {_failure(out / 'sim' / 'sim.log')}")
-        return 2
-    latency = metrics["latency"]
-    verdict = "bit-exact" if metrics["verification"]["bit_exact"] else "NOT bit-exact"
-    print(f"[cosim] {verdict}: {comparison.summary()}")
-    if not metrics["verification"]["testbench_passed"] and comparison.exact:
-        print(f"[cosim] the testbench failed on the block protocol; see {out / 'sim' / 'sim.log'}")
-    print(
-        f"[cosim] latency {latency['cycles']} cycles (max {latency['max_cycles']}), "
-        f"II {latency['ii_cycles']} cycles, measured by {latency['source']}; {time.monotonic() - start:.1f} s"
-    )
-    print(f"wrote {out / 'metrics.json'}")
-    return 0 if metrics["verification"]["bit_exact"] else 1
-
-
-def _failure(log: Path) -> str:
-    """Why Verilator could not build or run the RTL: the first error line of the simulation log."""
-    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
-    cause = next((line.strip() for line in lines if re.search(r"%Error|AssertionError|\berror:", line)), None)
-    return f"the Verilog did not build or run: {cause or 'no error line'} (log: {log})"
-
-
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "cosim",
-        help="co-simulate the RTL Vivado/Vitis HLS exported for an hls4ml or conifer project on Verilator",
-        description="Find the exported Verilog under PROJECT_DIR "
-        f"({VERILOG_PLACES}), drive it with the reference vectors through the ap_ctrl_hs/ap_vld "
-        "testbench on Verilator, compare every output word as an integer and measure latency and II. "
-        "Exit 0 if bit-exact, 1 on mismatches, 2 on bad input.",
-    )
-    parser.add_argument("project", metavar="PROJECT_DIR", help="hls4ml / conifer project folder")
-    parser.add_argument("--top", help="the HLS top module (default: from the project)")
-    parser.add_argument(
-        "--inputs", type=Path, metavar="FILE", help=f"input vectors, one a line (default {TB_INPUTS})"
-    )
-    parser.add_argument(
-        "--expected", type=Path, metavar="FILE", help=f"expected outputs, one a line (default {TB_EXPECTED})"
-    )
-    parser.add_argument("--vectors", type=int, metavar="N", help="use the first N vectors (default all)")
-    parser.add_argument("--out", help="output folder (default runs/cosim/<top>-<hash>)")
-    parser.add_argument(
-        "--input-precision",
-        metavar="T",
-        help="input type, e.g. ap_fixed<16,6> (default: input_t in defines.h / parameters.h, "
-        f"hls4ml_config.yml, {DEFAULT_PRECISION})",
-    )
-    parser.add_argument(
-        "--output-precision",
-        metavar="T",
-        help="output type (default: result_t in defines.h / score_t in parameters.h, hls4ml_config.yml, "
-        f"{DEFAULT_PRECISION})",
-    )
-    parser.set_defaults(func=_cli)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-import json
-
 from harness.toolchain import Toolchain
 
 
@@ -61,15 +58,3 @@ def as_dict(toolchain: Toolchain) -> dict:
             "tool": toolchain.vendor_hls.label if toolchain.vendor_hls else None,
         },
     }
-
-
-def run(args: argparse.Namespace) -> int:
-    toolchain = Toolchain.discover()
-    print(json.dumps(as_dict(toolchain), indent=2) if args.json else render(toolchain))
-    return 0 if not toolchain.open_flow_problems else 1
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("doctor", help="list the external tools found and which flows can run")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.set_defaults(func=run)

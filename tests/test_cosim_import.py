@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from harness.cli import main
-from harness.report.cli import ReportRequest, load
 from harness.report.points import candidates
+from harness.report.request import ReportRequest, load
 from harness.sweep import load_sweep, open_study, records
 from harness.sweep.pareto import non_dominated
 from harness.sweep.study import SweepOptions

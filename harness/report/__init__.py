@@ -7,6 +7,6 @@ only), and writes `index.html`, the figures, `pareto.csv`, `trials.csv` and `rep
 (`harness.report.render`). `harness.report.vendor` imports vendor-measured points into a study.
 """
 
-from harness.report.cli import ReportRequest, build_report
+from harness.report.request import ReportRequest, build_report
 
 __all__ = ["ReportRequest", "build_report"]

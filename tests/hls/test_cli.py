@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.cli import hls as vendor_cli
 from harness.cli import main
-from harness.hls import cli as vendor_cli
 from harness.hls.project import RECOGNISED, load_report
 from harness.hls.reports import to_metrics
 

@@ -25,9 +25,9 @@ import yaml
 from harness.cache import training_key
 from harness.cli import main
 from harness.regress.baseline import Baseline, load_baseline
-from harness.regress.cli import run_designs
 from harness.regress.golden import GoldenDesign, discover
 from harness.regress.run import Observation
+from harness.regress.session import run_designs
 
 from ..conftest import ROOT
 

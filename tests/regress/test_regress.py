@@ -17,9 +17,9 @@ import yaml
 from junitparser import Failure, JUnitXml
 
 from harness.regress.baseline import load_baseline
-from harness.regress.cli import conclude
 from harness.regress.compare import compare
 from harness.regress.golden import FIELDS, discover
+from harness.regress.session import conclude
 
 from ..conftest import ROOT, start_interruptible
 from .conftest import FLIPPED_BIT, OLD_ESTIMATE_SOURCE, OLD_YOSYS, VECTORS

@@ -1,10 +1,10 @@
-"""`harness` command line: one sub-command per user task, each registered by its own module."""
+"""`harness` command line: one module per command group under `harness.cli`, each a thin layer over
+the library (`harness.api`, the jobs' packages). `main` turns every refusal into one `error:` line."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import sys
 
 from harness import faults
 from harness.errors import HarnessError, SpecError
@@ -12,14 +12,14 @@ from harness.toolchain import ToolNotFoundError
 
 # Each module exposes `register(subparsers)`, which adds its sub-command and sets `func(args) -> int`.
 _COMMAND_MODULES = (
-    "harness.cosim",
-    "harness.doctor",
-    "harness.evaluate_cli",
-    "harness.regress.cli",
-    "harness.report.cli",
-    "harness.study_cli",
-    "harness.sweep.cli",
-    "harness.hls.cli",
+    "harness.cli.cosim",
+    "harness.cli.doctor",
+    "harness.cli.evaluate",
+    "harness.cli.regress",
+    "harness.cli.report",
+    "harness.cli.study",
+    "harness.cli.sweep",
+    "harness.cli.hls",
 )
 
 
@@ -49,7 +49,3 @@ def main(argv: list[str] | None = None) -> int:
     except HarnessError as exc:  # a tool failed (Yosys, Verilator, a vendor build) or a report is unreadable
         print(f"error: {exc}")
         return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
