@@ -23,8 +23,8 @@ from harness.cli import main
 from harness.report.points import candidates
 from harness.report.request import ReportRequest, load
 from harness.sweep import load_sweep, open_study, records
+from harness.sweep.options import SweepOptions
 from harness.sweep.pareto import non_dominated
-from harness.sweep.study import SweepOptions
 from harness.sweep.trials import pareto_front
 
 from .hls.report_texts import csynth, write

@@ -191,6 +191,6 @@ def test_the_real_graph_holds_the_imports_the_test_relies_on():
     """Guards against a reader that silently sees nothing: known edges of each kind are present."""
     graph = import_graph()
     assert "harness.synth" in graph["harness.flow"]  # top level
-    assert "harness.toolchain" in graph["harness.sweep.study"]  # inside a function
+    assert "harness.toolchain" in graph["harness.sweep.runner"]  # inside a function
     assert "harness.data" in graph["harness.cache"]  # under TYPE_CHECKING
     assert "harness.nn.convert" in graph["harness.nn"]  # a package importing its submodules

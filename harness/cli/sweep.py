@@ -12,10 +12,11 @@ from typing import Any
 
 from harness.spec import SpecError
 from harness.sweep.objectives import Objective
+from harness.sweep.options import SweepOptions
+from harness.sweep.runner import run
 from harness.sweep.spec import SweepSpec, load_sweep
 from harness.sweep.status import load_status, render, sole_study
 from harness.sweep.storage import display_url, worker_id
-from harness.sweep.study import SweepOptions, run
 from harness.sweep.trials import TrialRecord, moved_off_front, pareto_front
 
 

@@ -116,12 +116,12 @@ def from_spec(spec: str, results: Path, study: str | None, storage: str | None) 
 
 def _as_run(info: StudyInfo, study: Any) -> StudyInfo:
     """`info` with what the study's trials were evaluated against, as the sweep stored it on the study
-    (`harness.sweep.study.SETTINGS`): a sweep run with `--set budget_us=...` (or another DSP weight,
+    (`harness.sweep.provenance.SETTINGS`): a sweep run with `--set budget_us=...` (or another DSP weight,
     objectives, limits or device) is reported with those, not with the spec file's values."""
     import dataclasses
 
     from harness.devices import UnknownDeviceError, device_for_part
-    from harness.sweep.study import SETTINGS, sweep_commands
+    from harness.sweep.provenance import SETTINGS, sweep_commands
 
     info = dataclasses.replace(info, sweep_commands=tuple(sweep_commands(study)))
     stored = study.user_attrs.get(SETTINGS)

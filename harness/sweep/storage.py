@@ -1,7 +1,8 @@
 """Where a study lives: Optuna storages opened by URL or journal path, shown without passwords, and
 the worker attribute each trial records (which process, on which host, ran it).
 
-Used by running a sweep (`harness.sweep.study`), its status (`harness.sweep.status`) and reports.
+Used by running a sweep (`harness.sweep.study`, `harness.sweep.runner`), its status
+(`harness.sweep.status`) and reports.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import pytest
 
 from harness.cli import main
 from harness.sweep import load_sweep, open_study, records
-from harness.sweep.study import SweepOptions
+from harness.sweep.options import SweepOptions
 from harness.sweep.trials import TrialRecord, pareto_front
 from tests.conftest import SHARED_FIXTURES
 

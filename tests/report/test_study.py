@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from harness.report.study import from_spec, from_storage
 from harness.sweep import load_sweep, open_study
-from harness.sweep.study import SweepOptions
+from harness.sweep.options import SweepOptions
 from tests.sweep.conftest import write_sweep
 
 

@@ -24,7 +24,8 @@ from optuna.trial import TrialState
 from harness.cli import main
 from harness.spec import SpecError
 from harness.sweep import load_sweep, open_study
-from harness.sweep.study import SweepOptions, optimize
+from harness.sweep.options import SweepOptions
+from harness.sweep.runner import optimize
 
 from .conftest import TINY_SPACE, write_sweep
 

@@ -16,7 +16,7 @@ from harness.cli import main
 from harness.spec import load
 from harness.sweep import load_sweep, open_study, records
 from harness.sweep.cache import ResultsCache
-from harness.sweep.study import SweepOptions
+from harness.sweep.options import SweepOptions
 from harness.sweep.trials import best_per_design, pareto_front
 
 from ..conftest import ROOT, start_interruptible
@@ -257,7 +257,7 @@ def test_two_worker_processes_share_one_study(tmp_path, capsys):
     import os
     import socket
 
-    from harness.sweep.study import WORKER
+    from harness.sweep.storage import WORKER
 
     fields = dict(trials=2, sampler="tpe", space=TINY_SPACE, promotion={"after": 100, "verify_front": False})
     code, _, trials = _sweep(tmp_path, capsys, "--jobs", "2", **fields)
@@ -287,7 +287,7 @@ def test_samplers_are_made_without_experimental_warnings(sampler):
     (and at the end of each sweep) says nothing a user can act on."""
     import warnings
 
-    from harness.sweep.study import make_sampler
+    from harness.sweep.samplers import make_sampler
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -1,0 +1,139 @@
+"""One trial of a sweep (`Evaluator`, Optuna's objective): the design evaluated at fidelity `estimate`
+and, when its estimate lies on or near (`promotion.near`) the front of the trials finished so far and
+inside the constraints, promoted in the same trial up the ladder (`synth`, `verify`), reusing what the
+estimate computed. Its objective values are its highest-fidelity ones, each with its source; its
+constraints are stored with it, and a failure is stored as its reason (`error`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.ladder import Evaluation
+from harness.record import Record
+from harness.spec import DesignSpec
+from harness.sweep.cache import ResultsCache
+from harness.sweep.objectives import measure
+from harness.sweep.pareto import near_front
+from harness.sweep.spec import SweepSpec, suggest_design
+from harness.sweep.storage import WORKER, worker_id
+
+#: Optuna user attribute an enqueued trial carries to be promoted whatever its estimate.
+FORCE_PROMOTION = "force_promotion"
+
+
+@dataclass
+class Evaluator:
+    """The trial objective: estimate, maybe promote, report values with their sources and constraints."""
+
+    sweep: SweepSpec
+    cache: ResultsCache
+    toolchain: Any
+    started: set[int] = field(default_factory=set)  # trial numbers this process worked on
+
+    def __call__(self, trial: Any) -> list[float]:
+        self.started.add(trial.number)
+        trial.set_user_attr(WORKER, worker_id())
+        # a retry of a killed worker's trial inherits its user attributes: it has not promoted yet
+        trial.set_user_attr("promoted", False)
+        try:
+            return self._evaluate(trial)
+        except KeyboardInterrupt:
+            trial.set_user_attr("error", "interrupted (Ctrl-C)")
+            raise
+        except Exception as exc:
+            stage = next((n for n in getattr(exc, "__notes__", []) if n.startswith("stage:")), "")
+            reason = f"{stage + ': ' if stage else ''}{type(exc).__name__}: {exc}"
+            trial.set_user_attr("error", reason[:2000])
+            print(f"[sweep] trial {trial.number} failed: {reason.splitlines()[0][:300]}", flush=True)
+            raise
+
+    def _evaluate(self, trial: Any) -> list[float]:
+        label, design = suggest_design(self.sweep, trial)
+        trial.set_user_attr("design", label or design.name)
+        trial.set_user_attr("kind", design.kind)
+        trial.set_user_attr("design_hash", design.design_hash())
+        with self.cache.lock(design) as folder:
+            cached = self.cache.load(design)
+            trial.set_user_attr("cache", "hit" if cached else "miss")
+            evaluation = Evaluation(design, folder, self.toolchain, cached)
+            estimate = evaluation.climb("estimate").as_estimate()
+            est_values = self._values(estimate)
+            est_feasible = all(v is None or v <= 0 for v in self._constraints(estimate, design).values())
+            trial.set_user_attr("estimate_values", est_values)
+            trial.set_user_attr("feasible_estimate", est_feasible)
+            if trial.user_attrs.get(FORCE_PROMOTION) or self._promote(trial, est_values, est_feasible):
+                trial.set_user_attr("promoted", True)
+                record = evaluation.climb(self.sweep.promotion.fidelity)
+            else:
+                record = evaluation.climb("estimate")
+        return self._report(trial, design, record, folder)
+
+    def _values(self, record: Record) -> list[float]:
+        values = []
+        for objective in self.sweep.objectives:
+            measured = measure(record, objective.metric, self.sweep.dsp_weight)
+            if measured.value is None:
+                raise RuntimeError(
+                    f"objective {objective.metric} is unknown at fidelity {record.fidelity} "
+                    f"for design {record.design} (null in its metrics.json)"
+                )
+            values.append(measured.value)
+        return values
+
+    def _constraints(self, record: Record, design: DesignSpec) -> dict[str, float | None]:
+        """Constraint name -> value (feasible when <= 0; None when the record does not know it yet)."""
+        result: dict[str, float | None] = {}
+        if self.sweep.budget_us is not None:
+            ns = measure(record, "latency.ns", self.sweep.dsp_weight).value
+            result["latency_budget"] = None if ns is None else ns - 1000.0 * self.sweep.budget_us
+        device = self.sweep.device_for(design)
+        if device is not None:
+            for resource in ("lut", "ff", "dsp", "bram"):
+                used = measure(record, f"resources.{resource}", self.sweep.dsp_weight).value
+                capacity = device.capacity(resource)
+                result[f"{device.name}_{resource}"] = None if used is None else used - capacity
+        for metric, limit in self.sweep.limits.items():
+            value = measure(record, metric, self.sweep.dsp_weight).value
+            result[f"limit_{metric}"] = None if value is None else value - limit
+        mismatches = record.verification.mismatches
+        result["rtl_mismatches"] = None if mismatches is None else float(mismatches)
+        return result
+
+    def _promote(self, trial: Any, values: list[float], feasible: bool) -> bool:
+        """On or near the front of the finished trials' estimates, feasible, and under the cap."""
+        if not feasible:
+            return False
+        from optuna.trial import TrialState
+
+        trials = trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING))
+        promotion = self.sweep.promotion
+        promoted = sum(1 for t in trials if t.user_attrs.get("promoted") and t.number != trial.number)
+        if promotion.max is not None and promoted >= promotion.max:
+            return False
+        complete = [t for t in trials if t.state == TrialState.COMPLETE]
+        if len(complete) < promotion.after:
+            return False
+        others = [t.user_attrs["estimate_values"] for t in complete if t.user_attrs.get("feasible_estimate")]
+        return near_front(values, others, self.sweep.directions, promotion.near)
+
+    def _report(self, trial: Any, design: DesignSpec, record: Record, folder: Path) -> list[float]:
+        values = self._values(record)
+        constraints = self._constraints(record, design)
+        for name, value in constraints.items():
+            trial.set_constraint(name, 0.0 if value is None else value)  # unknown: not (yet) violated
+        mismatches = constraints["rtl_mismatches"]
+        trial.set_user_attr("fidelity", record.fidelity)
+        trial.set_user_attr("constraints", constraints)
+        trial.set_user_attr("feasible", all(v is None or v <= 0 for v in constraints.values()))
+        trial.set_user_attr("mismatches", None if mismatches is None else int(mismatches))
+        trial.set_user_attr("verified", record.fidelity == "verify" and mismatches == 0)
+        weight = self.sweep.dsp_weight
+        sources = {o.metric: measure(record, o.metric, weight).source for o in self.sweep.objectives}
+        trial.set_user_attr("sources", sources)
+        trial.set_user_attr("record", str(folder / "metrics.json"))
+        trial.set_user_attr("warnings", record.warnings)
+        if mismatches:
+            print(f"[sweep] trial {trial.number}: RTL MISMATCHES its reference ({int(mismatches)} words)")
+        return values
