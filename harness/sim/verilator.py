@@ -1,12 +1,4 @@
-"""RTL simulation: cocotb testbenches on a simulator back end, results back as integers.
-
-Every design the harness generates has the same streaming top-level interface, so one testbench
-(`tb/stream.py`) drives all of them:
-
-    clk, rst                     clock, synchronous active-high reset
-    in_valid, in_ready, in_data  input handshake; `in_ready` depends only on internal state. in_data
-                                 packs element 0 in the low bits, each element `in_widths[i]` wide
-    out_valid, out_data          one cycle pulse per result, packed like in_data
+"""The Verilator back end: cocotb's runner builds the design, with the C++ stream driver on the fast path.
 
 The testbench offers a new vector whenever the design is ready, so the measured initiation interval
 is the design's own, and it measures latency as the rising edges between the edge that accepted a
@@ -29,6 +21,7 @@ What a run leaves in its work folder, whichever path ran: `vectors.npz` (every v
 widths, expected outputs), `outputs.json` (every output word the RTL produced, one list per vector),
 `sim.log`; the cocotb run's own `tb_result.json` (and, on the fast path, its prefix as
 `cocotb_vectors.npz`).
+
 """
 
 from __future__ import annotations
@@ -38,19 +31,19 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
-from harness.errors import ToolError
+from harness.sim.job import SimJob, SimResult, SimulationError
+from harness.sim.vectors import StreamVectors, pack_words, unpack_words
 from harness.toolchain import Toolchain
-from harness.verify import Comparison, compare
+from harness.verify import compare
 
 #: The executable's main for stream designs: cocotb's Verilator main plus the C++ stream driver.
-STREAM_MAIN = Path(__file__).resolve().parents[1] / "tb" / "stream_main.cpp"
-#: Vectors the cocotb testbench also streams when the C++ driver streams them all.
+STREAM_MAIN = Path(__file__).resolve().parents[2] / "tb" / "stream_main.cpp"
 
 
 @dataclass
@@ -133,7 +126,12 @@ class VerilatorSimulator:
         with open(log_path, "w") as log:
             try:
                 proc = subprocess.run(
-                    [sys.executable, "-m", "harness.sim", str(spec_path.resolve())],  # cwd is work_dir
+                    [
+                        sys.executable,
+                        "-m",
+                        "harness.sim.verilator",
+                        str(spec_path.resolve()),
+                    ],  # cwd is work_dir
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     env=self.toolchain.env(),
