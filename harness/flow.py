@@ -23,7 +23,7 @@ from harness.data import Dataset
 from harness.data import load as load_data
 from harness.kinds import stages_for
 from harness.record import Accuracy, Latency, Record, Resources, Verification
-from harness.sim import SimJob, SimResult, StreamVectors, VerilatorSimulator
+from harness.sim import SimJob, SimResult, StreamVectors, get_simulator
 from harness.spec import DesignSpec
 from harness.stages import Converted, Emulation, RTLDesign, Trained, decide
 from harness.synth import synthesize
@@ -109,7 +109,7 @@ def simulate(point: DesignPoint, toolchain: Toolchain) -> SimResult:
         point.vectors(),
         timeout_s=point.spec.verify.sim_timeout_s,
     )
-    return _timed(point.spec, point.timings, "sim", VerilatorSimulator(toolchain).run, job)
+    return _timed(point.spec, point.timings, "sim", get_simulator("verilator", toolchain).run, job)
 
 
 def estimate_record(point: DesignPoint, toolchain: Toolchain) -> Record:

@@ -139,3 +139,12 @@ def test_pack_words_is_the_ports_bit_layout(widths):
             packed |= (int(code) % (1 << width)) << offset
             offset += width
         assert [int(w) for w in words] == [(packed >> (32 * k)) & 0xFFFFFFFF for k in range(n_words)]
+
+
+def test_get_simulator_refuses_an_unknown_back_end_naming_the_valid_ones(toolchain):
+    from harness.errors import SpecError
+    from harness.sim import get_simulator
+
+    assert get_simulator("verilator", toolchain).name == "verilator"
+    with pytest.raises(SpecError, match=r"simulator 'icarus' is not known; valid: verilator$"):
+        get_simulator("icarus", toolchain)

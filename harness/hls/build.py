@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from harness.errors import ToolError
 from harness.hls.project import load_report
 from harness.hls.reports import to_metrics
-from harness.sim import SimJob, SimResult, StreamVectors, VerilatorSimulator
+from harness.sim import SimJob, SimResult, StreamVectors, get_simulator
 from harness.spec import SpecError
 from harness.toolchain import Tool, Toolchain, ToolNotFoundError
 
@@ -598,7 +598,7 @@ def simulate_hls_top(
         timeout_s=timeout_s,
         tb_env=ports.env(),
     )
-    return VerilatorSimulator(toolchain).run(job)
+    return get_simulator("verilator", toolchain).run(job)
 
 
 # --------------------------------------------------------------------------------------------------
