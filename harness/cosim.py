@@ -27,7 +27,6 @@ Every refusal (`CosimError`) happens before Verilator builds anything.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +55,7 @@ from harness.hls.project import (
     top_hints,
 )
 from harness.hls.reports import ReportError, to_metrics
-from harness.record import Latency, json_default
+from harness.record import Latency, Record, Resources, Verification
 from harness.sim import SimResult, StreamVectors
 from harness.spec import SpecError
 from harness.toolchain import Toolchain
@@ -464,57 +463,60 @@ def _vendor_reports(project: Path) -> dict[str, Any] | None:
         return None
 
 
-def record(job: CosimJob, sim: SimResult, toolchain: Toolchain) -> dict[str, Any]:
-    """The metrics.json of a co-simulation, in `harness evaluate`'s shape: verification and measured
-    latency from Verilator; resources from the project's vendor reports where it has any (else null)."""
+def record(job: CosimJob, sim: SimResult, toolchain: Toolchain) -> Record:
+    """The record of a co-simulation, in `harness evaluate`'s shape (fidelity `vendor`, kind
+    `vendor-rtl`): verification and measured latency from Verilator; resources from the project's
+    vendor reports where it has any (else null). `verification.bit_exact` also needs the testbench's
+    block-protocol checks to have passed (`testbench_passed`)."""
     vendor = _vendor_reports(job.project)
-    resources = (vendor or {}).get("resources") or dict.fromkeys(("lut", "ff", "dsp", "bram", "source"))
     source = f"{sim.simulator} (measured) on vendor RTL {job.verilog_dir.resolve()}"
-    latency = Latency.of(sim.latency_cycles, sim.ii_cycles, job.clock_ns or 0.0, source).to_dict()
+    latency = Latency.of(sim.latency_cycles, sim.ii_cycles, job.clock_ns or 0.0, source)
     if job.clock_ns is None:  # no clock in the project: the time is unknown, not zero
-        latency.update(clock_ns=None, ns=None)
-    latency["max_cycles"] = sim.latency_max_cycles
+        latency.clock_ns = latency.ns = None
+    latency.max_cycles = sim.latency_max_cycles
     comp = sim.comparison
-    return {
-        "design": job.top,
-        "kind": "vendor-rtl",
-        "fidelity": "vendor",
-        "design_hash": job.key(),
-        "accuracy": {"float": None, "emulation": None, "rtl": None},
-        "verification": {
-            **sim.metrics(),
-            "reference": f"{job.expected_file.resolve()} (inputs {job.inputs_file.resolve()})",
-            "testbench": HLS_TESTBENCH,
-            "bit_exact": bool(comp is not None and comp.exact and sim.testbench_passed),
-            "testbench_passed": sim.testbench_passed,
-        },
-        "latency": latency,
-        "resources": resources,
-        "vendor": (vendor or {}).get("vendor"),
-        "cosim": {
-            "project": str(job.project.resolve()),
-            "verilog": str(job.verilog_dir.resolve()),
-            "top_reason": job.top_reason,
-            "input_precision": job.inputs.precision.to_dict(),
-            "output_precision": job.outputs.precision.to_dict(),
-            "inputs": {"ports": list(job.inputs.ports), "elements": job.inputs.elements},
-            "outputs": {"ports": list(job.outputs.ports), "elements": job.outputs.elements},
-        },
-        "rtl": {"top": job.top, "sources": [str(s) for s in job.sources]},
-        "tools": tool_versions(toolchain),
-        "seconds": {"build": sim.build_seconds, "run": sim.run_seconds},
+    verification = Verification(
+        **sim.metrics(), reference=f"{job.expected_file.resolve()} (inputs {job.inputs_file.resolve()})"
+    )
+    verification.extra = {
+        "testbench": HLS_TESTBENCH,
+        "bit_exact": bool(comp is not None and comp.exact and sim.testbench_passed),
+        "testbench_passed": sim.testbench_passed,
     }
+    resources = (vendor or {}).get("resources")
+    return Record(
+        design=job.top,
+        kind="vendor-rtl",
+        fidelity="vendor",
+        design_hash=job.key(),
+        verification=verification,
+        latency=latency,
+        resources=Resources.from_dict(resources) if resources else Resources(),
+        vendor=(vendor or {}).get("vendor"),
+        rtl={"top": job.top, "sources": [str(s) for s in job.sources]},
+        tools=tool_versions(toolchain),
+        seconds={"build": sim.build_seconds, "run": sim.run_seconds},
+        extra={
+            "cosim": {
+                "project": str(job.project.resolve()),
+                "verilog": str(job.verilog_dir.resolve()),
+                "top_reason": job.top_reason,
+                "input_precision": job.inputs.precision.to_dict(),
+                "output_precision": job.outputs.precision.to_dict(),
+                "inputs": {"ports": list(job.inputs.ports), "elements": job.inputs.elements},
+                "outputs": {"ports": list(job.outputs.ports), "elements": job.outputs.elements},
+            }
+        },
+    )
 
 
-def run(job: CosimJob, out: Path, toolchain: Toolchain, timeout_s: float = 1800.0) -> tuple[dict, Comparison]:
+def run(
+    job: CosimJob, out: Path, toolchain: Toolchain, timeout_s: float = 1800.0
+) -> tuple[Record, Comparison]:
     """Simulate the job's top against its vectors and write `out/metrics.json`."""
     out.mkdir(parents=True, exist_ok=True)
     sim = simulate_hls_top(toolchain, job.sources, job.top, out / "sim", job.vectors, timeout_s)
     metrics = record(job, sim, toolchain)
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=json_default) + "\n")
+    metrics.write(out / "metrics.json")
     assert sim.comparison is not None  # the job always carries expected outputs
     return metrics, sim.comparison
-
-
-# --------------------------------------------------------------------------------------------------
-# Command line

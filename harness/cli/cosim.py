@@ -39,17 +39,17 @@ def _cli(args: Any) -> int:
     except SimulationError:
         print(f"error: {_failure(out / 'sim' / 'sim.log')}")
         return 2
-    latency = metrics["latency"]
-    verdict = "bit-exact" if metrics["verification"]["bit_exact"] else "NOT bit-exact"
+    latency, verification = metrics.latency, metrics.verification.extra
+    verdict = "bit-exact" if verification["bit_exact"] else "NOT bit-exact"
     print(f"[cosim] {verdict}: {comparison.summary()}")
-    if not metrics["verification"]["testbench_passed"] and comparison.exact:
+    if not verification["testbench_passed"] and comparison.exact:
         print(f"[cosim] the testbench failed on the block protocol; see {out / 'sim' / 'sim.log'}")
     print(
-        f"[cosim] latency {latency['cycles']} cycles (max {latency['max_cycles']}), "
-        f"II {latency['ii_cycles']} cycles, measured by {latency['source']}; {time.monotonic() - start:.1f} s"
+        f"[cosim] latency {latency.cycles} cycles (max {latency.max_cycles}), "
+        f"II {latency.ii_cycles} cycles, measured by {latency.source}; {time.monotonic() - start:.1f} s"
     )
     print(f"wrote {out / 'metrics.json'}")
-    return 0 if metrics["verification"]["bit_exact"] else 1
+    return 0 if verification["bit_exact"] else 1
 
 
 def _failure(log: Path) -> str:
