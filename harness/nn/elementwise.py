@@ -7,8 +7,11 @@ or written as Verilog for the MAC generator (`verilog`), both with hls4ml's sema
     linear:      res = result_t(x)
     relu:        res = result_t(x > 0 ? x : 0)             (QKeras quantized_relu(b, i): result_t saturates)
     relu_max:    res = x < 0 ? 0 : x > M ? result_t(M) : result_t(x)     (relu6: M = 6, relu1: M = 1)
-    leaky_relu:  res = result_t(x > 0 ? x : alpha * x)     (LeakyReLU: alpha = param_t(activ_param);
-                                                            PReLU: one param_t alpha per element)
+    leaky_relu:  res = result_t(x > 0 ? x : alpha * x)     (LeakyReLU, and QKeras quantized_relu(b, i,
+                                                            negative_slope=alpha) with its result_t:
+                                                            alpha = param_t(activ_param), the product
+                                                            exact before the cast; PReLU: one param_t
+                                                            alpha per element)
     scale_bias:  res = result_t(x * scale + bias)          (BatchNormalization not fused into a Dense,
                                                             and QKeras' ApplyAlpha: exact product and sum)
     table:       i = int(x * N / (2R)) + N / 2, clamped to [0, N - 1];  res = result_t(table[i])
@@ -49,9 +52,12 @@ ACTIVATIONS = {
     "sigmoid": ("table", None),
     "tanh": ("table", None),
 }
+#: hls4ml's activation names for one leaky ReLU: the Keras LeakyReLU layer ('LeakyReLU') and QKeras'
+#: quantized_relu(bits, integer, negative_slope=s) with s != 0 ('leaky_relu', result_t the quantizer's).
+LEAKY_RELU = ("leakyrelu", "leaky_relu")
 SUPPORTED = (
     "Dense; BatchNormalization and ApplyAlpha (scale and bias); Activation linear, relu, relu6, relu1, "
-    "sigmoid, tanh; LeakyReLU and PReLU"
+    "sigmoid, tanh; LeakyReLU, QKeras quantized_relu with negative_slope, and PReLU"
 )
 
 
@@ -271,7 +277,7 @@ def read(
         if kind != "table":
             return Elementwise(layer.name, kind, out, maximum=maximum)
         return _table_layer(layer, activation, out, toolchain)
-    if cls == "ParametrizedActivation" and activation == "leakyrelu":
+    if cls == "ParametrizedActivation" and activation in LEAKY_RELU:
         param_t = layer_type(layer, layer.get_attr("param_t").precision, "param")
         alpha = param_t.to_float(param_t.quantize(np.full(n, float(layer.get_attr("activ_param")))))
         return Elementwise(layer.name, "leaky_relu", out, Param.of(alpha, param_t))

@@ -1,8 +1,9 @@
 """The everyday hls4ml layers in the open RTL, bit-exact against hls4ml's C simulation.
 
 Batch normalisation (fused into the Dense before it by hls4ml, and on its own after an activation),
-QKeras' ApplyAlpha scales (alpha='auto_po2' and 'auto'), leaky and parametric ReLU, relu6, and tanh
-and sigmoid through hls4ml's own lookup tables (its table size, range, table_t and index arithmetic).
+QKeras' ApplyAlpha scales (alpha='auto_po2' and 'auto'), leaky (Keras LeakyReLU, QKeras quantized_relu
+with negative_slope) and parametric ReLU, relu6, and tanh and sigmoid through hls4ml's own lookup
+tables (its table size, range, table_t and index arithmetic).
 
 Each model is converted and compiled once (session fixtures). Two checks per model:
 - per layer: hls4ml's traced input of each element-wise layer, fed through that layer alone as the
@@ -478,3 +479,164 @@ def test_layers_still_unsupported_are_refused_naming_layer_and_type(layer, words
         with pytest.raises(UnsupportedModelError, match=words):
             rtl(spec, Converted(model=hls_model, input_types=[], output_types=[]), out, None)
         assert not out.exists()
+
+
+#: QKeras quantized_relu with a negative slope (QKeras allows only powers of two), at two precisions and in
+#: both places QKeras takes it (a QActivation layer, and a QDense's `activation=`, which hls4ml splits
+#: off as `<dense>_quantized_relu`): hls4ml converts each to a ParametrizedActivation 'leaky_relu' whose
+#: result type is the quantizer's, signed (fixed<6,1,RND_CONV,SAT> and fixed<8,4,RND_CONV,SAT>), and whose
+#: alpha gets the narrowest exact param type (ufixed<1,-1> and ufixed<1,-2>):
+#: res = result_t(x > 0 ? x : alpha * x), i.e. the negative part is rounded and saturated too.
+QLEAKY = {
+    "qleaky1": (
+        "quantized_relu(6,0,negative_slope=0.25)",
+        "fixed<6,1,RND_CONV,SAT,0>",
+        "ufixed<1,-1,TRN,WRAP,0>",
+    ),
+    "fc2_quantized_relu": (
+        "quantized_relu(8,3,negative_slope=0.125)",
+        "fixed<8,4,RND_CONV,SAT,0>",
+        "ufixed<1,-2,TRN,WRAP,0>",
+    ),
+}
+
+
+def qkeras_leaky_model(n_in: int = 4, n_out: int = 4):
+    """n_in -> 8 -> QActivation quantized_relu(6,0,negative_slope=0.25) -> 8 with activation
+    quantized_relu(8,3,negative_slope=0.125) -> n_out. QDense quantized_bits(6,0,alpha=1), but fc2's
+    kernel quantized_bits(8,4,alpha=1), so that its sums reach -64, where 0.125 * x saturates: both
+    activations saturate on both sides and round their negative part."""
+    import tensorflow as tf
+    from qkeras import QActivation, QDense
+
+    tf.keras.utils.set_random_seed(24)
+    q = "quantized_bits(6,0,alpha=1)"
+    model = tf.keras.Sequential(
+        [
+            tf.keras.Input((n_in,), name="fc1_input"),
+            QDense(8, kernel_quantizer=q, bias_quantizer=q, name="fc1"),
+            QActivation(QLEAKY["qleaky1"][0], name="qleaky1"),
+            QDense(
+                8,
+                kernel_quantizer="quantized_bits(8,4,alpha=1)",
+                bias_quantizer=q,
+                activation=QLEAKY["fc2_quantized_relu"][0],
+                name="fc2",
+            ),
+            QDense(n_out, kernel_quantizer=q, bias_quantizer=q, name="fc3"),
+        ],
+        name="qleaky",
+    )
+    rng = np.random.default_rng(24)
+    for dense, std in (("fc1", 1.0), ("fc2", 8.0), ("fc3", 1.0)):
+        w, b = model.get_layer(dense).get_weights()
+        model.get_layer(dense).set_weights([rng.normal(0, std, w.shape), rng.normal(0, 0.3, b.shape)])
+    return model
+
+
+class QLeaky:
+    """The QKeras leaky model converted by hls4ml (types per layer from the quantizers, every layer traced),
+    its 10 000 input vectors and hls4ml's trace of them."""
+
+    def __init__(self, root: Path) -> None:
+        import hls4ml
+
+        self.model = qkeras_leaky_model()
+        config = hls4ml.utils.config_from_keras_model(self.model, granularity="name", backend="Vitis")
+        for entry in config["LayerName"].values():
+            entry["Trace"] = True
+        self.hls = convert(self.model, config, root / "hls4ml")
+        self.x = np.random.default_rng(24).normal(0, 2.5, size=(N_VECTORS, 4)).astype(np.float32)
+        _, self.traced = self.hls.trace(np.ascontiguousarray(self.x))
+        self.layers = {layer.name: layer for layer in self.hls.get_layers()}
+        self.order = [layer.name for layer in self.hls.get_layers()]
+
+
+@pytest.fixture(scope="session")
+def qleaky(tmp_path_factory) -> QLeaky:
+    return QLeaky(tmp_path_factory.mktemp("qleaky"))
+
+
+@pytest.mark.parametrize("name", sorted(QLEAKY))
+def test_qkeras_leaky_relu_layer_bit_exact(qleaky, name):
+    """Each quantized_relu(..., negative_slope) alone, as the bridge traces it, on hls4ml's own inputs to it
+    (10 000 vectors x 8): every output code equal to hls4ml's trace, with both saturation limits, negative
+    outputs, round-half-even ties of alpha * x and every result code reached."""
+    from da4ml.trace import FixedVariableArrayInput, comb_trace
+
+    from harness.nn.casts import kif
+
+    layer = qleaky.layers[name]
+    assert (layer.class_name, layer.get_attr("activation")) == ("ParametrizedActivation", "leaky_relu")
+    assert str(layer.get_output_variable().type.precision) == QLEAKY[name][1]
+    assert str(layer.get_attr("param_t").precision) == QLEAKY[name][2]
+    previous = qleaky.order[qleaky.order.index(name) - 1]
+    x_type = FixedType.from_hls4ml(qleaky.layers[previous].get_output_variable().type.precision)
+    out_type = FixedType.from_hls4ml(layer.get_output_variable().type.precision)
+    x = np.asarray(qleaky.traced[previous], dtype=np.float64).reshape(N_VECTORS, -1)
+    expected = np.round(
+        np.asarray(qleaky.traced[name], dtype=np.float64).reshape(x.shape) * 2.0**out_type.frac
+    )
+    op = read(layer, x.shape[1], x_type, out_type)
+    inputs = FixedVariableArrayInput((x.shape[1],))
+    comb = comb_trace(inputs, op.trace(inputs.quantize(*kif(x_type))))
+    got = np.round(np.asarray(comb.predict(x)).reshape(x.shape) * 2.0**out_type.frac)
+    bad = np.flatnonzero((got != expected).any(axis=1))
+    assert bad.size == 0, (
+        f"{name}: {bad.size} of {N_VECTORS} vectors differ; first: input {x[bad[0]]} "
+        f"hls4ml {expected[bad[0]]} bridge {got[bad[0]]}"
+    )
+    low, high = out_type.to_float(np.array([-(1 << (out_type.width - 1)), (1 << (out_type.width - 1)) - 1]))
+    alpha = float(layer.get_attr("activ_param"))
+    scaled = alpha * x[x < 0] * 2.0**out_type.frac  # the negative branch on the result's grid
+    assert (x >= high).any() and (alpha * x <= low).any()  # both saturation limits
+    assert ((x < 0) & (alpha * x > low)).sum() > 1000  # negative outputs inside the range
+    assert (scaled - np.floor(scaled) == 0.5).any()  # ties, which round half to even
+    assert len(np.unique(expected)) == 2**out_type.width  # every result code
+
+
+@pytest.mark.parametrize(("arithmetic", "reuse"), [("da", 1), ("mac", 2)])
+def test_qkeras_leaky_relu_bit_exact_on_verilator(qleaky, arithmetic, reuse, toolchain, tmp_path):
+    """The whole QKeras leaky model through each generator (da4ml at RF 1, the MAC generator at RF 2):
+    10 000 vectors x 4 output codes on Verilator against hls4ml's C simulation."""
+    out = tmp_path / arithmetic
+    design = (
+        write_da(trace(qleaky.hls, toolchain=toolchain), "qleaky", out, 5.0)
+        if arithmetic == "da"
+        else write_mac(qleaky.hls, "qleaky", out, reuse, toolchain)
+    )
+    vectors = _vectors(qleaky.hls, qleaky.x)
+    assert len(np.unique(vectors.expected)) > 100
+    sim = VerilatorSimulator(toolchain).run(SimJob(design.top, design.sources, out / "sim", vectors))
+    assert sim.comparison.vectors == N_VECTORS
+    assert sim.comparison.mismatched_words == 0, sim.comparison.summary()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("arithmetic", "reuse"), [("da", 1), ("mac", 2)])
+def test_qkeras_leaky_relu_through_harness_evaluate(arithmetic, reuse, tmp_path, capsys):
+    """The QKeras leaky model (16 -> 5, for the synthetic jets) as a pretrained model through `harness
+    evaluate` at fidelity verify: converted, written by each generator, mapped by Yosys, and 10 000 vectors
+    on Verilator against hls4ml's C simulation."""
+    import json
+
+    import yaml
+
+    from harness.cli import main
+
+    from .conftest import pretrained_design, save_pretrained
+
+    arch, weights = save_pretrained(qkeras_leaky_model(16, 5), tmp_path / "model")
+    design = tmp_path / "qleaky.yaml"
+    firmware = {"arithmetic": arithmetic, "reuse_factor": reuse}
+    design.write_text(yaml.safe_dump(pretrained_design("qleaky", arch, weights, firmware, N_VECTORS)))
+    out = tmp_path / "run"
+    assert main(["evaluate", str(design), "--out", str(out)]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["model"]["arithmetic"] == arithmetic
+    kinds = [entry.split(":")[1] for entry in metrics["model"]["hls4ml_layers"]]
+    assert kinds.count("ParametrizedActivation") == 2, kinds
+    verification = metrics["verification"]
+    assert verification["vectors"] == N_VECTORS and verification["mismatches"] == 0
+    assert metrics["resources"]["lut"] > 0 and metrics["resources"]["source"].startswith("yosys")
+    assert '"mismatches": 0' in capsys.readouterr().out
