@@ -211,8 +211,9 @@ class PretrainedSpec:
     model: str | None = field(
         default=None,
         metadata=_doc(
-            "one file holding the whole model (relative to the design file): a Keras HDF5 file "
-            "(model.save(...h5)) or ONNX (.onnx, read by hls4ml's ONNX front end after qonnx's cleanup)"
+            "one file holding the whole model (relative to the design file): a Keras 2 HDF5 file "
+            "(model.save(...h5)) or tf.keras .keras archive, or ONNX (.onnx, read by hls4ml's ONNX front "
+            "end after qonnx's cleanup); Keras 3 .keras files are refused"
         ),
     )
     architecture: str | None = field(

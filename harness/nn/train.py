@@ -192,8 +192,8 @@ def load_pretrained(spec: DesignSpec):
 
 #: The model files `model.pretrained` reads, for refusals.
 VALID_MODEL_FILES = (
-    "a Keras 2 / QKeras HDF5 file (model.save('model.h5')), ONNX (.onnx), or {architecture: JSON, "
-    "weights: HDF5}"
+    "a Keras 2 / QKeras HDF5 file (model.save('model.h5')) or tf.keras .keras archive, ONNX (.onnx), or "
+    "{architecture: JSON, weights: HDF5}"
 )
 
 
@@ -227,9 +227,9 @@ def _load_keras_archive(path: Path):
         raise SpecError(
             f"model.pretrained: {path} is a Keras 3 model archive (.keras zip: config.json, metadata.json "
             f"with keras_version {version}); this harness reads Keras 2 / QKeras models (TensorFlow "
-            f"{tf.__version__}: {VALID_MODEL_FILES}). Keras 3 models (e.g. HGQ2) need the Keras-3 stack "
-            "(TensorFlow >= 2.16), which cannot share an environment with QKeras: see the README "
-            "(Supported models)"
+            f"{tf.__version__}); valid: {VALID_MODEL_FILES}. Keras 3 models (e.g. HGQ2) need the Keras-3 "
+            "stack (TensorFlow >= 2.16) in an environment of its own, as QKeras does not run there: see "
+            "the README (Supported models)"
         )
     objects = custom_objects()
     _check_layer_classes(config, objects)
