@@ -65,8 +65,11 @@ class ConiferForest:
 
         model = make_model(copy.deepcopy(self.ensemble), config)
         history = self.ensemble.get("metadata")
-        if isinstance(history, list):
-            model._metadata = [ModelMetaData._from_dict(m) for m in history] + model._metadata
+        for entry in reversed(history if isinstance(history, list) else []):
+            try:  # the releases that saved the file before, as load_model keeps them
+                model._metadata.insert(0, ModelMetaData._from_dict(entry))
+            except (TypeError, ValueError, AttributeError):  # an entry conifer cannot parse: left out
+                continue
         return model
 
 

@@ -97,11 +97,7 @@ def _read_csv(path: Path, tree: str | None, names: list[str], columns: list[str]
             )
         frame = pd.read_csv(path, header=None, names=columns, usecols=names, skipinitialspace=True)
         return {n: frame[n].to_numpy() for n in names}, None
-    header = first_row  # padded names (" pt", from "f0, pt, kind") are the names themselves
-    if duplicates := sorted({h for h in header if header.count(h) > 1}):
-        raise InvalidDataError(
-            f"{path}: its header row names {', '.join(map(repr, duplicates))} more than once"
-        )
+    header = _header_names(first_row)
     if missing := [n for n in names if n not in header]:
         rows = sum(1 for _ in path.open()) - 1
         if len(missing) == len(names) and any(_parses_as_number(h) for h in header):
@@ -112,6 +108,18 @@ def _read_csv(path: Path, tree: str | None, names: list[str], columns: list[str]
         raise InvalidDataError(_missing(path, missing, header, rows))
     frame = pd.read_csv(path, header=0, names=header, usecols=names, skipinitialspace=True)
     return {n: frame[n].to_numpy() for n in names}, None
+
+
+def _header_names(cells: list[str]) -> list[str]:
+    """Column names from a CSV header row's cells, already stripped of padding (" pt" is `pt`), named as
+    pandas names them otherwise: an empty cell i is `Unnamed: i`, a repeated name `a` is `a.1`, `a.2`."""
+    names: list[str] = []
+    for i, cell in enumerate(cells):
+        name = cell or f"Unnamed: {i}"
+        if name in names:
+            name = next(f"{name}.{k}" for k in range(1, len(cells) + 1) if f"{name}.{k}" not in names)
+        names.append(name)
+    return names
 
 
 def _listed(values: list[str]) -> str:

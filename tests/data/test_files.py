@@ -298,3 +298,13 @@ def test_design_hash_of_designs_without_data_columns_is_unchanged(tmp_path, monk
     monkeypatch.undo()
     raw["data"]["columns"] = ["f0", "f1", "f2", "kind", "evt"]
     assert from_dict(raw, base_dir=tmp_path).design_hash() != unset
+
+
+def test_header_names_are_stripped_and_named_as_pandas_names_them(tmp_path):
+    """Stripping padding must not refuse headers pandas read before: empty cells and repeated names."""
+    (tmp_path / "d.csv").write_text(",f0, f0,kind\n0,1.5,2.5,a\n1,0.5,3.5,b\n")
+    data = load(DataSpec(path=str(tmp_path / "d.csv"), features=["f0", "f0.1"], label="kind"), 0)
+    assert data.source["rows"] == 2
+    message = r"among its 4 columns \(2 rows\): Unnamed: 0, f0, f0\.1, kind"
+    with pytest.raises(InvalidDataError, match=message):
+        load(DataSpec(path=str(tmp_path / "d.csv"), features=["pt"], label="kind"), 0)
