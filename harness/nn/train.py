@@ -203,6 +203,7 @@ def _load_keras_archive(path: Path):
     checked layer by layer first); written by Keras 3 it is refused: the installed TensorFlow 2.14 /
     QKeras stack cannot read it. Only the archive's JSON members are read before that decision."""
     import json
+    import re
     import zipfile
 
     import tensorflow as tf
@@ -223,7 +224,13 @@ def _load_keras_archive(path: Path):
             f"model.pretrained: {path} is a zip archive but not a Keras model archive (no metadata.json with "
             f"keras_version and config.json; it holds {listed}); valid: {VALID_MODEL_FILES}"
         )
-    if int(version.split(".")[0] or 0) >= 3:
+    major = re.match(r"\d+", version)
+    if major is None:
+        raise SpecError(
+            f"model.pretrained: {path}: its metadata.json says keras_version {version!r}, which no Keras "
+            f"release writes; valid: {VALID_MODEL_FILES}"
+        )
+    if int(major.group()) >= 3:
         raise SpecError(
             f"model.pretrained: {path} is a Keras 3 model archive (.keras zip: config.json, metadata.json "
             f"with keras_version {version}); this harness reads Keras 2 / QKeras models (TensorFlow "
