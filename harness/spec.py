@@ -73,6 +73,11 @@ DATA_SETS = ("jets-synthetic", "jets-hlf", "tracks-synthetic", "file")
 DATA_FORMATS = {"csv": (".csv",), "parquet": (".parquet", ".pq"), "npz": (".npz",), "root": (".root",)}
 
 
+#: (section, field) pairs left out of the design hash while they are null: fields added after designs were
+#: hashed, so an existing design keeps its hash (and its cached results and regression baselines).
+HASH_OMITTED_WHEN_NULL = (("data", "columns"),)
+
+
 def _columns(value: list[str]) -> str | None:
     if not value or not all(isinstance(v, str) and v for v in value):
         return "must be a non-empty list of column (or branch) names"
@@ -110,6 +115,14 @@ class DataSpec:
         default=None,
         metadata=_doc("TTree of a ROOT file (`file`); null: the file's only TTree"),
     )
+    columns: list[str] | None = field(
+        default=None,
+        metadata=_doc(
+            "names of the columns of a CSV file without a header row, in the file's order (its first row "
+            "is then data); null: the CSV file's first row names them",
+            _columns,
+        ),
+    )
     features: list[str] | None = field(
         default=None,
         metadata=_doc(
@@ -146,7 +159,7 @@ class DataSpec:
         """Resolve the default data set and refuse fields that the chosen one does not read."""
         if self.name is None:
             self.name = "file" if self.path else "jets-synthetic"
-        file_only = {k: getattr(self, k) for k in ("format", "tree", "features", "label")}
+        file_only = {k: getattr(self, k) for k in ("format", "tree", "columns", "features", "label")}
         if self.name != "file":
             given = [f"data.{k}" for k, v in file_only.items() if v is not None]
             if given:
@@ -165,6 +178,18 @@ class DataSpec:
         fmt = self.data_format()
         if fmt != "root" and self.tree is not None:
             raise SpecError(f"data.tree: only ROOT files have trees; {self.path} is {fmt}")
+        if self.columns is not None:
+            if fmt != "csv":
+                raise SpecError(
+                    f"data.columns: names the columns of a CSV file without a header row; {self.path} is "
+                    f"{fmt}, whose columns are named in the file: leave data.columns out"
+                )
+            for key, names in (("features", self.features or []), ("label", [self.label])):
+                if unknown := [n for n in names if n not in self.columns]:
+                    raise SpecError(
+                        f"data.{key}: {', '.join(map(repr, unknown))} not among data.columns "
+                        f"({', '.join(self.columns)})"
+                    )
 
     def data_format(self) -> str:
         """`format`, or the format its suffix names; SpecError naming the valid ones otherwise."""
@@ -186,8 +211,9 @@ class PretrainedSpec:
     model: str | None = field(
         default=None,
         metadata=_doc(
-            "one file holding the whole model (relative to the design file): a Keras HDF5 file "
-            "(model.save(...h5)) or ONNX (.onnx, read by hls4ml's ONNX front end after qonnx's cleanup)"
+            "one file holding the whole model (relative to the design file): a Keras 2 HDF5 file "
+            "(model.save(...h5)) or tf.keras .keras archive, or ONNX (.onnx, read by hls4ml's ONNX front "
+            "end after qonnx's cleanup); Keras 3 .keras files are refused"
         ),
     )
     architecture: str | None = field(
@@ -385,7 +411,11 @@ class DesignSpec:
             )
         }
         versions["yosys-build"] = chosen_yosys_build()
-        payload: dict[str, Any] = {"spec": self.to_dict(), "versions": versions, "files": self.file_digests()}
+        spec = self.to_dict()
+        for section, key in HASH_OMITTED_WHEN_NULL:  # fields added later: unset, old hashes stay valid
+            if spec.get(section, {}).get(key, 0) is None:
+                del spec[section][key]
+        payload: dict[str, Any] = {"spec": spec, "versions": versions, "files": self.file_digests()}
         if fault := faults.injected():  # only when set: the hashes of correct designs stay as they were
             payload["injected_fault"] = fault
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]

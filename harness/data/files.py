@@ -40,7 +40,7 @@ def load(spec: DataSpec, seed: int, base_dir: Path = Path(".")) -> Dataset:
     if not path.is_file():
         raise InvalidDataError(f"data.path: {path} does not exist")
     fmt = spec.data_format()
-    columns, tree = read_columns(path, fmt, spec.tree, [*features, label])
+    columns, tree = read_columns(path, fmt, spec.tree, [*features, label], spec.columns)
     origin = f"{path}" + (f" (tree {tree})" if tree else "")
     x, feature_names = _features(columns, features, origin)
     y, classes = encode_labels(columns[label], label, origin)
@@ -59,10 +59,16 @@ def load(spec: DataSpec, seed: int, base_dir: Path = Path(".")) -> Dataset:
 
 
 def read_columns(
-    path: Path, fmt: str, tree: str | None, names: list[str]
+    path: Path, fmt: str, tree: str | None, names: list[str], header: list[str] | None = None
 ) -> tuple[dict[str, np.ndarray], str | None]:
-    """The named columns of the file as arrays (ROOT: of its TTree, whose name is returned too)."""
-    readers = {"csv": _read_csv, "parquet": _read_parquet, "npz": _read_npz, "root": _read_root}
+    """The named columns of the file as arrays (ROOT: of its TTree, whose name is returned too).
+
+    `header` names the columns of a CSV file without a header row (`data.columns`, in file order);
+    otherwise a CSV file's first row names them, stripped of padding (" pt" is `pt`)."""
+    if fmt == "csv":
+        readers: dict = {"csv": lambda p, t, n: _read_csv(p, t, n, header)}
+    else:
+        readers = {"parquet": _read_parquet, "npz": _read_npz, "root": _read_root}
     try:
         return readers[fmt](path, tree, names)
     except (InvalidDataError, SpecError):
@@ -73,15 +79,59 @@ def read_columns(
         ) from None
 
 
-def _read_csv(path: Path, tree: str | None, names: list[str]) -> tuple[dict, None]:
+def _read_csv(path: Path, tree: str | None, names: list[str], columns: list[str] | None) -> tuple[dict, None]:
     import pandas as pd
 
-    header = list(pd.read_csv(path, nrows=0).columns)
+    first = pd.read_csv(path, nrows=1, header=None, dtype=str, keep_default_na=False)
+    first_row = [str(v).strip() for v in first.iloc[0]] if len(first) else []
+    if columns is not None:  # no header row: data.columns names the columns, the first row is data
+        if set(names) <= set(first_row):
+            raise InvalidDataError(
+                f"data.columns: {path} has a header row ({_listed(first_row)}); data.columns is for a CSV "
+                "file without one: leave it out"
+            )
+        if len(first_row) != len(columns):
+            raise InvalidDataError(
+                f"data.columns names {len(columns)} columns; {path} has {len(first_row)} "
+                f"(first row: {_listed(first_row)}): name every column, in the file's order"
+            )
+        frame = pd.read_csv(path, header=None, names=columns, usecols=names, skipinitialspace=True)
+        return {n: frame[n].to_numpy() for n in names}, None
+    header = _header_names(first_row)
     if missing := [n for n in names if n not in header]:
         rows = sum(1 for _ in path.open()) - 1
+        if len(missing) == len(names) and any(_parses_as_number(h) for h in header):
+            raise InvalidDataError(
+                f"{path} has no header row (its first row holds numbers: {_listed(header)}); name its "
+                f"{len(header)} columns in the file's order with data.columns: [...]"
+            )
         raise InvalidDataError(_missing(path, missing, header, rows))
-    frame = pd.read_csv(path, usecols=names)
+    frame = pd.read_csv(path, header=0, names=header, usecols=names, skipinitialspace=True)
     return {n: frame[n].to_numpy() for n in names}, None
+
+
+def _header_names(cells: list[str]) -> list[str]:
+    """Column names from a CSV header row's cells, already stripped of padding (" pt" is `pt`), named as
+    pandas names them otherwise: an empty cell i is `Unnamed: i`, a repeated name `a` is `a.1`, `a.2`."""
+    names: list[str] = []
+    for i, cell in enumerate(cells):
+        name = cell or f"Unnamed: {i}"
+        if name in names:
+            name = next(f"{name}.{k}" for k in range(1, len(cells) + 1) if f"{name}.{k}" not in names)
+        names.append(name)
+    return names
+
+
+def _listed(values: list[str]) -> str:
+    return ", ".join(values[:MAX_LISTED]) + (" ..." if len(values) > MAX_LISTED else "")
+
+
+def _parses_as_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _read_parquet(path: Path, tree: str | None, names: list[str]) -> tuple[dict, None]:
@@ -166,11 +216,7 @@ def _features(columns: dict[str, np.ndarray], names: list[str], origin: str) -> 
     for name in names:
         column = columns[name]
         if column.dtype.kind not in "biuf":
-            example = next((v for v in column.ravel() if not _is_number(v)), column.ravel()[0])
-            raise InvalidDataError(
-                f"{origin}: feature column {name!r} is not numeric ({column.dtype}, e.g. {example!r}) in "
-                f"{len(column)} rows; firmware inputs are numbers: encode it or leave it out of data.features"
-            )
+            raise InvalidDataError(_not_numeric(column, name, origin))
         if column.ndim == 1:
             blocks.append(column[:, None])
             feature_names.append(name)
@@ -184,8 +230,28 @@ def _features(columns: dict[str, np.ndarray], names: list[str], origin: str) -> 
     return np.concatenate(blocks, axis=1).astype(np.float64), feature_names
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float | np.number) and not isinstance(value, bool)
+def _not_numeric(column: np.ndarray, name: str, origin: str) -> str:
+    """Why feature `name` is not numeric: the rows whose value is not a number (counted, the first one
+    named by its row, 1 = the first data row), or the column's type when every row is of it."""
+    import pandas as pd
+
+    fix = "firmware inputs are numbers: encode it or leave it out of data.features"
+    if column.dtype.kind not in "OUS" or column.ndim != 1:
+        return (
+            f"{origin}: feature column {name!r} is {column.dtype}, not numeric, in all {len(column)} rows; "
+            f"{fix}"
+        )
+    values = pd.Series(column)
+    bad = np.flatnonzero(pd.to_numeric(values, errors="coerce").isna().to_numpy() & values.notna().to_numpy())
+    if len(bad) == 0:
+        return (
+            f"{origin}: feature column {name!r} holds numbers stored as text ({column.dtype}) in its "
+            f"{len(column)} rows; store it as a numeric column"
+        )
+    return (
+        f"{origin}: feature column {name!r} is not numeric in {len(bad)} of {len(column)} rows (e.g. row "
+        f"{bad[0] + 1}: {column[bad[0]]!r}); {fix}"
+    )
 
 
 def encode_labels(column: np.ndarray, name: str, origin: str) -> tuple[np.ndarray, list[str]]:

@@ -183,13 +183,71 @@ def load_pretrained(spec: DesignSpec):
         return _load_full_hdf5(path)
     if path.suffix.lower() == ".onnx":
         return OnnxNetwork.load(path)
+    if head.startswith(b"PK\x03\x04"):
+        return _load_keras_archive(path)
     kind = (
         "a pickle (never loaded: loading one runs code from the file)" if head[:1] == b"\x80" else "neither"
     )
-    raise SpecError(
-        f"model.pretrained: {path} is {kind}; valid: a Keras HDF5 file (model.save('model.h5')), ONNX "
-        "(.onnx), or {architecture: JSON, weights: HDF5}"
-    )
+    raise SpecError(f"model.pretrained: {path} is {kind}; valid: {VALID_MODEL_FILES}")
+
+
+#: The model files `model.pretrained` reads, for refusals.
+VALID_MODEL_FILES = (
+    "a Keras 2 / QKeras HDF5 file (model.save('model.h5')) or tf.keras .keras archive, ONNX (.onnx), or "
+    "{architecture: JSON, weights: HDF5}"
+)
+
+
+def _load_keras_archive(path: Path):
+    """A `.keras` zip archive (Keras' own format: config.json, metadata.json with keras_version,
+    model.weights.h5). Written by tf.keras 2.13-2.15 it is read like a full-model HDF5 file (its config
+    checked layer by layer first); written by Keras 3 it is refused: the installed TensorFlow 2.14 /
+    QKeras stack cannot read it. Only the archive's JSON members are read before that decision."""
+    import json
+    import re
+    import zipfile
+
+    import tensorflow as tf
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.namelist()
+            metadata = json.loads(archive.read("metadata.json")) if "metadata.json" in members else None
+            config = json.loads(archive.read("config.json")) if "config.json" in members else None
+    except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise SpecError(
+            f"model.pretrained: {path} is a broken zip archive ({exc}); valid: {VALID_MODEL_FILES}"
+        ) from None
+    version = str(metadata.get("keras_version", "")) if isinstance(metadata, dict) else ""
+    if not version or not isinstance(config, dict):
+        listed = ", ".join(members[:8]) + (" ..." if len(members) > 8 else "")
+        raise SpecError(
+            f"model.pretrained: {path} is a zip archive but not a Keras model archive (no metadata.json with "
+            f"keras_version and config.json; it holds {listed}); valid: {VALID_MODEL_FILES}"
+        )
+    major = re.match(r"\d+", version)
+    if major is None:
+        raise SpecError(
+            f"model.pretrained: {path}: its metadata.json says keras_version {version!r}, which no Keras "
+            f"release writes; valid: {VALID_MODEL_FILES}"
+        )
+    if int(major.group()) >= 3:
+        raise SpecError(
+            f"model.pretrained: {path} is a Keras 3 model archive (.keras zip: config.json, metadata.json "
+            f"with keras_version {version}); this harness reads Keras 2 / QKeras models (TensorFlow "
+            f"{tf.__version__}); valid: {VALID_MODEL_FILES}. Keras 3 models (e.g. HGQ2) need the Keras-3 "
+            "stack (TensorFlow >= 2.16) in an environment of its own, as QKeras does not run there: see "
+            "the README (Supported models)"
+        )
+    objects = custom_objects()
+    _check_layer_classes(config, objects)
+    try:
+        return tf.keras.models.load_model(str(path), custom_objects=objects, compile=False)
+    except (TypeError, ValueError, KeyError, OSError) as exc:
+        raise SpecError(
+            f"model.pretrained: {path} (a Keras {version} .keras archive) could not be rebuilt by Keras "
+            f"{tf.keras.__version__}: {exc}; re-save it as HDF5 (model.save('model.h5'))"
+        ) from None
 
 
 @dataclass

@@ -26,6 +26,7 @@ from harness.spec import from_dict
 from harness.stages import decide
 
 from ..data.conftest import events, write
+from .conifer_releases.make_files import scored_events
 
 FEATURES = ["f0", "f1", "f2"]
 ROWS = 20_400  # half of them test events: >= 10 000 vectors
@@ -290,3 +291,117 @@ def test_onnx_layouts_conifer_cannot_parse_alone_convert_exactly(own_data, tmp_p
     t = FixedType.parse("ap_fixed<16,6>")
     converted = bdt_convert._from_trained(forest, conifer_config("cpp", t, t, tmp_path, "m"))
     assert bdt_convert.check_against_trained(converted, scores, x_test) == 1.0
+
+
+#: conifer JSON files written by older conifer releases on the own_data events (made by
+#: conifer_releases/make_files.py, which says how), and each release's own float scores of 64 events.
+RELEASES = Path(__file__).parent / "conifer_releases"
+
+
+def _release_scores(name: str) -> np.ndarray | None:
+    """The writing release's own float scores (conifer 1.3 on has a Python evaluation), or None."""
+    scores = json.loads((RELEASES / "release_scores.json").read_text()).get(name)
+    return None if scores is None else np.asarray(scores).T
+
+
+def _walk(name: str, x: np.ndarray, split: str) -> np.ndarray:
+    """The file's forest evaluated from its raw JSON, independently of conifer: per output, the first
+    init_predict entry plus each tree's leaf, nodes sending x left when x[feature] `split` threshold."""
+    model = json.loads((RELEASES / name).read_text())
+    outputs = 1 if model["n_classes"] == 2 else model["n_classes"]
+    scores = np.tile(np.asarray(model["init_predict"][:outputs], dtype=np.float64), (len(x), 1))
+    for per_round in model["trees"]:
+        for c in range(outputs):
+            tree = per_round[c]
+            for row, event in enumerate(x):
+                node = 0
+                while tree["feature"][node] != -2:
+                    value, cut = event[tree["feature"][node]], tree["threshold"][node]
+                    go_left = value <= cut if split == "<=" else value < cut
+                    node = tree["children_left"][node] if go_left else tree["children_right"][node]
+                scores[row, c] += tree["value"][node]
+    return scores * model["norm"]
+
+
+@pytest.mark.parametrize(
+    ("name", "layout", "split"),
+    [
+        ("conifer-0.4-sk3.json", "0.x", "<="),
+        ("conifer-1.0-sk3.json", "1.0-1.5", "<="),
+        ("conifer-1.0-xgb2.json", "1.0-1.5", "<="),
+        ("conifer-1.5-sk3.json", "1.0-1.5", "<="),
+        ("conifer-1.5-xgb2.json", "1.0-1.5", "<="),
+        ("conifer-1.7-sk3.json", "1.6-1.7", "<="),
+        ("conifer-1.7-xgb2.json", "1.6-1.7", "<"),
+        ("conifer-1.10-sk3.json", "1.8+", "<="),
+        ("conifer-1.10-xgb2.json", "1.8+", "<"),
+    ],
+)
+def test_conifer_json_of_older_releases_is_read_as_that_release_evaluated_it(
+    own_data, tmp_path, name, layout, split
+):
+    """conifer 1.11 refuses the JSON of 0.4-1.7 ('Missing expected key library / weight'). Each layout is
+    converted, keeping the ensemble: the float scores equal the writing release's own evaluation where it
+    has one (1.3 on; 128 events, half of them exactly on a cut, so `<` and `<=` differ) and a walk of the
+    file's trees with that release's comparison, and the converted conifer model gives the same scores."""
+    folder, frame = own_data
+    label = "signal" if "xgb2" in name else "kind"
+    spec = from_dict(design(folder, str(RELEASES / name), "events.csv", label=label), base_dir=folder)
+    forest, info = pretrained.load(spec, load_data(spec.data, spec.seed, folder))
+    assert info["pretrained_layout"] == layout
+    assert info["pretrained_release"] == (None if name.startswith("conifer-0.4") else name.split("-")[1])
+    x = scored_events(json.loads((RELEASES / name).read_text()), frame[FEATURES].to_numpy())
+    scores = forest.decision_function(x)
+    other = "<" if split == "<=" else "<="
+    assert not np.allclose(_walk(name, x, split), _walk(name, x, other))  # the cuts tell them apart
+    assert np.allclose(scores, _walk(name, x, split), rtol=0, atol=1e-12)
+    if (release := _release_scores(name)) is not None:
+        assert np.array_equal(scores, release)
+    t = FixedType.parse("ap_fixed<16,6>")
+    converted = bdt_convert._from_trained(forest, conifer_config("cpp", t, t, tmp_path, "old"))
+    assert converted.splitting_convention == split
+    assert bdt_convert.check_against_trained(converted, scores, x) == 1.0
+
+
+@pytest.mark.slow  # conifer compile, Yosys and a Verilator build: about 140 s on 2 cores
+def test_conifer_1_5_json_is_bit_exact(own_data):
+    """The issue's file: a binary xgboost forest saved by conifer 1.5 through `harness evaluate`; conifer
+    1.5 compared x <= threshold (for xgboost forests too), and so do the emulation and the RTL."""
+    folder, _ = own_data
+    model = str(RELEASES / "conifer-1.5-xgb2.json")
+    record = _run_cli(design(folder, model, "events.csv", label="signal"), folder, "conifer15")
+    assert record["verification"]["vectors"] == 10_000 and record["verification"]["mismatches"] == 0
+    assert record["model"]["pretrained_format"] == "conifer" and record["model"]["splitting"] == "<="
+    assert (
+        record["model"]["pretrained_release"] == "1.5" and record["model"]["pretrained_layout"] == "1.0-1.5"
+    )
+    assert record["accuracy"]["emulation_vs_float_agreement"] > 0.97
+
+
+@pytest.mark.parametrize("release", ["2.0", None])
+def test_conifer_json_no_release_reads_is_refused_naming_the_release(own_data, tmp_path, release):
+    """A layout the installed conifer cannot read (here a future one whose nodes lack `threshold`):
+    refused naming the release that wrote it (or that the file does not say), the installed conifer, and
+    how to re-save it."""
+    import conifer
+
+    folder, _ = own_data
+    content = json.loads((RELEASES / "conifer-1.10-xgb2.json").read_text())
+    for tree in (t for per_round in content["trees"] for t in per_round):
+        tree["cut"] = tree.pop("threshold")
+    if release:
+        content["metadata"][-1]["version"] = release
+    else:
+        del content["metadata"]
+    (tmp_path / "future.json").write_text(json.dumps(content))
+    spec = from_dict(
+        design(folder, str(tmp_path / "future.json"), "events.csv", label="signal"), base_dir=folder
+    )
+    writer = f"conifer {release}" if release else "an unrecorded conifer release"
+    message = (
+        rf"future\.json was written by {writer}.* conifer {conifer.__version__} \(installed\) can read "
+        r"\(AssertionError: Missing expected key threshold in treeDict\).* Re-save it: convert the "
+        rf"original forest again with conifer {conifer.__version__}"
+    )
+    with pytest.raises(pretrained.PretrainedModelError, match=message):
+        pretrained.load(spec, load_data(spec.data, spec.seed, folder))

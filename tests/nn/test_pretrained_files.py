@@ -125,3 +125,105 @@ def test_lambda_layer_is_refused_naming_layer_and_type(own_csv, tmp_path):
 
     with pytest.raises(SpecError, match=r"layer double is a Lambda, whose saved config holds Python code"):
         load_pretrained(spec_for("lambda", tmp_path / "lambda.h5", own_csv))
+
+
+def keras3_archive(path: Path) -> Path:
+    """A `.keras` file laid out as Keras 3 (3.15) writes `model.save('m.keras')` for Sequential([Input((4,)),
+    Dense(3)]): a zip of metadata.json (keras_version, date_saved), config.json (module / class_name /
+    config / registered_name / build_config) and model.weights.h5 (layers/<name>/vars/<i>). Written here
+    with zipfile and h5py, as Keras 3 cannot be installed beside TensorFlow 2.14."""
+    import io
+    import json
+    import zipfile
+
+    import h5py
+
+    dense = {
+        "module": "keras.layers",
+        "class_name": "Dense",
+        "config": {
+            "name": "dense",
+            "trainable": True,
+            "dtype": "float32",
+            "units": 3,
+            "activation": "linear",
+        },
+        "registered_name": None,
+        "build_config": {"input_shape": [None, 4]},
+    }
+    config = {
+        "module": "keras",
+        "class_name": "Sequential",
+        "config": {
+            "name": "sequential",
+            "trainable": True,
+            "dtype": "float32",
+            "layers": [
+                {
+                    "module": "keras.layers",
+                    "class_name": "InputLayer",
+                    "config": {"batch_shape": [None, 4], "dtype": "float32", "name": "input_layer"},
+                    "registered_name": None,
+                },
+                dense,
+            ],
+        },
+        "registered_name": None,
+        "build_config": {"input_shape": [None, 4]},
+    }
+    weights = io.BytesIO()
+    with h5py.File(weights, "w") as h5:
+        h5.create_dataset("layers/dense/vars/0", data=np.ones((4, 3), np.float32))
+        h5.create_dataset("layers/dense/vars/1", data=np.zeros(3, np.float32))
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(
+            "metadata.json", json.dumps({"keras_version": "3.15.1", "date_saved": "2026-12-07@06:00:00"})
+        )
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("model.weights.h5", weights.getvalue())
+    return path
+
+
+def test_keras3_archive_is_refused_naming_keras3_and_what_reads_it(own_csv, tmp_path):
+    """A Keras 3 `.keras` file was refused as '... is neither; valid: ...', never naming Keras 3."""
+    from harness.nn.train import load_pretrained
+
+    path = keras3_archive(tmp_path / "m.keras")
+    message = (
+        r"m\.keras is a Keras 3 model archive \(\.keras zip: config\.json, metadata\.json with keras_version "
+        r"3\.15\.1\); this harness reads Keras 2 / QKeras models \(TensorFlow 2\.14.*model\.h5.* "
+        r"Keras-3 stack"
+    )
+    with pytest.raises(SpecError, match=message):
+        load_pretrained(spec_for("k3", path, own_csv))
+
+
+def test_keras2_archive_of_a_qkeras_model_loads_as_the_same_model(own_csv, toolchain, tmp_path):
+    """tf.keras 2.14 writes the same zip format (`model.save('m.keras')`, keras_version 2.14.0): read like
+    the full-model HDF5 file, the same QKeras model with the same outputs."""
+    import json
+    import zipfile
+
+    model = qkeras_mlp((4, 8, 3), seed=2)
+    model.save(tmp_path / "qmlp.keras")
+    with zipfile.ZipFile(tmp_path / "qmlp.keras") as archive:
+        assert json.loads(archive.read("metadata.json"))["keras_version"].startswith("2.")
+    from harness.nn.train import load_pretrained
+
+    loaded = load_pretrained(spec_for("k2", tmp_path / "qmlp.keras", own_csv))
+    assert [type(layer).__name__ for layer in loaded.layers] == ["QDense", "QActivation", "QDense"]
+    x = np.random.default_rng(0).normal(size=(200, 4)).astype(np.float32)
+    assert np.array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_zip_that_is_no_keras_archive_is_refused(own_csv, tmp_path):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "m.zip", "w") as archive:
+        archive.writestr("weights.npy", b"")
+    from harness.nn.train import load_pretrained
+
+    with pytest.raises(
+        SpecError, match=r"m\.zip is a zip archive but not a Keras model archive .* weights\.npy"
+    ):
+        load_pretrained(spec_for("zip", tmp_path / "m.zip", own_csv))
