@@ -40,7 +40,7 @@ from harness.spec import DesignSpec, SpecError
 from harness.sweep.cache import ResultsCache
 from harness.sweep.objectives import measure
 from harness.sweep.pareto import near_front
-from harness.sweep.spec import SweepSpec, load_sweep, suggest_design
+from harness.sweep.spec import SweepSpec, check_capacities, load_sweep, suggest_design
 from harness.sweep.storage import WORKER, display_url, open_storage, worker_id
 from harness.sweep.trials import TrialRecord, pareto_front
 
@@ -72,6 +72,11 @@ class SweepOptions:
 
     def study_name(self, sweep: SweepSpec) -> str:
         return self.study or sweep.name
+
+    def target(self, sweep: SweepSpec) -> int:
+        """Completed trials to stop at: `trials` (0 creates or opens the study and runs none, e.g. for
+        imported vendor-measured points), else the spec's."""
+        return sweep.trials if self.trials is None else self.trials
 
     def storage_url(self, sweep: SweepSpec) -> str:
         """The storage as a description: an Optuna URL, or the journal file's path."""
@@ -127,7 +132,7 @@ def open_study(sweep: SweepSpec, options: SweepOptions, worker: int = 0) -> Any:
     _check_settings(study, sweep)
     held = len(study.get_trials(deepcopy=False))
     seed = sweep.seed + options.worker * options.jobs + worker + RESUME_SEED_STRIDE * held
-    study.sampler = make_sampler(sweep.sampler, seed, options.trials or sweep.trials)
+    study.sampler = make_sampler(sweep.sampler, seed, max(1, options.target(sweep)))
     return study
 
 
@@ -170,7 +175,7 @@ def record_command(study: Any, sweep: SweepSpec, options: SweepOptions, override
         "spec": str(sweep.path),
         "cwd": os.getcwd(),
         "set": list(overrides),
-        "trials": options.trials or sweep.trials,
+        "trials": options.target(sweep),
         "timeout_s": options.timeout_s,
         "jobs": options.jobs,
         "seed": sweep.seed,
@@ -364,11 +369,17 @@ def run(sweep: SweepSpec, options: SweepOptions, overrides: list[str] | None = N
 
     With `options.jobs` > 1, worker processes (spawned, each with its own sampler seed) share the
     study through its storage; this process then only waits for them. The front verification at
-    the end (`promotion.verify_front`) runs in the same workers.
+    the end (`promotion.verify_front`) runs in the same workers. With `options.trials` 0 the study is
+    only created (or opened) and its command recorded: an empty study for imported vendor points.
     """
     from harness.toolchain import Toolchain
 
-    Toolchain.discover().require_fidelity(sweep.promotion.fidelity)  # before the study or any trial
+    if options.target(sweep) == 0:
+        study = open_study(sweep, options)
+        record_command(study, sweep, options, overrides or [])
+        return records(study)
+    check_capacities(sweep)  # before the study or any trial
+    Toolchain.discover().require_fidelity(sweep.promotion.fidelity)
     record_command(open_study(sweep, options), sweep, options, overrides or [])
     _warm_up(sweep)
     _in_workers(sweep, options, overrides or [], None)
@@ -442,7 +453,7 @@ def optimize(sweep: SweepSpec, options: SweepOptions, worker: int, n_trials: int
     from harness.toolchain import Toolchain
 
     study = open_study(sweep, options, worker)
-    target = options.trials or sweep.trials
+    target = options.target(sweep)
     evaluator = Evaluator(sweep, ResultsCache(options.results), Toolchain.discover())
     progress = Progress(sweep, target, options.jobs)
     known = {t._trial_id for t in study.get_trials(deepcopy=False)}  # noqa: SLF001 - storage ids
