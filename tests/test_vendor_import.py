@@ -155,6 +155,18 @@ def test_a_sweep_on_a_part_missing_from_the_table_runs_with_the_capacities_its_e
     assert not any(name.startswith("xcu50") for name in trial.constraints)
 
 
+def test_a_part_the_space_can_choose_needs_a_capacity_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A space over parts: the one missing from the table is named before any trial runs (before, each
+    trial on it failed at its device)."""
+    parts = {"type": "categorical", "choices": ["xcvu9p-flga2104-2L-e", U50]}
+    spec = sweep_on(tmp_path, space={"firmware.part": parts}, **ONE_TRIAL)
+    error = refusal(*harness(capsys, "sweep", spec, "--results", tmp_path / "results"))
+    assert error.startswith(f"error: design firmware.part: part '{U50}' is not in the device table;")
+    assert not (tmp_path / "results").exists()
+
+
 def test_study_add_on_a_part_missing_from_the_table_uses_the_capacities_given(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -313,3 +325,23 @@ def test_a_report_names_the_part_of_vendor_points_built_for_another_device(
         "xcu55c (see the header): its resources and latency are xc7z020-clg400-1&#39;s and compare with the "
         "other designs only as far as the two parts agree."
     ]
+
+
+def test_a_point_imported_under_the_old_hash_still_recognises_its_duplicate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A study whose point was imported by a release that hashed the whole file (emulated by importing
+    it with that hash): importing the same report now is flagged and takes the earlier point's hash."""
+    from harness.report import vendor
+
+    spec, results, metrics = sweep_on(tmp_path), tmp_path / "results", tmp_path / "vivado.json"
+    metrics_of(capsys, VIVADO, metrics)
+    assert main(["sweep", str(spec), "--results", str(results), "--trials", "0"]) == 0
+    add = ["study", "add", spec, metrics, "--accuracy", "0.7", "--results", results]
+    with monkeypatch.context() as old_release:
+        old_release.setattr(vendor, "fingerprint", vendor.legacy_fingerprint)
+        assert harness(capsys, *add)[0] == 0
+    code, out = harness(capsys, *add)
+    assert code == 0 and "[study] warning: duplicate of trial 0" in out, out
+    one, two = trials_of(spec, results)
+    assert one.design_hash == two.design_hash == vendor.legacy_fingerprint(json.loads(metrics.read_text()))

@@ -426,16 +426,22 @@ def check_capacities(sweep: SweepSpec) -> None:
     """Before trials run: each trial is checked against its device's capacity, so a design whose
     `firmware.part` is not in the device table needs the capacities given under `constraints` (any of
     `CAPACITY_METRICS`), or a `device` from the table. A study that runs no trial (vendor points only,
-    or a report) needs neither: an imported point is checked against what its own report states."""
+    or a report) needs neither: an imported point is checked against what its own report states.
+
+    Raises SpecError naming the part (the design's, or one its space can choose) and both ways out.
+    """
     if sweep.device is not None or any(metric in sweep.limits for metric in CAPACITY_METRICS):
         return
     for candidate in sweep.candidates.values():
-        part = candidate.build({}).firmware.part
+        parts = [candidate.build({}).firmware.part]
+        parts += [str(v) for p in candidate.space.params if p.name == "firmware.part" for v in p.values()]
+        where = f"{candidate.label or 'design'} firmware.part"
         try:
-            device_for_part(part)
+            for part in parts:
+                device_for_part(part)
         except UnknownDeviceError as exc:
             raise SpecError(
-                f"{candidate.label or 'design'} firmware.part: {exc}. Its trials need a capacity to be "
+                f"{where}: {exc}. Its trials need a capacity to be "
                 f"checked against: give the part's capacities under `constraints` in the sweep, e.g. "
                 f"{CAPACITY_EXAMPLE}, or set `device:` to a listed device that stands in for it"
             ) from None
