@@ -76,16 +76,40 @@ class UnknownDeviceError(SpecError):
     """A part number that is not in the capacity table; the message lists the known devices."""
 
 
+#: The sweep's `constraints` metrics that state a device's capacity (a part not in the table needs them).
+CAPACITY_METRICS = tuple(f"resources.{resource}" for resource in RESOURCES)
+#: How to write them, for messages.
+CAPACITY_EXAMPLE = (
+    "constraints: {resources.lut: N, resources.ff: N, resources.dsp: N, resources.bram: N} "
+    "(BRAM in 18 Kb blocks)"
+)
+
+
 def device_for_part(part: str) -> Device:
     """The device of a full part number (`xcvu9p-flga2104-2L-e` -> xcvu9p); case-insensitive.
 
-    Raises UnknownDeviceError naming the known devices when the part is not in the table.
+    Raises UnknownDeviceError naming the known devices when the part is not in the table (callers
+    add what the user can do about it where they are).
     """
+    device = known_device(part)
+    if device is None:
+        raise UnknownDeviceError(
+            f"part {part!r} is not in the device table; known devices: {', '.join(DEVICES)}"
+        )
+    return device
+
+
+def known_device(part: str) -> Device | None:
+    """The table's device of a part number, None when the part is not in the table."""
     base = part.lower().split("-")[0]
     for name in sorted(DEVICES, key=len, reverse=True):
         if base == name or base.startswith(name):
             return DEVICES[name]
-    raise UnknownDeviceError(
-        f"part {part!r} is not in the device table; known devices: {', '.join(DEVICES)} "
-        "(or set the sweep's device capacity limits explicitly under `constraints`)"
-    )
+    return None
+
+
+def device_name(part: str) -> str:
+    """The device a part number is on: the table's name (`xcvu9p-flga2104-2L-e` -> xcvu9p), else the
+    part's first field in lower case (`xcu50-fsvh2104-2-e` -> xcu50), so unknown parts still compare."""
+    device = known_device(part)
+    return device.name if device else part.lower().split("-")[0]

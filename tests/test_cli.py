@@ -31,7 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
         (["sweep", "sweeps/missing.yaml"], "error: sweep file sweeps/missing.yaml does not exist"),
         (["sweep", "status"], "error: harness sweep status needs the sweep spec or --study NAME"),
         (["report"], "error: name the study"),
-        (["study", "add", "sweeps/jet_mlp.yaml", "no-such-metrics.json"], "error: no study storage at"),
+        (
+            ["study", "add", "sweeps/jet_mlp.yaml", "no-such-metrics.json"],
+            "error: no study 'jet_mlp': the storage",
+        ),
     ],
     ids=["data-file", "design-value", "sweep-spec", "sweep-status", "report", "study-add"],
 )

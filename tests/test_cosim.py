@@ -160,6 +160,35 @@ def test_study_add_accepts_the_cosim_metrics(dot_run: DotRun, tmp_path: Path) ->
     assert trial.user_attrs["verified"] is True and trial.user_attrs["mismatches"] == 0
 
 
+def test_the_same_rtl_cosimulated_from_a_copied_project_is_a_duplicate(
+    dot_run: DotRun, tmp_path: Path, capsys
+) -> None:
+    """The project copied under another name and co-simulated again: its metrics differ in every path
+    and run time, but the RTL and vectors are the same, so `study add` flags the second import as a
+    duplicate (before, the fingerprint hashed the whole file, paths and seconds included)."""
+    from harness.sweep import SweepOptions, load_sweep, open_study, records
+    from tests.sweep.conftest import write_sweep
+
+    copy = tmp_path / "dot_reexported"
+    shutil.copytree(dot_run.project, copy)
+    again = cosim(capsys, copy, tmp_path / "out")
+    assert again.code == 0, again.stdout
+    first, second = dot_run.metrics, again.metrics
+    assert first["cosim"]["project"] != second["cosim"]["project"]
+    latency_only = [{"metric": "accuracy.emulation", "direction": "maximize"}]
+    latency_only.append({"metric": "latency.ns", "direction": "minimize"})  # the RTL's resources: unknown
+    spec = write_sweep(tmp_path, name="dup", objectives=latency_only)
+    results = tmp_path / "results"
+    assert main(["sweep", str(spec), "--results", str(results), "--trials", "0"]) == 0
+    for run in (dot_run, again):
+        args = ["study", "add", str(spec), str(run.metrics_file), "--accuracy", "0.75"]
+        assert main([*args, "--results", str(results)]) == 0, capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert said.count("[study] warning: duplicate of trial 0") == 1, said
+    one, two = records(open_study(load_sweep(spec), SweepOptions(results=results)))
+    assert one.design_hash == two.design_hash
+
+
 def test_a_corrupted_expected_value_is_caught_naming_the_vector(
     capsys, dot_run: DotRun, tmp_path: Path
 ) -> None:

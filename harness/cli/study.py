@@ -15,10 +15,14 @@ def register(subparsers: Any) -> None:
         help="add a vendor-measured point (harness vendor-report --metrics OUT.json) to a study",
         description="STUDY is the study's sweep YAML, or its name (then --storage, or the journal under "
         "--results). The point is labelled as vendor-measured everywhere and enters the report's Pareto "
-        "front with its sources; a report identical to an earlier import but for timestamps is flagged "
-        "as a duplicate.",
+        "front with its sources; the same design imported again (a project copied, re-exported or "
+        "re-dated: identical but for file names, folders and dates) is flagged as a duplicate.",
     )
-    add.add_argument("study", metavar="STUDY", help="sweep YAML or study name")
+    add.add_argument(
+        "study",
+        metavar="STUDY",
+        help="sweep YAML or study name (create a study without trials with `harness sweep SPEC --trials 0`)",
+    )
     add.add_argument("metrics", type=Path, metavar="METRICS.json", help="output of vendor-report --metrics")
     add.add_argument("--accuracy", type=float, help="accuracy of this firmware (the report has none)")
     add.add_argument("--label", help="name shown in tables and plots (default vendor:<file name>)")
@@ -48,10 +52,12 @@ def _add(args: Any) -> int:
         f"[study] added vendor-measured point {imported.label!r} as trial {imported.number} of study "
         f"{info.name!r}: {values}; {_constraints(imported.violated)}"
     )
+    for note in imported.notes:
+        print(f"[study] note: {note}")
     if imported.duplicate_of is not None:
         print(
-            f"[study] warning: duplicate of trial {imported.duplicate_of}: the same report but for "
-            "timestamps; reports flag it and count the point once"
+            f"[study] warning: duplicate of trial {imported.duplicate_of}: the same design (identical but "
+            "for file names, folders and dates); reports flag it and count the point once"
         )
     print(f"[study] record: {imported.record}")
     return 0

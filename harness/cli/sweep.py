@@ -14,7 +14,7 @@ from harness.spec import SpecError
 from harness.sweep.objectives import Objective
 from harness.sweep.options import SweepOptions
 from harness.sweep.runner import run
-from harness.sweep.spec import SweepSpec, load_sweep
+from harness.sweep.spec import SweepSpec, check_capacities, load_sweep
 from harness.sweep.status import load_status, render, sole_study
 from harness.sweep.storage import display_url, worker_id
 from harness.sweep.trials import TrialRecord, moved_off_front, pareto_front
@@ -31,7 +31,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "status_spec", nargs="?", metavar="SPEC", help="after `status`: the sweep YAML (optional)"
     )
-    parser.add_argument("--trials", type=int, help="completed trials to stop at (default: spec)")
+    parser.add_argument(
+        "--trials",
+        type=int,
+        help="completed trials to stop at (default: spec); 0 creates the study and runs no trial, "
+        "e.g. for points imported with `harness study add`",
+    )
     parser.add_argument("--timeout", type=float, help="wall-clock budget in seconds per worker")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes on the study (default 1)")
     parser.add_argument("--storage", help="Optuna storage URL (default: journal file)")
@@ -113,12 +118,20 @@ def _status_cli(args: Any) -> int:
 def _run_cli(args: Any) -> int:
     try:
         sweep = load_sweep(args.spec, args.set)
-        if args.jobs < 1 or (args.trials is not None and args.trials < 1):
-            raise SpecError("--jobs and --trials must be >= 1")
+        if args.jobs < 1 or (args.trials is not None and args.trials < 0):
+            raise SpecError(
+                f"--jobs {args.jobs} --trials {args.trials}: --jobs must be >= 1 and --trials >= 0 "
+                "(0 creates the study without running a trial)"
+            )
         options = _options(args)
+        if options.target(sweep) == 0:
+            trials = run(sweep, options, args.set)
+            print(_created(sweep, options, trials))
+            return 0
+        check_capacities(sweep)
         print(
             f"[sweep] study {options.study_name(sweep)!r}: {len(sweep.candidates)} design(s), "
-            f"{options.trials or sweep.trials} trials, sampler {sweep.sampler}, seed {sweep.seed}, "
+            f"{options.target(sweep)} trials, sampler {sweep.sampler}, seed {sweep.seed}, "
             f"storage {display_url(options.storage_url(sweep))}, worker {worker_id()}",
             flush=True,
         )
@@ -128,6 +141,17 @@ def _run_cli(args: Any) -> int:
         return 130
     print(summary(sweep, trials, options))
     return 0
+
+
+def _created(sweep: SweepSpec, options: SweepOptions, trials: list[TrialRecord]) -> str:
+    """What `--trials 0` did: the study exists (with the trials it already held), none was run."""
+    name, where = options.study_name(sweep), display_url(options.storage_url(sweep))
+    return (
+        f"[sweep] study {name!r} in {where}: {len(trials)} trial(s) held, none run (--trials 0). Add "
+        f"vendor-measured points with `harness study add {sweep.path} METRICS.json --results "
+        f"{options.results}" + (f" --storage {where}" if options.storage else "") + "`; run trials "
+        "with --trials N."
+    )
 
 
 def summary(sweep: SweepSpec, trials: list[TrialRecord], options: SweepOptions) -> str:

@@ -77,6 +77,12 @@ _SNIFF_CHARS = 65536
 _MAX_JSON_BYTES = 50 * 2**20
 # Solution sub-folders HLS writes reports into: <solution>/syn/report, <solution>/sim/report, <solution>/impl.
 _SOLUTION_SUBFOLDERS = ("syn", "sim", "impl")
+#: Folders the tools keep for themselves, never searched for runs: any hidden folder (Vivado HLS / Vitis
+#: HLS `<solution>/.autopilot`, whose `db/<top>.verbose.rpt` repeats the C synthesis with the same
+#: header, and `.debug`, `.tcls`; Vivado's `.Xil`; Vitis' `.ipcache`, `.run`), and a Vivado project's
+#: `<project>.cache`, `.hw`, `.ip_user_files` and `.sim`. A Vivado project's `<project>.runs` and a
+#: Vitis link's `_x` hold the user's real implementation reports and are searched.
+TOOL_INTERNAL_FOLDERS = (".*", "*.cache", "*.hw", "*.ip_user_files", "*.sim")
 
 
 @dataclass
@@ -282,7 +288,7 @@ def scan(path: Path) -> ProjectScan:
     if not path.exists():
         raise NoReportError(f"{path} does not exist")
     single = path.is_file()
-    files = [path] if single else sorted((p for p in path.rglob("*") if p.is_file()), key=path_order)
+    files = [path] if single else sorted(_project_files(path), key=path_order)
     found = ProjectScan(path.parent if single else path, [], [], [], {})
     for file in files:
         if file.name == HLS4ML_CONFIG:
@@ -309,6 +315,18 @@ def scan(path: Path) -> ProjectScan:
     if not found.reports:
         raise NoReportError(no_report_message(path, found.unused))
     return found
+
+
+def tool_internal(relative: Path) -> bool:
+    """Whether a path (relative to the searched folder) lies in a folder the tools keep for themselves
+    (`TOOL_INTERNAL_FOLDERS`). Only folders below the searched one count: a user who points at
+    `.autopilot/db` itself gets its reports."""
+    return any(_matches(part, TOOL_INTERNAL_FOLDERS) for part in relative.parts[:-1])
+
+
+def _project_files(root: Path) -> list[Path]:
+    """Every file under `root` outside tool-internal folders."""
+    return [p for p in root.rglob("*") if p.is_file() and not tool_internal(p.relative_to(root))]
 
 
 def _why_unread(report: ReportFile) -> str:

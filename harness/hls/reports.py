@@ -959,6 +959,26 @@ def to_metrics(report: VendorReport) -> dict[str, Any]:
             "top": report.top,
             "synth_tool": report.synth_tool,
             "sources": report.sources,
+            "available": _available(report, hls_label),
         },
         "problems": report.problems,
     }
+
+
+def _available(report: VendorReport, hls_label: str) -> dict[str, Any] | None:
+    """The device's capacity as the report states it (`Available` rows of the utilisation tables), in
+    the units of `to_metrics`' resources: Vivado's (BRAM in RAMB36 tiles) when synthesis gave the
+    resources, else the HLS report's (BRAM_18K). None when the report states no capacity."""
+    if report.synth_resources is not None and report.synth_available is not None:
+        synth = report.synth_available
+        counts: dict[str, Any] = {"lut": synth.lut, "ff": synth.ff, "dsp": synth.dsp, "bram": synth.bram}
+        unit = "RAMB36 tile"
+        source = _label(report.synth_tool, STAGE_LABELS.get(report.synth_stage or "", "synth"), "available")
+    else:
+        hls = report.available
+        counts = {"lut": hls.lut, "ff": hls.ff, "dsp": hls.dsp, "bram": hls.bram_18k}
+        unit = "BRAM_18K"
+        source = f"{hls_label} available"
+    if all(v is None for v in counts.values()):
+        return None
+    return {**counts, "bram_unit": unit if counts["bram"] is not None else None, "source": source}

@@ -326,8 +326,38 @@ def _reason_key(point: Point) -> str:
 
 
 def notices(study: StudyPoints) -> list[str]:
-    """What a reader must know first when the study is degenerate: too few trials, only failures, no
-    design inside the budget, nothing verified."""
+    """What a reader must know first: a degenerate study (too few trials, only failures, no design
+    inside the budget, nothing verified) and vendor points measured on another part than the study's
+    device."""
+    return [*_degenerate(study), *part_notices(study)]
+
+
+def part_notices(study: StudyPoints) -> list[str]:
+    """One notice per part that vendor-measured points were built for when it is not the study's device
+    (the header's): the reader must not take their resources and latency for the device's."""
+    from harness.devices import device_name
+
+    devices = study.info.devices
+    by_part: dict[str, list[Point]] = defaultdict(list)
+    for p in study.points:
+        part = ((p.record or {}).get("vendor") or {}).get("part") if p.origin == "vendor" else None
+        if devices and part and device_name(str(part)) not in devices:
+            by_part[str(part)].append(p)
+    return [
+        f"Vendor-measured {_trials(points)} {'was' if len(points) == 1 else 'were'} built for part {part}, "
+        f"not for the study's device {', '.join(devices)} (see the header): "
+        f"{'its' if len(points) == 1 else 'their'} resources and latency are {part}'s and compare with "
+        "the other designs only as far as the two parts agree."
+        for part, points in sorted(by_part.items())
+    ]
+
+
+def _trials(points: list[Point]) -> str:
+    named = ", ".join(f"{p.number} ({p.trial.design})" for p in points)
+    return f"trial {named}" if len(points) == 1 else f"trials {named}"
+
+
+def _degenerate(study: StudyPoints) -> list[str]:
     info, complete = study.info, study.complete
     if not study.points:
         return ["The study has no trials yet: there is nothing to plot or recommend."]

@@ -67,21 +67,34 @@ class StudyInfo:
         return [*sweeps, f"harness report {self.spec_path} {where}"]
 
 
-def open_named(name: str, storage: str) -> Any:
-    """The existing study `name` in `storage` (an Optuna URL or a journal file); SpecError if absent."""
+def open_named(name: str, storage: str, spec: str | None = None, results: Path | None = None) -> Any:
+    """The existing study `name` in `storage` (an Optuna URL or a journal file).
+
+    Raises SpecError when it is absent, saying what the storage holds (no file, or the studies in it)
+    and the command that creates the study: the sweep, or `--trials 0` for a study of imported points
+    only (`spec` and `results` make that command exact; without them SPEC stands for the sweep YAML)."""
+    import shlex
+
     import optuna
 
     from harness.sweep.storage import open_storage
 
+    create = ["harness", "sweep", spec or "SPEC"]
+    create += ["--results", str(results)] if results is not None else []
+    create += ["--study", name, "--storage", storage, "--trials", "0"]
+    how = (
+        "Create it by running the sweep, or without running a trial (for points imported with "
+        f"`harness study add`): {shlex.join(create)}"
+    )
     if "://" not in storage and not Path(storage).exists():
-        raise SpecError(f"no study storage at {storage} (run the sweep first, or pass --storage)")
+        raise SpecError(f"no study {name!r}: the storage {storage} does not exist. {how}")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
         return optuna.load_study(study_name=name, storage=open_storage(storage))
     except KeyError:
         names = [s.study_name for s in optuna.get_all_study_summaries(open_storage(storage))]
         raise SpecError(
-            f"no study {name!r} in {storage}; studies there: {', '.join(names) or 'none'}"
+            f"no study {name!r} in {storage}; studies there: {', '.join(names) or 'none'}. {how}"
         ) from None
 
 
@@ -93,9 +106,9 @@ def from_spec(spec: str, results: Path, study: str | None, storage: str | None) 
     options = SweepOptions(results=results, storage=storage, study=study)
     devices = {sweep.device.name} if sweep.device else set()
     if not devices:
-        from harness.devices import device_for_part
+        from harness.devices import device_name
 
-        devices = {device_for_part(c.build({}).firmware.part).name for c in sweep.candidates.values()}
+        devices = {device_name(c.build({}).firmware.part) for c in sweep.candidates.values()}
     info = StudyInfo(
         name=options.study_name(sweep),
         storage=options.storage_url(sweep),
@@ -110,7 +123,7 @@ def from_spec(spec: str, results: Path, study: str | None, storage: str | None) 
         spec_path=spec,
         spec_name=sweep.name,
     )
-    study = open_named(info.name, info.storage)
+    study = open_named(info.name, info.storage, spec, results)
     return _as_run(info, study), study
 
 
@@ -120,7 +133,7 @@ def _as_run(info: StudyInfo, study: Any) -> StudyInfo:
     objectives, limits or device) is reported with those, not with the spec file's values."""
     import dataclasses
 
-    from harness.devices import UnknownDeviceError, device_for_part
+    from harness.devices import device_name
     from harness.sweep.provenance import SETTINGS, sweep_commands
 
     info = dataclasses.replace(info, sweep_commands=tuple(sweep_commands(study)))
@@ -129,10 +142,8 @@ def _as_run(info: StudyInfo, study: Any) -> StudyInfo:
         return info
     devices = {stored["device"]} if stored.get("device") else set()
     try:
-        devices = devices or {
-            device_for_part(d["raw"]["firmware"]["part"]).name for d in stored["designs"].values()
-        }
-    except (KeyError, TypeError, UnknownDeviceError):
+        devices = devices or {device_name(d["raw"]["firmware"]["part"]) for d in stored["designs"].values()}
+    except (KeyError, TypeError, AttributeError):
         devices = set(info.devices)
     weight = float(stored.get("dsp_weight", info.dsp_weight))
     return dataclasses.replace(

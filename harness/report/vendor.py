@@ -8,8 +8,10 @@ constraints evaluated on it, so the report's Pareto computation treats it like a
 carries no `feasible` flag: the sweep's own front (from which a resumed sweep re-runs unverified
 designs) reads that flag, and a resumed sweep cannot re-run a vendor point (it does not know the
 fidelity `vendor`); the report reads feasibility from the constraints instead. Its design
-hash is a fingerprint of the report with every timestamp removed, so a second import of the same
-report (re-run, re-exported) gets the same hash and is flagged as a duplicate.
+hash is a fingerprint of what determines the design in the report (`design_content`: its numbers, the
+tool and part, the co-simulated RTL's content hash), never of where its files were or when they were
+written, so a second import of the same design (re-run, re-exported, copied to another folder) gets
+the same hash and is flagged as a duplicate.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.devices import DEVICES
+from harness.devices import CAPACITY_EXAMPLE, DEVICES, RESOURCES, device_name
 from harness.report.study import StudyInfo
 from harness.spec import SpecError
 from harness.sweep.objectives import measure
@@ -45,6 +47,7 @@ class Imported:
     violated: dict[str, float]  # constraint name -> amount over its limit (empty: inside every constraint)
     duplicate_of: int | None
     record: Path
+    notes: tuple[str, ...] = ()  # where the device's capacity came from, or why it is unknown
 
 
 def strip_timestamps(node: Any) -> Any:
@@ -58,7 +61,50 @@ def strip_timestamps(node: Any) -> Any:
     return node
 
 
+#: Absolute paths inside strings (a co-simulation's latency source names the RTL folder it simulated).
+_PATH = re.compile(r"(?<![\w.])/[^\s,;()]+")
+#: The vendor section's fields that say what was built and by which tool (not `sources`: file names).
+_IDENTITY = ("tool", "tool_version", "part", "top", "synth_tool", "available")
+#: The co-simulation's results (not its paths, timings or the simulator's own versions).
+_VERIFIED = ("vectors", "mismatches", "mismatched_vectors", "bit_exact", "testbench_passed", "simulator")
+
+
+def _scalars(node: Any) -> Any:
+    """A section's numbers and words: nested sections kept, lists dropped, paths and dates blanked."""
+    if isinstance(node, dict):
+        return {k: _scalars(v) for k, v in node.items() if not isinstance(v, list)}
+    if isinstance(node, str):
+        return _PATH.sub("<path>", strip_timestamps(node))
+    return node
+
+
+def design_content(metrics: dict) -> dict:
+    """What determines a vendor point: latency and resources (numbers, units, which tool and stage
+    gave them), the tool, part and top, the capacity the report states, and for a co-simulated point
+    the content hash of the RTL and vectors (`harness cosim`'s `design_hash`) with its result. Never the
+    report's file names or folders, timestamps, problems (which name the folder), run times or where
+    it was imported from: a copied, re-exported or re-dated project is the same design."""
+    vendor = metrics.get("vendor") or {}
+    verification = metrics.get("verification") or {}
+    simulated = bool(verification.get("simulator"))
+    return {
+        "latency": _scalars(metrics.get("latency") or {}),
+        "resources": _scalars(metrics.get("resources") or {}),
+        "vendor": {k: _scalars(vendor.get(k)) for k in _IDENTITY},
+        "rtl": metrics.get("design_hash") if simulated else None,
+        "verification": {k: verification.get(k) for k in _VERIFIED} if simulated else None,
+    }
+
+
 def fingerprint(metrics: dict) -> str:
+    """The design hash of an imported point: sha256 of `design_content`, 16 hex digits."""
+    canonical = json.dumps(design_content(metrics), sort_keys=True, separators=(",", ":"))
+    return "vendor-" + hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def legacy_fingerprint(metrics: dict) -> str:
+    """The hash imports made before `design_content` (the whole file without timestamps): a study
+    holding such a point still recognises its duplicate."""
     canonical = json.dumps(strip_timestamps(metrics), sort_keys=True, separators=(",", ":"))
     return "vendor-" + hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
@@ -124,29 +170,83 @@ def objective_values(info: StudyInfo, record: dict) -> tuple[list[float], dict[s
     return values, sources
 
 
+def _in_18k(counts: dict, resource: str) -> float | None:
+    """A count of `counts` (a metrics resources or available section); BRAM in 18 Kb blocks, None when
+    its unit does not convert."""
+    value = counts.get(resource)
+    if resource == "bram" and value is not None:
+        per_unit = BRAM_18K_PER_UNIT.get(str(counts.get("bram_unit")))
+        value = None if per_unit is None else value * per_unit
+    return value
+
+
+def vendor_part(record: dict) -> str | None:
+    """The part the vendor point was built for, as its report states it."""
+    part = (record.get("vendor") or {}).get("part")
+    return str(part) if part else None
+
+
+def capacity(name: str, record: dict) -> tuple[dict[str, float | None], str] | None:
+    """The capacity of the study's device `name` and where it comes from: the device table, else, for a
+    point built on that device, what its own report states (`vendor.available`); None when neither
+    knows it (a part not in the table whose report states no capacity, or a point on another part)."""
+    device = DEVICES.get(name)
+    if device is not None:
+        return {r: float(device.capacity(r)) for r in RESOURCES}, device.source
+    available = (record.get("vendor") or {}).get("available")
+    part = vendor_part(record)
+    if isinstance(available, dict) and part and device_name(part) == name:
+        return {r: _in_18k(available, r) for r in RESOURCES}, f"the vendor report ({available.get('source')})"
+    return None
+
+
 def constraints(info: StudyInfo, record: dict) -> dict[str, float | None]:
     """The study's constraints on the point (None where the report does not state the value). As for the
-    sweep's own trials, the RTL's mismatched words are one: known where `harness cosim` simulated it."""
+    sweep's own trials, the RTL's mismatched words are one: known where `harness cosim` simulated it.
+    The device's capacity is the table's, or for a part not in it the report's own (`capacity`)."""
     result: dict[str, float | None] = {}
     if info.budget_us is not None:
         ns = record["latency"].get("ns")
         result["latency_budget"] = None if ns is None else ns - 1000.0 * info.budget_us
     for name in info.devices:
-        device = DEVICES.get(name)
-        if device is None:  # not a known part: no capacity to compare with
-            continue
-        for resource in ("lut", "ff", "dsp", "bram"):
-            used = record["resources"].get(resource)
-            if resource == "bram" and used is not None:
-                per_unit = BRAM_18K_PER_UNIT.get(record["resources"].get("bram_unit"))
-                used = None if per_unit is None else used * per_unit
-            result[f"{name}_{resource}"] = None if used is None else used - device.capacity(resource)
+        known = capacity(name, record)  # None: no capacity to compare with, so each one is unknown
+        for resource in RESOURCES:
+            used, limit = _in_18k(record["resources"], resource), known[0][resource] if known else None
+            result[f"{name}_{resource}"] = None if used is None or limit is None else used - limit
     for metric, limit in info.limits.items():
         value = measure(record, metric, info.dsp_weight).value
+        if metric == "resources.bram":  # the metric counts 18 Kb blocks; Vivado reports RAMB36 tiles
+            value = _in_18k(record["resources"], "bram")
         result[f"limit_{metric}"] = None if value is None else value - limit
     mismatches = record["verification"].get("mismatches")
     result["rtl_mismatches"] = None if mismatches is None else float(mismatches)
     return result
+
+
+def device_notes(info: StudyInfo, record: dict) -> list[str]:
+    """What a reader of `study add` must know about the devices: a point measured on another part than
+    the study's device, a capacity taken from the report itself, or none known (and how to give one)."""
+    from harness.devices import CAPACITY_METRICS
+
+    notes, part = [], vendor_part(record)
+    for name in info.devices:
+        known = capacity(name, record)
+        if part and device_name(part) != name:
+            notes.append(
+                f"the point was measured on part {part}, not on the study's device {name}: its resources "
+                + (f"are checked against {name}'s capacity" if known else "are not checked against a device")
+            )
+        elif known is not None and name not in DEVICES:
+            notes.append(f"device {name} is not in the device table: its capacity is what {known[1]} states")
+        elif known is None and not any(metric in info.limits for metric in CAPACITY_METRICS):
+            notes.append(
+                f"no capacity is known for device {name} (it is not in the device table and the report "
+                "states none), so the point's LUT/FF/DSP/BRAM are not checked against a device; to check "
+                f"them, give them in a sweep spec ({CAPACITY_EXAMPLE}), create a study from it with "
+                "`harness sweep SPEC --study NEW --trials 0` and add the point to that study with "
+                "`harness study add NEW METRICS.json`"
+            )
+    return notes
 
 
 def add_point(
@@ -157,13 +257,16 @@ def add_point(
     import optuna
 
     metrics = read_metrics(metrics_path)
-    design_hash = fingerprint(metrics)
     label = label or f"vendor:{metrics_path.stem}"
     record = vendor_record(metrics, label, accuracy, metrics_path)
     values, sources = objective_values(info, record)
     limits = constraints(info, record)
     trials = study.get_trials(deepcopy=False)
-    earlier = [t.number for t in trials if t.user_attrs.get("design_hash") == design_hash]
+    hashes = (fingerprint(metrics), legacy_fingerprint(metrics))
+    earlier_trials = [t for t in trials if t.user_attrs.get("design_hash") in hashes]
+    # a duplicate of a point imported before takes its hash, so that the report groups the two
+    design_hash = str(earlier_trials[0].user_attrs["design_hash"]) if earlier_trials else hashes[0]
+    earlier = [t.number for t in earlier_trials]
     folder = info.results / "vendor" / design_hash / str(len(earlier))  # one folder per import
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
@@ -190,4 +293,12 @@ def add_point(
     )
     study.add_trial(trial)
     number = study.get_trials(deepcopy=False)[-1].number
-    return Imported(number, label, values, violated, earlier[0] if earlier else None, folder / "metrics.json")
+    return Imported(
+        number,
+        label,
+        values,
+        violated,
+        earlier[0] if earlier else None,
+        folder / "metrics.json",
+        tuple(device_notes(info, record)),
+    )

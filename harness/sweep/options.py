@@ -31,6 +31,11 @@ class SweepOptions:
     def study_name(self, sweep: SweepSpec) -> str:
         return self.study or sweep.name
 
+    def target(self, sweep: SweepSpec) -> int:
+        """Completed trials to stop at: `trials` (0 creates or opens the study and runs none, e.g. for
+        imported vendor-measured points), else the spec's."""
+        return sweep.trials if self.trials is None else self.trials
+
     def storage_url(self, sweep: SweepSpec) -> str:
         """The storage as a description: an Optuna URL, or the journal file's path."""
         return self.storage or str(self.results / "studies" / f"{self.study_name(sweep)}.journal")

@@ -50,7 +50,7 @@ def record_command(study: Any, sweep: SweepSpec, options: SweepOptions, override
         "spec": str(sweep.path),
         "cwd": os.getcwd(),
         "set": list(overrides),
-        "trials": options.trials or sweep.trials,
+        "trials": options.target(sweep),
         "timeout_s": options.timeout_s,
         "jobs": options.jobs,
         "seed": sweep.seed,

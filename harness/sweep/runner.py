@@ -36,7 +36,7 @@ from harness.sweep.cache import ResultsCache
 from harness.sweep.evaluator import FORCE_PROMOTION, Evaluator
 from harness.sweep.options import SweepOptions
 from harness.sweep.provenance import record_command
-from harness.sweep.spec import SweepSpec, load_sweep
+from harness.sweep.spec import SweepSpec, check_capacities, load_sweep
 from harness.sweep.storage import WORKER
 from harness.sweep.study import open_study, records
 from harness.sweep.trials import TrialRecord, pareto_front
@@ -74,11 +74,17 @@ def run(sweep: SweepSpec, options: SweepOptions, overrides: list[str] | None = N
 
     With `options.jobs` > 1, worker processes (spawned, each with its own sampler seed) share the
     study through its storage; this process then only waits for them. The front verification at
-    the end (`promotion.verify_front`) runs in the same workers.
+    the end (`promotion.verify_front`) runs in the same workers. With `options.trials` 0 the study is
+    only created (or opened) and its command recorded: an empty study for imported vendor points.
     """
     from harness.toolchain import Toolchain
 
-    Toolchain.discover().require_fidelity(sweep.promotion.fidelity)  # before the study or any trial
+    if options.target(sweep) == 0:
+        study = open_study(sweep, options)
+        record_command(study, sweep, options, overrides or [])
+        return records(study)
+    check_capacities(sweep)  # before the study or any trial
+    Toolchain.discover().require_fidelity(sweep.promotion.fidelity)
     record_command(open_study(sweep, options), sweep, options, overrides or [])
     _warm_up(sweep)
     _in_workers(sweep, options, overrides or [], None)
@@ -152,7 +158,7 @@ def optimize(sweep: SweepSpec, options: SweepOptions, worker: int, n_trials: int
     from harness.toolchain import Toolchain
 
     study = open_study(sweep, options, worker)
-    target = options.trials or sweep.trials
+    target = options.target(sweep)
     evaluator = Evaluator(sweep, ResultsCache(options.results), Toolchain.discover())
     progress = Progress(sweep, target, options.jobs)
     known = {t._trial_id for t in study.get_trials(deepcopy=False)}  # noqa: SLF001 - storage ids

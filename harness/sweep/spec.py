@@ -34,7 +34,14 @@ from typing import Any
 
 import yaml
 
-from harness.devices import Device, UnknownDeviceError, device_for_part
+from harness.devices import (
+    CAPACITY_EXAMPLE,
+    CAPACITY_METRICS,
+    Device,
+    UnknownDeviceError,
+    device_for_part,
+    known_device,
+)
 from harness.record import fidelity_rank
 from harness.spec import (
     DesignSpec,
@@ -135,7 +142,9 @@ class SweepSpec:
         )
 
     def device_for(self, design: DesignSpec) -> Device | None:
-        return self.device or device_for_part(design.firmware.part)
+        """The device whose capacity constrains the design: `device`, else its part's; None for a part
+        not in the device table (its capacities are then the `constraints`, see `check_capacities`)."""
+        return self.device or known_device(design.firmware.part)
 
 
 _TOP_KEYS = {
@@ -342,7 +351,10 @@ def _device(raw: Any) -> Device | None:
     try:
         return device_for_part(str(raw))
     except UnknownDeviceError as exc:
-        raise SpecError(f"device: {exc}") from None
+        raise SpecError(
+            f"device: {exc}. Name one of them, or leave `device` out and give the capacities under "
+            f"`constraints`: {CAPACITY_EXAMPLE}"
+        ) from None
 
 
 def _sampler(raw: Any) -> str:
@@ -406,12 +418,32 @@ def validate(sweep: SweepSpec) -> None:
         for param in candidate.space.params:
             _check_values(candidate, param)
         _check_with_every_shape(candidate)
-        if sweep.device is None:
-            try:
-                device_for_part(candidate.build({}).firmware.part)
-            except UnknownDeviceError as exc:
-                raise SpecError(f"{candidate.label or 'design'} firmware.part: {exc}") from None
     _check_samples(sweep)
+
+
+def check_capacities(sweep: SweepSpec) -> None:
+    """Before trials run: each trial is checked against its device's capacity, so a design whose
+    `firmware.part` is not in the device table needs the capacities given under `constraints` (any of
+    `CAPACITY_METRICS`), or a `device` from the table. A study that runs no trial (vendor points only,
+    or a report) needs neither: an imported point is checked against what its own report states.
+
+    Raises SpecError naming the part (the design's, or one its space can choose) and both ways out.
+    """
+    if sweep.device is not None or any(metric in sweep.limits for metric in CAPACITY_METRICS):
+        return
+    for candidate in sweep.candidates.values():
+        parts = [candidate.build({}).firmware.part]
+        parts += [str(v) for p in candidate.space.params if p.name == "firmware.part" for v in p.values()]
+        where = f"{candidate.label or 'design'} firmware.part"
+        try:
+            for part in parts:
+                device_for_part(part)
+        except UnknownDeviceError as exc:
+            raise SpecError(
+                f"{where}: {exc}. Its trials need a capacity to be "
+                f"checked against: give the part's capacities under `constraints` in the sweep, e.g. "
+                f"{CAPACITY_EXAMPLE}, or set `device:` to a listed device that stands in for it"
+            ) from None
 
 
 #: Design fields that name input files (the data file, a pretrained model's files): a space may choose

@@ -101,7 +101,11 @@ def load_status(storage_url: str, study_name: str, heartbeat_s: int, grace_s: in
 
     shown = display_url(storage_url)
     if "://" not in storage_url and not Path(storage_url).exists():
-        raise SpecError(f"no study journal at {storage_url} (give --storage, --study or the sweep spec)")
+        raise SpecError(
+            f"no study journal at {storage_url}: the file does not exist. A sweep writes it "
+            "(`harness sweep SPEC` writes RESULTS/studies/<name>.journal); name that file with --storage, "
+            "or the study with --study NAME or the sweep spec"
+        )
     storage = open_storage(storage_url, heartbeat_s, grace_s)
     try:
         study = optuna.load_study(study_name=study_name, storage=storage)

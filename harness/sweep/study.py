@@ -42,7 +42,7 @@ def open_study(sweep: SweepSpec, options: SweepOptions, worker: int = 0) -> Any:
     check_settings(study, sweep)
     held = len(study.get_trials(deepcopy=False))
     seed = sweep.seed + options.worker * options.jobs + worker + RESUME_SEED_STRIDE * held
-    study.sampler = make_sampler(sweep.sampler, seed, options.trials or sweep.trials)
+    study.sampler = make_sampler(sweep.sampler, seed, max(1, options.target(sweep)))
     return study
 
 

@@ -6,6 +6,7 @@ the names a user's own Tcl chose, so nothing can pass by matching file names.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,72 @@ def test_reports_older_than_the_c_synthesis_are_not_paired(tmp_path: Path) -> No
 def test_unknown_run_name_is_a_report_error(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="--run 'solution9' matches 0 of the runs"):
         load_report(two_solutions(tmp_path), run="solution9")
+
+
+# --------------------------------------------------------------------------------------------------
+# Tool-internal folders: what Vivado HLS / Vitis HLS / Vivado keep for themselves is never a run
+
+#: (fixture folder, its C-synthesis report, the solution folder the tool writes it under). The hls4ml
+#: layout (`myproject_prj/solution1`) and Vitis HLS 2024.1's component layout (`<component>/hls`).
+HLS_LAYOUTS = {
+    "hls4ml-vivadohls2020.1": ("hls4ml-test_report/Vivado", "myproject", "myproject_prj/solution1"),
+    "vitishls2024.1-component": (
+        "zyw-vitishls2024.1-kernelflow-transformer",
+        "top_transformer",
+        "top_transformer/hls",
+    ),
+}
+#: What the verbose report adds after the C-synthesis sections it repeats (its schedule and binding).
+VERBOSE_TAIL = "\n\n================================================================\n== Schedule\n" + (
+    "================================================================\n* FSM state transitions:\n1 --> 2\n"
+)
+
+
+def tool_project(folder: Path, vendor, layout: str, solutions: tuple[str, ...] = ("",)) -> Path:
+    """A project folder as the HLS tool leaves it: per solution its C synthesis in `syn/report` and, in
+    the tool's own `.autopilot/db`, `<top>.verbose.rpt`, which repeats the C synthesis under the same
+    header (its text: the real report, then the schedule the verbose report adds); beside them the
+    folders Vivado keeps for itself (`.Xil`, `<project>.cache`) holding copies of a report. A second
+    solution is the first re-synthesised a day later (its header's solution and date changed)."""
+    fixture, top, solution_folder = HLS_LAYOUTS[layout]
+    text = (vendor(*fixture.split("/")) / f"{top}_csynth.rpt").read_text()
+    header_solution = re.search(r"^\* Solution:\s+(\S+)", text, re.M).group(1)
+    date = re.search(r"^\* Date:\s+(.+?)\s*$", text, re.M).group(1)
+    for number, suffix in enumerate(solutions):
+        solution = f"{solution_folder}{suffix}"
+        label = f"* Solution:       {header_solution}"
+        again = text.replace(label, label + suffix)
+        if number:
+            again = again.replace(date, "Tue Dec 30 09:00:00 2025")
+        write(folder, f"{solution}/syn/report/{top}_csynth.rpt", again)
+        write(folder, f"{solution}/.autopilot/db/{top}.verbose.rpt", again + VERBOSE_TAIL)
+        write(folder, f"{solution}/.autopilot/db/{top}.verbose.sched.rpt", again + VERBOSE_TAIL)
+    write(folder, ".Xil/Vivado-1234-host/csynth_copy.rpt", text)
+    write(folder, "vivado_prj/vivado_prj.cache/wt/csynth_copy.rpt", text)
+    return folder
+
+
+@pytest.mark.parametrize("layout", HLS_LAYOUTS)
+def test_tool_internal_folders_are_never_runs(tmp_path: Path, vendor, layout: str) -> None:
+    """The issue's input: before, the verbose report in `.autopilot/db` was taken for a second C
+    synthesis and every project said 'holds 2 runs ... choose another with --run NAME'."""
+    records = load_runs(tool_project(tmp_path, vendor, layout))
+    assert [r.run for r in records] == [HLS_LAYOUTS[layout][2]]
+    (record,) = records
+    assert not any("runs" in p for p in record.problems), record.problems
+    assert not any(".autopilot" in name or ".Xil" in name or ".cache" in name for name in record.unused)
+    assert record.sources["latency"].startswith(HLS_LAYOUTS[layout][2] + "/syn/report/")
+
+
+@pytest.mark.parametrize("layout", HLS_LAYOUTS)
+def test_two_real_solutions_beside_tool_folders_are_still_two_runs(
+    tmp_path: Path, vendor, layout: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tool_project(tmp_path, vendor, layout, solutions=("", "_b"))
+    first, second = load_runs(tmp_path)
+    solution = HLS_LAYOUTS[layout][2]
+    assert (first.run, second.run) == (solution, solution + "_b")
+    for record in (first, second):
+        assert record.problems[0].startswith(f"{tmp_path} holds 2 runs: {solution} ("), record.problems
+    assert main(["vendor-report", str(tmp_path)]) == 0
+    assert f"holds 2 runs: {solution} (" in capsys.readouterr().out

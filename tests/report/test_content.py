@@ -150,7 +150,8 @@ def test_failures_are_grouped_with_their_reason_and_duplicates_flagged(study):
     assert "stage: synth: SynthesisError: Yosys exceeded its time limit of N s on" in table
     assert "Yosys exceeded its time limit of 0.01 s" in table  # the example message, unabridged
     assert f"{len(failed)}: {', '.join(map(str, failed))}" in table
-    assert f"duplicate of trial {study.vendor['outside']} (identical but for timestamps)" in html
+    same = "the same design: identical but for file names, folders and dates"
+    assert f"duplicate of trial {study.vendor['outside']} ({same})" in html
     assert "vendor-measured (not verified by the harness)" in html
     assert "<script src" not in html and "<link" not in html and "cdn" not in html.lower().split("<body>")[1]
 
