@@ -258,7 +258,8 @@ def check_input(model: Any, data: Dataset, where: str) -> None:
     onnxruntime traceback.
 
     Raises SpecError for several inputs, an input of another rank than (batch, features) (e.g.
-    (batch, 10, 4): conv-style inputs are not fed), or another feature count than the data's."""
+    (batch, 10, 4): conv-style inputs are not fed), a symbolic feature dimension (hls4ml could not size
+    the input), or another feature count than the data's."""
     if isinstance(model, OnnxNetwork):
         inputs = [(i.name, model.input_shape) for i in model.session.get_inputs()[:1]]
         n_inputs = len(model.session.get_inputs())
@@ -278,7 +279,12 @@ def check_input(model: Any, data: Dataset, where: str) -> None:
             f"{where}: the model's input {name} has shape {text} (batch first), not (batch, features); "
             f"{given}; models with a non-flat input are not supported yet (give one taking (batch, {n}))"
         )
-    if shape[1] is not None and shape[1] != n:
+    if shape[1] is None:  # hls4ml sizes the firmware's input from this dimension
+        raise SpecError(
+            f"{where}: the model's input {name} has shape {text}: its feature dimension is not fixed; "
+            f"{given}; export the model with the input shape (batch, {n})"
+        )
+    if shape[1] != n:
         raise SpecError(
             f"{where}: the model's input {name} has shape {text}: {shape[1]} features; {given}; list the "
             "model's features in data.features, in its order"

@@ -14,6 +14,8 @@ the harness's environment).
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from pathlib import Path
 
@@ -72,7 +74,6 @@ def test_torch_export_with_fixed_batch_gives_the_dynamic_exports_scores(tmp_path
     assert np.array_equal(trained.float_scores, reference.astype(np.float64))
 
 
-@pytest.mark.slow
 def test_torch_export_with_fixed_batch_converts(tmp_path, toolchain):
     """hls4ml's ONNX front end (after qonnx's cleanup) reads the batch-10 file's input as 16 features,
     and its C simulation agrees with the float scores."""
@@ -87,7 +88,6 @@ def test_torch_export_with_fixed_batch_converts(tmp_path, toolchain):
     assert agreement > 0.97, agreement
 
 
-@pytest.mark.slow
 def test_tf2onnx_batch_one_export_is_bit_exact(tmp_path, toolchain):
     """tf2onnx exports a Keras model with batch size 1 when its signature says so (and by default from
     the command line); the float scores are Keras's for all 1 000 test events (served one by one), and
@@ -144,6 +144,30 @@ def test_opset_onnxruntime_cannot_run_is_refused_in_seconds(tmp_path, capsys):
     assert not (tmp_path / "run" / "hls4ml").exists()
 
 
+def test_old_opset_batch_norm_mlp_finishes_and_names_its_size(tmp_path, capsys):
+    """The opset-7 export (Gemm-7: qonnx's GemmToMatMul warns it supports Gemm-9 explicitly) goes
+    through `harness evaluate --fidelity estimate`: hls4ml fuses each batch norm into the Dense before
+    it, the C simulation agrees with onnxruntime, and before any synthesis the run says that the model
+    is float and how large its RTL is. At ap_fixed<8,3> this takes about a minute on 2 busy cores; at
+    the default ap_fixed<16,6> da4ml alone takes 1.5 minutes for ~118k LUT, and Yosys over 15 minutes."""
+    path = FILES / "bn_mlp_opset7.onnx"
+    design = {
+        "name": "bn7",
+        "kind": "nn",
+        "data": {"n_samples": 4000, "test_fraction": 0.5},
+        "model": {"pretrained": str(path)},
+        "firmware": {"default_precision": "ap_fixed<8,3>"},
+    }
+    status, out, _ = run_cli(tmp_path, design, capsys)
+    assert status == 0, out
+    assert "note: the model has no quantizers" in out and "firmware.default_precision ap_fixed<8,3>" in out
+    assert re.search(r"\[rtl\] da: ~\d+ LUT, \d+ cycle\(s\)", out), out
+    record = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    layers = [name.split(":")[1] for name in record["model"]["hls4ml_layers"]]
+    assert layers == ["Input", "Dense", "Activation", "Dense", "Activation", "Dense", "Activation", "Dense"]
+    assert record["accuracy"]["emulation_vs_float_agreement"] > 0.95
+
+
 def keras_file(tmp_path: Path, input_shape: tuple[int, ...]) -> Path:
     """A float Keras model with input `input_shape` (flattened inside), saved whole as HDF5."""
     import tensorflow as tf
@@ -168,17 +192,26 @@ def keras_file(tmp_path: Path, input_shape: tuple[int, ...]) -> Path:
         ("onnx", 40, "(None, 10, 4)"),
         ("keras", 4, "(None, 16)"),
         ("onnx", 4, "(None, 16)"),
+        ("onnx", 16, "(None, None)"),
     ],
-    ids=["keras-10x4", "onnx-10x4", "keras-16-features", "onnx-16-features"],
+    ids=["keras-10x4", "onnx-10x4", "keras-16-features", "onnx-16-features", "onnx-symbolic-features"],
 )
 def test_input_that_is_not_the_datas_flat_vector_is_refused(tmp_path, capsys, model, n_features, shape):
-    """A model taking (batch, 10, 4) on data of 40 features, or 16 features on data of 4: one `error:`
-    line with exit 2 naming the model's input shape and the data's feature count, before conversion."""
+    """A model taking (batch, 10, 4) on data of 40 features, 16 features on data of 4, or a symbolic
+    feature count: one `error:` line with exit 2 naming the model's input shape and the data's feature
+    count, before conversion."""
     non_flat = shape.count(",") == 2
     if model == "keras":
         path = keras_file(tmp_path, (10, 4) if non_flat else (16,))
     else:
         path = FILES / ("flat_10x4.onnx" if non_flat else "bn_mlp_dynamic.onnx")
+    if "None, None" in shape:  # the feature dimension made symbolic too
+        import onnx
+
+        proto = onnx.load(str(path))
+        proto.graph.input[0].type.tensor_type.shape.dim[1].dim_param = "features"
+        path = tmp_path / "symbolic.onnx"
+        onnx.save(proto, str(path))
     features = [f"f{i}" for i in range(n_features)]
     csv = write(events(400, seed=2, n_features=n_features), tmp_path / "events.csv")
     design = {
@@ -192,5 +225,7 @@ def test_input_that_is_not_the_datas_flat_vector_is_refused(tmp_path, capsys, mo
     assert status == 2 and len(errors) == 1, out
     assert f"model.pretrained: {path}: the model's input" in errors[0]
     assert f"has shape {shape}" in errors[0]
+    if "None, None" in shape:
+        assert "its feature dimension is not fixed" in errors[0]
     assert f"the data give one flat vector of {n_features} features per event" in errors[0]
     assert not (tmp_path / "run" / "hls4ml").exists()
