@@ -107,17 +107,20 @@ class OnnxForest:
 
     def labels(self, x: np.ndarray) -> np.ndarray:
         """The class indices the file itself predicts (its label output, as positions in its class list)."""
-        label = self._run(self.proto, x, output=0).ravel()
+        from harness import onnxrun
+
+        session = onnxrun.session(self.proto.SerializeToString(), f"model.pretrained: {self.path}")
+        label = np.asarray(onnxrun.run(session, x, output=0)).ravel()  # int64 or string labels
         attrs = self.attributes
         classes = attrs.get("classlabels_int64s") or [c.decode() for c in attrs["classlabels_strings"]]
         return np.searchsorted(np.asarray(classes), label) if len(classes) else label
 
     def _run(self, proto: Any, x: np.ndarray, output: int) -> np.ndarray:
-        import onnxruntime
+        """Output number `output` of `proto` on `x`, in blocks of the file's batch size if it fixes one."""
+        from harness import onnxrun
 
-        session = onnxruntime.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
-        feed = {session.get_inputs()[0].name: np.ascontiguousarray(x, dtype=np.float32)}
-        return np.asarray(session.run(None, feed)[output], dtype=np.float64).reshape(len(x), -1)
+        session = onnxrun.session(proto.SerializeToString(), f"model.pretrained: {self.path}")
+        return np.asarray(onnxrun.run(session, x, output), dtype=np.float64).reshape(len(x), -1)
 
     def to_conifer(self, config: dict) -> Any:
         from conifer.converters import convert_from_onnx

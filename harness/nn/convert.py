@@ -43,6 +43,8 @@ def convert(
     front_end = (
         hls4ml.converters.convert_from_onnx_model if onnx else hls4ml.converters.convert_from_keras_model
     )
+    if (note := float_model_note(spec, model)) is not None:
+        print(f"  note: {note}", flush=True)
     try:
         config = hls_config(spec, model)
         hls_model = front_end(
@@ -140,6 +142,30 @@ def _refusal(model, exc: Exception) -> UnsupportedModelError | None:
         f"{what} {', '.join(names) or '?'} ({kind}) is not supported by hls4ml {metadata.version('hls4ml')}: "
         f"remove it or replace it with a supported one ({', '.join(sorted(supported))}); "
         "of those the RTL bridge implements the layers listed in the README's 'Supported models'"
+    )
+
+
+#: ONNX operators that quantise (QONNX, and ONNX's own QDQ pair): a graph with none of them is float.
+ONNX_QUANTIZERS = ("Quant", "BipolarQuant", "Trunc", "QuantizeLinear", "DequantizeLinear")
+
+
+def float_model_note(spec: DesignSpec, model) -> str | None:
+    """The note for a model without quantizers (float Keras, a float ONNX export) converted without a
+    user's hls4ml configuration: every weight, bias and input takes `firmware.default_precision`, and
+    the design's size grows with it (a 16-64-32-32-5 PyTorch MLP at ap_fixed<16,6>: about 118k LUT
+    by da4ml's estimate, over 15 minutes of Yosys). None for a quantized model or a given config."""
+    pretrained = getattr(spec.model, "pretrained", None)
+    if pretrained is not None and pretrained.hls4ml_config:
+        return None
+    if isinstance(model, OnnxNetwork):
+        if any(node.op_type in ONNX_QUANTIZERS for node in model.model.graph.node):
+            return None
+    elif _is_qkeras(model):
+        return None
+    return (
+        f"the model has no quantizers: its weights, biases and layer results take firmware.default_precision "
+        f"{spec.firmware.default_precision}, its accumulators wider; the RTL's size (and Yosys' time) grows "
+        "with these widths: narrow it, or give a quantized model (QKeras, QONNX)"
     )
 
 

@@ -43,6 +43,13 @@ def rtl(spec: DesignSpec, converted: Converted, out_dir: Path, toolchain: Toolch
         traced = trace(converted.model, faults.rounding_override(), toolchain)
         design = write_da(traced, spec.name, out_dir, fw.clock_ns, fw.pipeline_stages)
     design.info["arithmetic_requested"] = fw.arithmetic
+    # Yosys' time and memory grow with this number (a float network at ap_fixed<16,6>, ~118k LUT: over
+    # 15 minutes and several GB), so it is shown before any synthesis starts
+    print(
+        f"[rtl] {design.info.get('arithmetic', fw.arithmetic)}: ~{design.estimate.get('lut')} LUT, "
+        f"{design.estimate.get('latency_cycles')} cycle(s) (the generator's estimate)",
+        flush=True,
+    )
     return design
 
 

@@ -34,7 +34,9 @@ def train(spec: DesignSpec, data: Dataset, out_dir: Path) -> Trained:
     if (pretrained := model_spec.pretrained_spec) is not None:
         model = load_pretrained(spec)
         files = pretrained.files()
-        info = {"trained": False, "pretrained": files.get("model") or files["architecture"]}
+        source = files.get("model") or files["architecture"]
+        check_input(model, data, f"model.pretrained: {spec.resolve(source)}")
+        info = {"trained": False, "pretrained": source}
     else:
         model, fit_info = _fit(_build(model_spec, data.n_features, data.n_classes), spec, data)
         info = {"trained": True, **fit_info, "cpu_numerics": numerics.settings()}
@@ -255,18 +257,25 @@ class OnnxNetwork:
     """An ONNX network (e.g. exported from Keras by tf2onnx, or from PyTorch/Brevitas as QONNX) after
     qonnx's cleanup, which is the form hls4ml's ONNX front end reads (its documented preparation:
     cleanup, channels-last, Gemm to MatMul, cleanup). onnxruntime runs the file itself for the float
-    scores, so `accuracy.float` is the exported model's own."""
+    scores, so `accuracy.float` is the exported model's own, in blocks of the file's batch size when
+    the exporter fixed it (`harness.onnxrun`)."""
 
     path: Path
     model: Any  # qonnx ModelWrapper, cleaned
+    session: Any  # onnxruntime InferenceSession of the file as it is
 
     @classmethod
     def load(cls, path: Path) -> OnnxNetwork:
+        """The file, checked to load in onnxruntime (a SpecError naming what it cannot run, e.g. opset 6's
+        Gemm) before qonnx cleans it; what qonnx cannot read or clean is a SpecError too."""
         from qonnx.core.modelwrapper import ModelWrapper
         from qonnx.transformation.channels_last import ConvertToChannelsLastAndClean
         from qonnx.transformation.gemm_to_matmul import GemmToMatMul
         from qonnx.util.cleanup import cleanup_model
 
+        from harness import onnxrun
+
+        session = onnxrun.session(path, f"model.pretrained: {path}")
         try:
             model = cleanup_model(ModelWrapper(str(path)))
             model = cleanup_model(model.transform(ConvertToChannelsLastAndClean()).transform(GemmToMatMul()))
@@ -275,22 +284,70 @@ class OnnxNetwork:
                 f"model.pretrained: {path} could not be read and cleaned by qonnx: "
                 f"{type(exc).__name__}: {exc}"
             ) from None
-        return cls(path, model)
+        return cls(path, model, session)
+
+    @property
+    def input_shape(self) -> tuple[int | None, ...]:
+        """The graph input's shape as onnxruntime reads the file, batch first; None for a symbolic
+        dimension."""
+        return tuple(d if isinstance(d, int) and d > 0 else None for d in self.session.get_inputs()[0].shape)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        import onnxruntime
+        """The file's first output for events `x` (events x features): (events x outputs), float64."""
+        from harness import onnxrun
 
-        session = onnxruntime.InferenceSession(str(self.path), providers=["CPUExecutionProvider"])
-        outputs = session.run(None, {session.get_inputs()[0].name: np.ascontiguousarray(x, dtype=np.float32)})
-        return np.asarray(outputs[0], dtype=np.float64).reshape(len(x), -1)
+        return np.asarray(onnxrun.run(self.session, x), dtype=np.float64).reshape(len(x), -1)
 
     def info(self) -> dict:
+        from harness import onnxrun
+
         graph = self.model.model.graph
         return {
             "pretrained_format": "onnx",
             "onnx_operators": [node.op_type for node in graph.node],
+            "onnx_batch": onnxrun.fixed_batch(self.session),
             "parameters": int(sum(np.prod(t.dims) for t in graph.initializer)),
         }
+
+
+def check_input(model: Any, data: Dataset, where: str) -> None:
+    """Refuse a pretrained model whose input is not what the data give: one flat vector of
+    `data.n_features` features per event (batch first). Keras models and ONNX networks alike; run
+    before any prediction or conversion, so the refusal names both shapes instead of a Keras or
+    onnxruntime traceback.
+
+    Raises SpecError for several inputs, an input of another rank than (batch, features) (e.g.
+    (batch, 10, 4): conv-style inputs are not fed), a symbolic feature dimension (hls4ml could not size
+    the input), or another feature count than the data's."""
+    if isinstance(model, OnnxNetwork):
+        inputs = [(i.name, model.input_shape) for i in model.session.get_inputs()[:1]]
+        n_inputs = len(model.session.get_inputs())
+    else:
+        inputs = [(t.name, tuple(t.shape)) for t in model.inputs]
+        n_inputs = len(inputs)
+    n = data.n_features
+    names = data.feature_names
+    listed = ", ".join(names if len(names) <= 6 else [*names[:3], "...", names[-1]])
+    given = f"the data give one flat vector of {n} features per event ({listed})"
+    if n_inputs != 1:
+        raise SpecError(f"{where}: the model has {n_inputs} inputs; {given}, fed to a model with one input")
+    name, shape = inputs[0]
+    text = "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+    if len(shape) != 2:
+        raise SpecError(
+            f"{where}: the model's input {name} has shape {text} (batch first), not (batch, features); "
+            f"{given}; models with a non-flat input are not supported yet (give one taking (batch, {n}))"
+        )
+    if shape[1] is None:  # hls4ml sizes the firmware's input from this dimension
+        raise SpecError(
+            f"{where}: the model's input {name} has shape {text}: its feature dimension is not fixed; "
+            f"{given}; export the model with the input shape (batch, {n})"
+        )
+    if shape[1] != n:
+        raise SpecError(
+            f"{where}: the model's input {name} has shape {text}: {shape[1]} features; {given}; list the "
+            "model's features in data.features, in its order"
+        )
 
 
 def _load_full_hdf5(path: Path):
