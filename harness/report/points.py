@@ -19,6 +19,7 @@ from typing import Any
 
 from harness.record import Record
 from harness.report.study import StudyInfo, read_record
+from harness.sweep.constraints import LATENCY_BUDGET, satisfied
 from harness.sweep.objectives import measure
 from harness.sweep.pareto import non_dominated
 from harness.sweep.trials import TrialRecord, best_per_design
@@ -101,7 +102,7 @@ class Point:
 
     @property
     def within_budget(self) -> bool | None:
-        slack = self.trial.constraints.get("latency_budget")
+        slack = self.trial.constraints.get(LATENCY_BUDGET)
         return None if slack is None else slack <= 0
 
     @property
@@ -109,7 +110,7 @@ class Point:
         """Inside every constraint the trial stores (unknown values are not violations, as in the
         sweep). Read from the constraints rather than the sweep's `feasible` flag, which imported
         vendor points do not carry (see harness.report.vendor)."""
-        return all(v is None or v <= 0 for v in self.trial.constraints.values())
+        return satisfied(self.trial.constraints)
 
     @property
     def eligible(self) -> bool:
@@ -119,8 +120,7 @@ class Point:
     @property
     def feasible_without_budget(self) -> bool:
         """Inside every constraint but the latency budget (unknown values are not violations)."""
-        others = {k: v for k, v in self.trial.constraints.items() if k != "latency_budget"}
-        return all(v is None or v <= 0 for v in others.values())
+        return satisfied(self.trial.constraints, ignore=[LATENCY_BUDGET])
 
     @cached_property
     def view(self) -> dict:

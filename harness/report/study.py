@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.devices import RESOURCES
 from harness.spec import SpecError
+from harness.sweep.constraints import LATENCY_BUDGET, device_of, limit_constraint, limit_metric
 from harness.sweep.objectives import Objective, measure
 from harness.sweep.trials import TrialRecord
 
@@ -177,21 +177,16 @@ def from_storage(name: str, storage: str, results: Path) -> tuple[StudyInfo, Any
         objectives=tuple(Objective(m, d) for m, d in zip(metrics, directions, strict=True)),
         dsp_weight=weight,
         dsp_weight_source=weight_source,
-        budget_us=None if (ns := _read_back(trials, "latency_budget", "latency.ns")) is None else ns / 1000,
-        devices=tuple(sorted({k.rsplit("_", 1)[0] for t in trials for k in t.constraints if _is_device(k)})),
+        budget_us=None if (ns := _read_back(trials, LATENCY_BUDGET, "latency.ns")) is None else ns / 1000,
+        devices=tuple(sorted({d for t in trials for k in t.constraints if (d := device_of(k)) is not None})),
         designs={str(t.design): str(t.kind) for t in trials if t.design},
         limits={
-            key[len("limit_") :]: limit
-            for key in {k for t in trials for k in t.constraints if k.startswith("limit_")}
-            if (limit := _read_back(trials, key, key[len("limit_") :])) is not None
+            metric: limit
+            for metric in {m for t in trials for m in map(limit_metric, t.constraints) if m is not None}
+            if (limit := _read_back(trials, limit_constraint(metric), metric)) is not None
         },
     )
     return _as_run(info, study), study
-
-
-def _is_device(constraint: str) -> bool:
-    """The sweep names device constraints `<device>_<resource>` (limits are `limit_<metric>`)."""
-    return constraint.rpartition("_")[2] in RESOURCES and not constraint.startswith("limit_")
 
 
 def read_record(trial: TrialRecord) -> dict | None:

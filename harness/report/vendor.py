@@ -28,6 +28,7 @@ from typing import Any
 from harness.devices import CAPACITY_EXAMPLE, DEVICES, RESOURCES, device_name
 from harness.report.study import StudyInfo
 from harness.spec import SpecError
+from harness.sweep.constraints import Bounds, evaluate
 from harness.sweep.objectives import measure
 
 #: Keys whose values are timestamps, and string values that look like dates: ignored in the fingerprint.
@@ -201,26 +202,24 @@ def capacity(name: str, record: dict) -> tuple[dict[str, float | None], str] | N
 
 
 def constraints(info: StudyInfo, record: dict) -> dict[str, float | None]:
-    """The study's constraints on the point (None where the report does not state the value). As for the
-    sweep's own trials, the RTL's mismatched words are one: known where `harness cosim` simulated it.
-    The device's capacity is the table's, or for a part not in it the report's own (`capacity`)."""
-    result: dict[str, float | None] = {}
-    if info.budget_us is not None:
-        ns = record["latency"].get("ns")
-        result["latency_budget"] = None if ns is None else ns - 1000.0 * info.budget_us
-    for name in info.devices:
-        known = capacity(name, record)  # None: no capacity to compare with, so each one is unknown
-        for resource in RESOURCES:
-            used, limit = _in_18k(record["resources"], resource), known[0][resource] if known else None
-            result[f"{name}_{resource}"] = None if used is None or limit is None else used - limit
-    for metric, limit in info.limits.items():
-        value = measure(record, metric, info.dsp_weight).value
-        if metric == "resources.bram":  # the metric counts 18 Kb blocks; Vivado reports RAMB36 tiles
-            value = _in_18k(record["resources"], "bram")
-        result[f"limit_{metric}"] = None if value is None else value - limit
-    mismatches = record["verification"].get("mismatches")
-    result["rtl_mismatches"] = None if mismatches is None else float(mismatches)
-    return result
+    """The study's constraints on the point (`harness.sweep.constraints`; None where the report does
+    not state the value). As for the sweep's own trials, the RTL's mismatched words are one: known
+    where `harness cosim` simulated it. The device's capacity is the table's, or for a part not in it
+    the report's own (`capacity`); BRAM counts in 18 Kb blocks whatever unit the report uses."""
+
+    def value(metric: str) -> float | None:
+        section, _, resource = metric.partition(".")
+        if section == "resources" and resource in RESOURCES:
+            return _in_18k(record["resources"], resource)
+        return measure(record, metric, info.dsp_weight).value
+
+    known = {name: capacity(name, record) for name in info.devices}
+    bounds = Bounds(
+        budget_us=info.budget_us,
+        devices={name: None if c is None else c[0] for name, c in known.items()},
+        limits=info.limits,
+    )
+    return evaluate(bounds, value, record["verification"].get("mismatches"))
 
 
 def device_notes(info: StudyInfo, record: dict) -> list[str]:

@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.devices import RESOURCES
 from harness.ladder import Evaluation
 from harness.record import Record
 from harness.spec import DesignSpec
 from harness.sweep.cache import ResultsCache
+from harness.sweep.constraints import RTL_MISMATCHES, Bounds, evaluate, satisfied
 from harness.sweep.objectives import measure
 from harness.sweep.pareto import near_front
 from harness.sweep.spec import SweepSpec, suggest_design
@@ -60,7 +62,7 @@ class Evaluator:
             evaluation = Evaluation(design, folder, self.toolchain, cached)
             estimate = evaluation.climb("estimate").as_estimate()
             est_values = self._values(estimate)
-            est_feasible = all(v is None or v <= 0 for v in self._constraints(estimate, design).values())
+            est_feasible = satisfied(self._constraints(estimate, design))
             trial.set_user_attr("estimate_values", est_values)
             trial.set_user_attr("feasible_estimate", est_feasible)
             if trial.user_attrs.get(FORCE_PROMOTION) or self._promote(trial, est_values, est_feasible):
@@ -83,27 +85,20 @@ class Evaluator:
         return values
 
     def _constraints(self, record: Record, design: DesignSpec) -> dict[str, float | None]:
-        """Constraint name -> value (feasible when <= 0; None when the record does not know it yet)."""
-        result: dict[str, float | None] = {}
-        if self.sweep.budget_us is not None:
-            ns = measure(record, "latency.ns", self.sweep.dsp_weight).value
-            result["latency_budget"] = None if ns is None else ns - 1000.0 * self.sweep.budget_us
+        """Constraint name -> value (see `harness.sweep.constraints`) on the record's numbers."""
         device = self.sweep.device_for(design)
-        if device is not None:
-            for resource in ("lut", "ff", "dsp", "bram"):
-                used = measure(record, f"resources.{resource}", self.sweep.dsp_weight).value
-                capacity = device.capacity(resource)
-                result[f"{device.name}_{resource}"] = None if used is None else used - capacity
-        for metric, limit in self.sweep.limits.items():
-            value = measure(record, metric, self.sweep.dsp_weight).value
-            result[f"limit_{metric}"] = None if value is None else value - limit
-        mismatches = record.verification.mismatches
-        result["rtl_mismatches"] = None if mismatches is None else float(mismatches)
-        return result
+        bounds = Bounds(
+            budget_us=self.sweep.budget_us,
+            devices={} if device is None else {device.name: {r: device.capacity(r) for r in RESOURCES}},
+            limits=self.sweep.limits,
+        )
+        weight = self.sweep.dsp_weight
+        return evaluate(bounds, lambda m: measure(record, m, weight).value, record.verification.mismatches)
 
-    def _promote(self, trial: Any, values: list[float], feasible: bool) -> bool:
-        """On or near the front of the finished trials' estimates, feasible, and under the cap."""
-        if not feasible:
+    def _promote(self, trial: Any, values: list[float], inside: bool) -> bool:
+        """On or near the front of the finished trials' estimates, inside the constraints (`inside`),
+        and under the cap."""
+        if not inside:
             return False
         from optuna.trial import TrialState
 
@@ -123,10 +118,10 @@ class Evaluator:
         constraints = self._constraints(record, design)
         for name, value in constraints.items():
             trial.set_constraint(name, 0.0 if value is None else value)  # unknown: not (yet) violated
-        mismatches = constraints["rtl_mismatches"]
+        mismatches = constraints[RTL_MISMATCHES]
         trial.set_user_attr("fidelity", record.fidelity)
         trial.set_user_attr("constraints", constraints)
-        trial.set_user_attr("feasible", all(v is None or v <= 0 for v in constraints.values()))
+        trial.set_user_attr("feasible", satisfied(constraints))
         trial.set_user_attr("mismatches", None if mismatches is None else int(mismatches))
         trial.set_user_attr("verified", record.fidelity == "verify" and mismatches == 0)
         weight = self.sweep.dsp_weight
