@@ -45,6 +45,7 @@ from harness.hls.build import (
     simulate_hls_top,
     tcl_settings,
 )
+from harness.hls.metrics import to_metrics
 from harness.hls.project import (
     HLS4ML_CONFIG,
     HLS_PROJECT_FILES,
@@ -54,7 +55,7 @@ from harness.hls.project import (
     path_order,
     top_hints,
 )
-from harness.hls.reports import ReportError, to_metrics
+from harness.hls.record import ReportError
 from harness.record import Latency, Record, Resources, Verification
 from harness.sim import SimResult, StreamVectors
 from harness.spec import SpecError

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import ToolError
+from harness.hls.metrics import to_metrics
 from harness.hls.project import load_report
-from harness.hls.reports import to_metrics
 from harness.sim import SimJob, SimResult, StreamVectors, get_simulator
 from harness.spec import SpecError
 from harness.toolchain import Tool, Toolchain, ToolNotFoundError

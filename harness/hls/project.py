@@ -23,30 +23,13 @@ from typing import TypeVar
 
 import yaml
 
-from harness.hls.reports import (
-    STAGES,
-    MalformedReportError,
-    NoReportError,
-    ReportError,
-    SynthPart,
-    Timing,
-    VendorReport,
-    _header_field,
-    _read_text,
-    find_problems,
-    is_build_dict,
-    load_json,
-    parse_build_dict,
-    parse_cosim,
-    parse_csynth_rpt,
-    parse_csynth_xml,
-    parse_oneapi_loops,
-    parse_oneapi_summary,
-    parse_quartus,
-    parse_timing_summary,
-    parse_vivado_utilization,
-    stage_of,
-)
+from harness.hls.build_dict import is_build_dict, load_json, parse_build_dict
+from harness.hls.oneapi import parse_oneapi_loops, parse_oneapi_summary, parse_quartus
+from harness.hls.problems import find_problems
+from harness.hls.record import MalformedReportError, NoReportError, ReportError, Timing, VendorReport
+from harness.hls.values import header_field, read_text
+from harness.hls.vivado import STAGES, SynthPart, parse_timing_summary, parse_vivado_utilization, stage_of
+from harness.hls.xilinx_hls import parse_cosim, parse_csynth_rpt, parse_csynth_xml
 
 # Kinds of report file, as recognised from their content.
 CSYNTH, CSYNTH_XML, UTILIZATION, TIMING, COSIM = "csynth", "csynth-xml", "utilization", "timing", "cosim"
@@ -141,7 +124,7 @@ def _sniff_json(path: Path, head: str) -> ReportFile | None:
         if marker in head:
             return ReportFile(path, ONEAPI, detail=role)
     try:
-        if path.stat().st_size <= _MAX_JSON_BYTES and is_build_dict(json.loads(_read_text(path))):
+        if path.stat().st_size <= _MAX_JSON_BYTES and is_build_dict(json.loads(read_text(path))):
             return ReportFile(path, BUILD)
     except (json.JSONDecodeError, ReportError):
         pass
@@ -153,13 +136,13 @@ def _sniff_hls(path: Path, head: str) -> ReportFile | None:
     cosim = _COSIM_TABLE.search(head) or "Cosim Report" in head
     if not header and not cosim:
         return None
-    project, solution = _header_field(head, "Project"), _header_field(head, "Solution")
+    project, solution = header_field(head, "Project"), header_field(head, "Solution")
     return ReportFile(
         path,
         COSIM if cosim else CSYNTH,
         top=header.group(1) if header else _name_top(path, "_cosim"),
-        part=_header_field(head, "Target device"),
-        date=_date(_header_field(head, "Date")),
+        part=header_field(head, "Target device"),
+        date=_date(header_field(head, "Date")),
         solution=f"{project}/{solution.split(' (')[0]}" if project and solution else None,
     )
 
@@ -189,8 +172,8 @@ _VIVADO_TITLES = (
 
 def _sniff_vivado(path: Path, head: str) -> ReportFile | None:
     """A Vivado text report: by its `| Command :` line, else (older or GUI runs) by its table titles."""
-    version = _header_field(head, "Tool Version") or ""
-    command = (_header_field(head, "Command") or "").split(" ")[0]
+    version = header_field(head, "Tool Version") or ""
+    command = (header_field(head, "Command") or "").split(" ")[0]
     titled = next((kind for title, kind in _VIVADO_TITLES if title in head), None)
     if not version.startswith("Vivado") and not command and titled is None:
         return None
@@ -201,10 +184,10 @@ def _sniff_vivado(path: Path, head: str) -> ReportFile | None:
     return ReportFile(
         path,
         kind,
-        top=_header_field(head, "Design"),
-        part=_header_field(head, "Device"),
-        date=_date(_header_field(head, "Date")),
-        stage=stage_of(_header_field(head, "Design State")),
+        top=header_field(head, "Design"),
+        part=header_field(head, "Device"),
+        date=_date(header_field(head, "Date")),
+        stage=stage_of(header_field(head, "Design State")),
         detail=command or None,
     )
 
@@ -369,7 +352,7 @@ def top_hints(found: ProjectScan) -> list[tuple[str, str]]:
     hints: list[tuple[str, str]] = []
     for config in sorted(found.configs, key=path_order)[:1]:
         try:
-            data = yaml.load(_read_text(config), Loader=ConfigLoader)
+            data = yaml.load(read_text(config), Loader=ConfigLoader)
         except yaml.YAMLError as err:
             found.notes.append(f"could not read {config.name}: {' '.join(str(err).split())}")
             continue
@@ -377,7 +360,7 @@ def top_hints(found: ProjectScan) -> list[tuple[str, str]]:
             hints.append((str(data["ProjectName"]), f"named by ProjectName in {config.name}"))
     hints.append(("myproject", "hls4ml's default project name"))
     for project in sorted(found.projects, key=path_order):
-        match = re.search(r'\btop="([^"]+)"', _read_text(project))
+        match = re.search(r'\btop="([^"]+)"', read_text(project))
         if match and "wrapper" not in match.group(1).lower():
             hints.append((match.group(1), f"the top of {project.name}"))
     return hints
