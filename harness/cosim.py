@@ -5,7 +5,7 @@ This job finds, under PROJECT_DIR:
 
 * the exported Verilog: `<prj>/solution*/syn/verilog`, else `impl/verilog`, else the one folder holding
   `.v` files (`sim/` folders, which hold the vendor's own testbench, last), with its `.dat` ROM files;
-* the top: `--top`, else hls4ml's ProjectName / the HLS project's top (`harness.hls.project`'s
+* the top: `--top`, else hls4ml's ProjectName / the HLS project's top (`harness.hls.tops`'
   hints), else the one `ap_ctrl_hs` module no other module instantiates;
 * the reference vectors: hls4ml's `tb_data/tb_input_features.dat` (float features) and
   `tb_data/csim_results.log` (the C simulation's outputs, as `ap_fixed` prints them), or `--inputs` /
@@ -46,16 +46,10 @@ from harness.hls.build import (
     tcl_settings,
 )
 from harness.hls.metrics import to_metrics
-from harness.hls.project import (
-    HLS4ML_CONFIG,
-    HLS_PROJECT_FILES,
-    ConfigLoader,
-    ProjectScan,
-    load_report,
-    path_order,
-    top_hints,
-)
+from harness.hls.project import load_report
 from harness.hls.record import ReportError
+from harness.hls.scan import HLS4ML_CONFIG, HLS_PROJECT_FILES, ProjectScan, path_order
+from harness.hls.tops import ConfigLoader, top_hints
 from harness.record import Latency, Record, Resources, Verification
 from harness.sim import SimResult, StreamVectors
 from harness.spec import SpecError

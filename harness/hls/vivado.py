@@ -145,7 +145,7 @@ def parse_timing_summary(path: Path) -> Timing:
     return slack_timing(parse_number(row.get("WNS(ns)")), parse_number(row.get("WHS(ns)")), stated)
 
 
-#: Vivado design states, earliest first, as `harness.hls.project` names them; metrics say which.
+#: Vivado design states, earliest first, as `stage_of` names them; metrics say which.
 STAGES = ("synthesized", "optimized", "placed", "routed")
 STAGE_LABELS = {
     "synthesized": "synth",

@@ -16,7 +16,7 @@ import pytest
 
 from harness.hls.metrics import to_metrics
 from harness.hls.problems import find_problems
-from harness.hls.project import choose_top, load_report
+from harness.hls.project import load_report
 from harness.hls.record import (
     Clock,
     Cosim,
@@ -26,6 +26,7 @@ from harness.hls.record import (
     Timing,
     VendorReport,
 )
+from harness.hls.tops import choose_top
 from harness.hls.values import parse_ns, parse_number
 from harness.hls.vivado import parse_timing_summary, parse_vivado_utilization
 from harness.hls.xilinx_hls import parse_cosim, parse_csynth_rpt, parse_csynth_xml
