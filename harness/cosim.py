@@ -18,7 +18,7 @@ Inputs become integer codes exactly as hls4ml's C testbench makes them (read as 
 to the input type with its rounding and overflow modes). Expected outputs become the nearest code of the
 output type; a printed value more than a quarter LSB from every code (a wrong precision, or too few
 printed digits: `ap_fixed` prints 6 significant digits) is refused, naming row and column. The RTL then
-runs with `tb.hls_parallel` (`harness.hls.build.simulate_hls_top`), every output word is compared as
+runs with `tb.hls_parallel` (`harness.hls.ports.simulate_hls_top`), every output word is compared as
 an integer, and the result is written as `metrics.json` in the shape `harness evaluate` writes.
 
 Every refusal (`CosimError`) happens before Verilator builds anything.
@@ -37,15 +37,9 @@ import yaml
 
 from harness.fixed import FixedType
 from harness.flow import tool_versions
-from harness.hls.build import (
-    HLS_TESTBENCH,
-    PORT_DECLARATION,
-    HlsPortError,
-    hls_ports,
-    simulate_hls_top,
-    tcl_settings,
-)
+from harness.hls.build_plan import tcl_settings
 from harness.hls.metrics import to_metrics
+from harness.hls.ports import HLS_TESTBENCH, PORT_DECLARATION, HlsPortError, hls_ports, simulate_hls_top
 from harness.hls.project import load_report
 from harness.hls.record import ReportError
 from harness.hls.scan import HLS4ML_CONFIG, HLS_PROJECT_FILES, ProjectScan, path_order
