@@ -23,7 +23,7 @@ class ReportError(HarnessError):
 
 
 class NoReportError(ReportError):
-    """Nothing at the given path looks like a report this module understands."""
+    """Nothing at the given path looks like a report the harness understands."""
 
 
 class MalformedReportError(ReportError):

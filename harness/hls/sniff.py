@@ -198,4 +198,5 @@ def matches_any(name: str, patterns: Iterable[str]) -> bool:
 
 
 def parse_csynth(report: ReportFile) -> VendorReport:
+    """A recognised C-synthesis report read by the parser of its kind (text report or XML)."""
     return (parse_csynth_rpt if report.kind == CSYNTH else parse_csynth_xml)(report.path)
