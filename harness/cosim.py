@@ -5,7 +5,7 @@ This job finds, under PROJECT_DIR:
 
 * the exported Verilog: `<prj>/solution*/syn/verilog`, else `impl/verilog`, else the one folder holding
   `.v` files (`sim/` folders, which hold the vendor's own testbench, last), with its `.dat` ROM files;
-* the top: `--top`, else hls4ml's ProjectName / the HLS project's top (`harness.hls.project`'s
+* the top: `--top`, else hls4ml's ProjectName / the HLS project's top (`harness.hls.tops`'
   hints), else the one `ap_ctrl_hs` module no other module instantiates;
 * the reference vectors: hls4ml's `tb_data/tb_input_features.dat` (float features) and
   `tb_data/csim_results.log` (the C simulation's outputs, as `ap_fixed` prints them), or `--inputs` /
@@ -18,7 +18,7 @@ Inputs become integer codes exactly as hls4ml's C testbench makes them (read as 
 to the input type with its rounding and overflow modes). Expected outputs become the nearest code of the
 output type; a printed value more than a quarter LSB from every code (a wrong precision, or too few
 printed digits: `ap_fixed` prints 6 significant digits) is refused, naming row and column. The RTL then
-runs with `tb.hls_parallel` (`harness.hls.build.simulate_hls_top`), every output word is compared as
+runs with `tb.hls_parallel` (`harness.hls.ports.simulate_hls_top`), every output word is compared as
 an integer, and the result is written as `metrics.json` in the shape `harness evaluate` writes.
 
 Every refusal (`CosimError`) happens before Verilator builds anything.
@@ -37,24 +37,13 @@ import yaml
 
 from harness.fixed import FixedType
 from harness.flow import tool_versions
-from harness.hls.build import (
-    HLS_TESTBENCH,
-    PORT_DECLARATION,
-    HlsPortError,
-    hls_ports,
-    simulate_hls_top,
-    tcl_settings,
-)
-from harness.hls.project import (
-    HLS4ML_CONFIG,
-    HLS_PROJECT_FILES,
-    ConfigLoader,
-    ProjectScan,
-    load_report,
-    path_order,
-    top_hints,
-)
-from harness.hls.reports import ReportError, to_metrics
+from harness.hls.build_plan import tcl_settings
+from harness.hls.metrics import to_metrics
+from harness.hls.ports import HLS_TESTBENCH, PORT_DECLARATION, HlsPortError, hls_ports, simulate_hls_top
+from harness.hls.project import load_report
+from harness.hls.record import ReportError
+from harness.hls.scan import HLS4ML_CONFIG, HLS_PROJECT_FILES, ProjectScan, path_order
+from harness.hls.tops import ConfigLoader, top_hints
 from harness.record import Latency, Record, Resources, Verification
 from harness.sim import SimResult, StreamVectors
 from harness.spec import SpecError

@@ -28,7 +28,7 @@ from harness.flow import (
     prepare,
     write_record,
 )
-from harness.hls.build import require_vendor_tools
+from harness.hls.vendor_tools import require_vendor_tools
 from harness.record import FIDELITIES, OPEN_FLOW, Record, fidelity_rank
 from harness.sim import SimResult
 from harness.spec import DesignSpec

@@ -9,9 +9,9 @@ It reads the same vectors file (`$HARNESS_TB_VECTORS`) and writes the same resul
   where it has one) with the data, and held until the block answers `ap_ready`; the next vector
   follows on the next cycle, so the measured initiation interval is the block's own;
 * data ports: named in `$HARNESS_HLS_INPUTS` / `$HARNESS_HLS_OUTPUTS` (comma-separated, element 0
-  first; a single name is a packed port, element 0 in the low bits), as `harness.hls.build.hls_ports`
+  first; a single name is a packed port, element 0 in the low bits), as `harness.hls.ports.hls_ports`
   reads them from the Verilog; without those variables, found among the design's signals as the ports
-  that have an `_ap_vld` companion (`harness.hls.build.resolve_ports`). Outputs need `_ap_vld`.
+  that have an `_ap_vld` companion (`harness.hls.ports.resolve_ports`). Outputs need `_ap_vld`.
 
 Inputs are driven on the falling edge; the combinational answers (`ap_ready`, `_ap_vld`, `ap_done`)
 are sampled in the read-only phase before the next rising edge, which is the edge that registers them.
@@ -34,7 +34,7 @@ from cocotb.clock import Clock
 from cocotb.handle import LogicArrayObject, LogicObject, PackedObject
 from cocotb.triggers import FallingEdge, ReadOnly
 
-from harness.hls.build import INPUTS_ENV, OUTPUTS_ENV, VALID_SUFFIX, resolve_ports
+from harness.hls.ports import INPUTS_ENV, OUTPUTS_ENV, VALID_SUFFIX, resolve_ports
 from harness.verify import compare
 from tb.stream import DRAIN_LIMIT, pack, unpack
 

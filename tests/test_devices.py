@@ -3,7 +3,7 @@
 import pytest
 
 from harness.devices import DEVICES, UnknownDeviceError, device_for_part
-from harness.hls.reports import parse_csynth_rpt
+from harness.hls.xilinx_hls import parse_csynth_rpt
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.hls.compare import compare_reports, has_regression, load_baseline
-from harness.hls.project import RECOGNISED, load_report
-from harness.hls.reports import ReportError, VendorReport, to_metrics
+from harness.hls.metrics import to_metrics
+from harness.hls.project import load_report
+from harness.hls.record import ReportError, VendorReport
+from harness.hls.sniff import RECOGNISED
 from harness.hls.text import comparison_json, format_comparison, format_report
 
 EXIT_OK, EXIT_REGRESSION, EXIT_ERROR = 0, 1, 2

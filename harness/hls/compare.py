@@ -12,13 +12,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from harness.hls.reports import (
-    MalformedReportError,
-    VendorReport,
-    is_build_dict,
-    load_json,
-    parse_build_dict,
-)
+from harness.hls.build_dict import is_build_dict, load_json, parse_build_dict
+from harness.hls.record import MalformedReportError, VendorReport
 
 CLOCK_TOLERANCE = 0.01
 LATENCY_TOLERANCE = 0.02

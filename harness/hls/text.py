@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.hls.compare import FieldComparison
-from harness.hls.reports import STAGE_LABELS, VendorReport, resource_items
+from harness.hls.record import VendorReport, resource_items
+from harness.hls.vivado import STAGE_LABELS
 
 # --------------------------------------------------------------------------------------------------
 # Text rendering

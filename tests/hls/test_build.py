@@ -18,20 +18,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.hls.build import (
-    HlsPortError,
-    VendorBuildError,
-    VendorToolMissing,
-    array_groups,
-    conifer_xilinxhls_model,
-    hls_ports,
-    plan_conifer_build,
-    plan_hls4ml_build,
-    resolve_ports,
-    run_conifer_build,
-    run_hls4ml_build,
-    vendor_metrics,
-)
+from harness.hls.build import vendor_metrics
+from harness.hls.build_plan import conifer_xilinxhls_model, plan_conifer_build, plan_hls4ml_build
+from harness.hls.build_run import VendorBuildError, run_conifer_build, run_hls4ml_build
+from harness.hls.ports import HlsPortError, array_groups, hls_ports, resolve_ports
+from harness.hls.vendor_tools import VendorToolMissing
 from harness.spec import from_dict
 from harness.stages import Converted
 from harness.toolchain import Toolchain, ToolNotFoundError

@@ -11,8 +11,9 @@ import pytest
 
 from harness.cli import hls as vendor_cli
 from harness.cli import main
-from harness.hls.project import RECOGNISED, load_report
-from harness.hls.reports import to_metrics
+from harness.hls.metrics import to_metrics
+from harness.hls.project import load_report
+from harness.hls.sniff import RECOGNISED
 
 Vendor = Callable[..., Path]
 

@@ -16,7 +16,7 @@ import pytest
 from harness.cli import main
 from harness.hls.compare import FieldComparison, compare_reports, has_regression, load_baseline
 from harness.hls.project import load_report
-from harness.hls.reports import Cosim, MalformedReportError
+from harness.hls.record import Cosim, MalformedReportError
 
 Vendor = Callable[..., Path]
 VIVADO_DENSE = ("hls4ml-baselines", "Vivado", "2020.1", "test_keras_api_test_dense_io_parallel-Vivado.json")

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.hls.project import choose_top, load_report
-from harness.hls.reports import (
+from harness.hls.metrics import to_metrics
+from harness.hls.problems import find_problems
+from harness.hls.project import load_report
+from harness.hls.record import (
     Clock,
     Cosim,
     MalformedReportError,
@@ -23,16 +25,11 @@ from harness.hls.reports import (
     ReportError,
     Timing,
     VendorReport,
-    find_problems,
-    parse_cosim,
-    parse_csynth_rpt,
-    parse_csynth_xml,
-    parse_ns,
-    parse_number,
-    parse_timing_summary,
-    parse_vivado_utilization,
-    to_metrics,
 )
+from harness.hls.tops import choose_top
+from harness.hls.values import parse_ns, parse_number
+from harness.hls.vivado import parse_timing_summary, parse_vivado_utilization
+from harness.hls.xilinx_hls import parse_cosim, parse_csynth_rpt, parse_csynth_xml
 
 from .report_texts import vivado_header
 

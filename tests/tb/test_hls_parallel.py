@@ -9,7 +9,7 @@ import json
 
 import numpy as np
 
-from harness.hls.build import hls_ports, simulate_hls_top
+from harness.hls.ports import hls_ports, simulate_hls_top
 from harness.sim import SimJob, StreamVectors, VerilatorSimulator
 
 from ..conftest import HDL

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.hls.build import HlsPortError, array_groups, hls_ports, simulate_hls_top
+from harness.hls.ports import HlsPortError, array_groups, hls_ports, simulate_hls_top
 
 from ..conftest import HDL
 from .test_hls_parallel import II, LATENCY, _vectors
