@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.spec import SpecError
+from harness.sweep.checks import check_capacities
+from harness.sweep.loader import load_sweep
 from harness.sweep.objectives import Objective
 from harness.sweep.options import SweepOptions
 from harness.sweep.runner import run
-from harness.sweep.spec import SweepSpec, check_capacities, load_sweep
+from harness.sweep.spec import SweepSpec
 from harness.sweep.status import load_status, render, sole_study
 from harness.sweep.storage import display_url, worker_id
 from harness.sweep.trials import TrialRecord, moved_off_front, pareto_front

@@ -5,9 +5,10 @@
 the multi-fidelity rule and `harness.sweep.objectives` for the metrics.
 """
 
+from harness.sweep.loader import load_sweep
 from harness.sweep.options import SweepOptions
 from harness.sweep.runner import run
-from harness.sweep.spec import SweepSpec, load_sweep
+from harness.sweep.spec import SweepSpec
 from harness.sweep.study import open_study, records
 from harness.sweep.trials import TrialRecord, pareto_front
 

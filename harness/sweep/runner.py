@@ -33,10 +33,12 @@ from typing import Any
 from harness.kinds import warm_up_kinds
 from harness.record import OPEN_FLOW, fidelity_rank
 from harness.sweep.cache import ResultsCache
+from harness.sweep.checks import check_capacities
 from harness.sweep.evaluator import FORCE_PROMOTION, Evaluator
+from harness.sweep.loader import load_sweep
 from harness.sweep.options import SweepOptions
 from harness.sweep.provenance import record_command
-from harness.sweep.spec import SweepSpec, check_capacities, load_sweep
+from harness.sweep.spec import SweepSpec
 from harness.sweep.storage import WORKER
 from harness.sweep.study import open_study, records
 from harness.sweep.trials import TrialRecord, pareto_front

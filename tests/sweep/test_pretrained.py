@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from harness.spec import SpecError
-from harness.sweep.spec import load_sweep
+from harness.sweep.loader import load_sweep
 
 from ..data.conftest import events, write
 from .conftest import run_sweep, write_sweep

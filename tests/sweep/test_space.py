@@ -4,7 +4,8 @@ import optuna
 
 from harness.kinds import stages_for
 from harness.nn.reuse import planned_dense_layers, resolve_arithmetic
-from harness.sweep.spec import load_sweep, suggest_design
+from harness.sweep.loader import load_sweep
+from harness.sweep.spec import suggest_design
 
 from ..conftest import ROOT
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from harness.spec import SpecError
-from harness.sweep.spec import load_sweep
+from harness.sweep.loader import load_sweep
 
 from ..conftest import ROOT
 from .conftest import TINY_SPACE, write_sweep

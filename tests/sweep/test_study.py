@@ -121,7 +121,9 @@ def test_changed_seed_or_tool_version_is_a_miss(study, monkeypatch):
     spec.seed += 1
     assert cache.load(spec) is None
     spec.seed -= 1
-    monkeypatch.setattr("harness.spec.package_version", lambda pkg: "99.0" if pkg == "hls4ml" else "1")
+    monkeypatch.setattr(
+        "harness.spec.hashing.package_version", lambda pkg: "99.0" if pkg == "hls4ml" else "1"
+    )
     assert cache.load(spec) is None
     estimate_only = next(t for t in trials if t.fidelity == "estimate")
     params = json.loads(open(estimate_only.record).read())["params"]
