@@ -9,7 +9,7 @@ wraps the netlist in the stream-interface module.
 
 from __future__ import annotations
 
-from harness.bdt.convert import Forest, QTree
+from harness.bdt.forest import Forest, QTree
 from harness.bdt.netlist import Netlist, Sig, const, literal
 from harness.bdt.pipeline import Plan
 

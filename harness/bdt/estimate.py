@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.bdt.convert import Forest
+from harness.bdt.forest import Forest
 from harness.bdt.pipeline import Plan, n_terms
 
 #: LUT cost per bit of each element: least-squares fit (within 15 %) to Yosys synth_xilinx -family xcup

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from harness.bdt.convert import Forest
+from harness.bdt.forest import Forest
 from harness.spec import SpecError
 
 #: Timing model (ns), rough UltraScale+ -2 figures: register overhead (clock-to-out, setup, skew),

@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import faults
-from harness.bdt.convert import Forest, quantise
 from harness.bdt.emit import adder_tree, compare, module_text, saturating_chain, select
 from harness.bdt.estimate import conifer_estimates, estimate
+from harness.bdt.forest import Forest, quantise
 from harness.bdt.netlist import Netlist, Sig
 from harness.bdt.pipeline import Plan, accumulation_kind, pipeline_steps, plan_pipeline
 from harness.spec import DesignSpec

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.bdt.convert import Forest, QTree
+from harness.bdt.forest import Forest, QTree
 from harness.bdt.pipeline import T_REGISTER, Step, accumulation_kind, plan_pipeline
 from harness.bdt.rtl import generate
 from harness.fixed import FixedType
