@@ -54,7 +54,7 @@ def conifer_vhdl_verdict(point, work: Path, toolchain, times: int) -> tuple[dict
 
     Returns its numbers and outputs, or {"skipped": reason} and None where GHDL is missing or the
     design's precisions are not ones the vhdl backend accepts."""
-    from harness.bdt.convert import ConiferBackendError
+    from harness.bdt.backend import ConiferBackendError
     from harness.bdt.emulate import vhdl_model, vhdl_outputs
     from harness.verify import compare
 

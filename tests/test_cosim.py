@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from harness.cli import main
-from harness.cosim import find_precisions, prepare
+from harness.cosim.job import prepare
+from harness.cosim.precision import find_precisions
 
 from .conftest import HDL
 from .hls.report_texts import csynth, write

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.bdt.convert import EMULATION_BACKEND, conifer_build_env, conifer_config
+from harness.bdt.backend import EMULATION_BACKEND, conifer_build_env, conifer_config
 from harness.errors import ToolError
 from harness.fixed import FixedType
 from harness.spec import DesignSpec

@@ -8,7 +8,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness.cosim import DEFAULT_PRECISION, TB_EXPECTED, TB_INPUTS, VERILOG_PLACES, prepare, run
+from harness.cosim.job import prepare
+from harness.cosim.precision import DEFAULT_PRECISION
+from harness.cosim.record import run
+from harness.cosim.vectors import TB_EXPECTED, TB_INPUTS
+from harness.cosim.verilog import VERILOG_PLACES
 from harness.sim import SimulationError
 from harness.toolchain import Toolchain
 

@@ -8,12 +8,8 @@ import xgboost as xgb
 from conifer.converters import convert_from_xgboost
 
 from harness.bdt import STAGES
-from harness.bdt.convert import (
-    BDTModelError,
-    ConiferBackendError,
-    PrecisionError,
-    conifer_config,
-)
+from harness.bdt.backend import ConiferBackendError, conifer_config
+from harness.bdt.checks import BDTModelError, PrecisionError
 from harness.bdt.train import decision_function
 from harness.data import load as load_data
 from harness.fixed import FixedType

@@ -15,9 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.bdt import convert as bdt_convert
-from harness.bdt import pretrained
-from harness.bdt.convert import conifer_config
+from harness.bdt import pretrained, to_conifer
+from harness.bdt.backend import conifer_config
 from harness.cli import main
 from harness.data import load as load_data
 from harness.fixed import FixedType
@@ -182,10 +181,10 @@ def test_base_score_is_the_margin_xgboost_applies(own_data, tmp_path, objective,
     loaded, info = pretrained.load(spec, data)
     assert info["pretrained_format"] == "xgboost" and info["objective"] == objective
     t = FixedType.parse("ap_fixed<16,6>")
-    model = bdt_convert._from_trained(loaded, conifer_config("cpp", t, t, tmp_path, "m"))
+    model = to_conifer.from_trained(loaded, conifer_config("cpp", t, t, tmp_path, "m"))
     x = data.x_test[:300]
     margins = booster.predict(xgb.DMatrix(x), output_margin=True).reshape(len(x), -1)
-    assert bdt_convert.check_against_trained(model, margins, x) == 1.0
+    assert to_conifer.check_against_trained(model, margins, x) == 1.0
 
 
 def test_xgboost_trained_on_a_dataframe_keeps_its_feature_names(own_data, toolchain, tmp_path):
@@ -289,8 +288,8 @@ def test_onnx_layouts_conifer_cannot_parse_alone_convert_exactly(own_data, tmp_p
     reference = model.predict(x_test) if kind == "regressor" else model.decision_function(x_test)
     assert np.allclose(scores, np.reshape(reference, scores.shape), atol=1e-5)
     t = FixedType.parse("ap_fixed<16,6>")
-    converted = bdt_convert._from_trained(forest, conifer_config("cpp", t, t, tmp_path, "m"))
-    assert bdt_convert.check_against_trained(converted, scores, x_test) == 1.0
+    converted = to_conifer.from_trained(forest, conifer_config("cpp", t, t, tmp_path, "m"))
+    assert to_conifer.check_against_trained(converted, scores, x_test) == 1.0
 
 
 #: conifer JSON files written by older conifer releases on the own_data events (made by
@@ -358,9 +357,9 @@ def test_conifer_json_of_older_releases_is_read_as_that_release_evaluated_it(
     if (release := _release_scores(name)) is not None:
         assert np.array_equal(scores, release)
     t = FixedType.parse("ap_fixed<16,6>")
-    converted = bdt_convert._from_trained(forest, conifer_config("cpp", t, t, tmp_path, "old"))
+    converted = to_conifer.from_trained(forest, conifer_config("cpp", t, t, tmp_path, "old"))
     assert converted.splitting_convention == split
-    assert bdt_convert.check_against_trained(converted, scores, x) == 1.0
+    assert to_conifer.check_against_trained(converted, scores, x) == 1.0
 
 
 @pytest.mark.slow  # conifer compile, Yosys and a Verilator build: about 140 s on 2 cores

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.bdt.convert import Forest, QTree
-from harness.bdt.rtl import T_REGISTER, Step, accumulation_kind, generate, plan_pipeline
+from harness.bdt.forest import Forest, QTree
+from harness.bdt.pipeline import T_REGISTER, Step, accumulation_kind, plan_pipeline
+from harness.bdt.rtl import generate
 from harness.fixed import FixedType
 from harness.spec import SpecError
 

@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from harness.fixed import FixedType
-from harness.nn.mac import feeds, from_hls4ml, schedule, write_mac
+from harness.nn.mac import write_mac
+from harness.nn.mac_schedule import feeds, from_hls4ml, schedule
 from harness.nn.types import UnsupportedModelError
 from harness.sim import SimJob, StreamVectors, VerilatorSimulator
 
