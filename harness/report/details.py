@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.record import Record
 from harness.report.points import Point, Value
-from harness.sweep.objectives import _get
 
 #: Design fields that decide a design's precisions and parallelism, by kind (params section).
 DESIGN_FIELDS = {
@@ -104,11 +104,13 @@ def precisions(model: dict) -> Precisions | None:
     return Precisions(["layer", *roles], rows, str(model.get("precisions_source") or "metrics.json"))
 
 
-def comparison(record: dict) -> list[Comparison]:
-    """The generator's estimates beside Yosys and Verilator, where the design got that far."""
-    estimate, source = record.get("estimate") or {}, (record.get("estimate") or {}).get("source")
-    fidelity = record.get("fidelity")
-    resources, latency = record.get("resources") or {}, record.get("latency") or {}
+def comparison(record: Record | None) -> list[Comparison]:
+    """The generator's estimates beside Yosys and Verilator, where the design got that far (all
+    unknown without a record)."""
+    estimate = record.estimate if record else {}
+    source, fidelity = estimate.get("source"), record.fidelity if record else None
+    resources = record.resources.to_dict() if record else {}
+    latency = record.latency.to_dict() if record else {}
     measured_res = fidelity in ("synth", "verify")
     measured_lat = fidelity == "verify"
     rows = []
@@ -130,12 +132,12 @@ def comparison(record: dict) -> list[Comparison]:
     return rows
 
 
-def links(record: dict, record_path: str | None, out: Path) -> list[tuple[str, str]]:
+def links(record: Record | None, record_path: str | None, out: Path) -> list[tuple[str, str]]:
     """(label, relative href) for the design's metrics.json and RTL sources."""
     result = []
     if record_path:
         result.append(("metrics.json", _href(record_path, out)))
-    for source in (record.get("rtl") or {}).get("sources") or []:
+    for source in (record.rtl.get("sources") if record else None) or []:
         result.append((Path(source).name, _href(source, out)))
     return result
 
@@ -147,11 +149,13 @@ def _href(path: str, out: Path) -> str:
 def details(point: Point, out: Path) -> Details:
     record = point.view
     kind = point.origin if point.origin in DESIGN_FIELDS else None
-    design = [(f, _get(record.get("params") or {}, f)) for f in DESIGN_FIELDS.get(kind or "", ())]
-    model = record.get("model") or {}
+    fields = DESIGN_FIELDS.get(kind or "", ())
+    design = [(f, record.metric(f"params.{f}") if record else None) for f in fields]
+    model = record.model if record else {}
     scalars = [(k, v) for k, v in model.items() if not isinstance(v, dict) and k != "precisions_source"]
     if point.origin == "vendor":
-        scalars = [(k, v) for k, v in (record.get("vendor") or {}).items() if not isinstance(v, dict)]
+        vendor = (record.vendor if record else None) or {}
+        scalars = [(k, v) for k, v in vendor.items() if not isinstance(v, dict)]
     return Details(
         design=[(f, "not set (the flow's default)" if v is None else v) for f, v in design],
         per_layer=per_layer(model),

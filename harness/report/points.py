@@ -75,7 +75,7 @@ class Point:
 
     trial: TrialRecord
     info: StudyInfo
-    record: dict | None
+    record: Record | None
     on_front: bool = False
     duplicate_of: int | None = None
 
@@ -123,25 +123,29 @@ class Point:
         return satisfied(self.trial.constraints, ignore=[LATENCY_BUDGET])
 
     @cached_property
-    def view(self) -> dict:
-        """The record as of this trial's fidelity (a later promotion may have raised the file's)."""
-        record = self.record or {}
-        if self.trial.fidelity == "estimate" and record.get("fidelity") not in (None, "estimate"):
-            return Record.from_dict(record).as_estimate().to_dict()
-        return record
+    def view(self) -> Record | None:
+        """The record as of this trial's fidelity (a later promotion may have raised the file's); None
+        when the trial has no readable record."""
+        if self.record is not None and self.trial.fidelity == "estimate":
+            return self.record.as_estimate()
+        return self.record
 
     def value(self, metric: str) -> Value:
         """The metric with its source: the trial's own objective value where it is one."""
         index = self.info.metric_index(metric)
         if index is not None and self.trial.values is not None:
             return Value(self.trial.values[index], self.trial.sources.get(metric))
-        if self.origin == "vendor" and metric.split(".")[0] in ("accuracy", "verification"):
-            section = self.view.get(metric.split(".")[0]) or {}
-            raw = section.get(metric.split(".")[1])
-            return Value(raw, section.get("source") if raw is not None else None)
-        measured = measure(self.view, metric, self.info.dsp_weight)
+        view = self.view
+        if view is None:
+            return Value(None, None)
+        section, _, key = metric.partition(".")
+        if self.origin == "vendor" and section in ("accuracy", "verification"):
+            values = view.metric(section) or {}
+            raw = values.get(key)
+            return Value(raw, values.get("source") if raw is not None else None)
+        measured = measure(view, metric, self.info.dsp_weight)
         source = measured.source
-        events = (self.view.get("accuracy") or {}).get("rtl_events")
+        events = view.accuracy.rtl_events
         if metric == "accuracy.rtl" and source and events:  # fewer events than the emulation's test split
             source = f"{source} on the first {events} test events"
         return Value(measured.value, source)
@@ -340,7 +344,7 @@ def part_notices(study: StudyPoints) -> list[str]:
     devices = study.info.devices
     by_part: dict[str, list[Point]] = defaultdict(list)
     for p in study.points:
-        part = ((p.record or {}).get("vendor") or {}).get("part") if p.origin == "vendor" else None
+        part = (p.record.vendor or {}).get("part") if p.origin == "vendor" and p.record else None
         if devices and part and device_name(str(part)) not in devices:
             by_part[str(part)].append(p)
     return [

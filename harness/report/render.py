@@ -64,9 +64,11 @@ def tool_versions(study: StudyPoints) -> dict[str, str]:
     and of the packages that made this report."""
     seen: dict[str, set[str]] = {}
     for p in study.points:
-        for tool, version in ((p.record or {}).get("tools") or {}).items():
+        if p.record is None:
+            continue
+        for tool, version in p.record.tools.items():
             seen.setdefault(tool, set()).add(str(version) if version is not None else "unknown")
-        vendor = (p.record or {}).get("vendor") or {}
+        vendor = p.record.vendor or {}
         if vendor.get("tool"):
             seen.setdefault(vendor["tool"], set()).add(str(vendor.get("tool_version") or "unknown"))
     for package in REPORT_PACKAGES:
@@ -80,9 +82,9 @@ def tool_versions(study: StudyPoints) -> dict[str, str]:
 def clocks(study: StudyPoints) -> list[str]:
     """Each design's clock period (ns) as its records state it."""
     found = {
-        f"{p.trial.design}: {p.view['latency']['clock_ns']} ns"
+        f"{p.trial.design}: {p.view.latency.clock_ns} ns"
         for p in study.complete
-        if (p.view.get("latency") or {}).get("clock_ns") is not None
+        if p.view is not None and p.view.latency.clock_ns is not None
     }
     return sorted(found) or ["unknown"]
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.record import Record
 from harness.spec import SpecError
 from harness.sweep.constraints import LATENCY_BUDGET, device_of, limit_constraint, limit_metric
 from harness.sweep.objectives import Objective, measure
@@ -189,13 +190,17 @@ def from_storage(name: str, storage: str, results: Path) -> tuple[StudyInfo, Any
     return _as_run(info, study), study
 
 
-def read_record(trial: TrialRecord) -> dict | None:
-    """The trial's metrics.json, or None when it has none or it cannot be read."""
+def read_record(trial: TrialRecord) -> Record | None:
+    """The trial's metrics.json, or None when it has none or it cannot be read as a record. A vendor
+    point imported before its record carried a design hash takes the trial's (the two are one)."""
     if not trial.record:
         return None
     try:
-        return json.loads(Path(trial.record).read_text())
-    except (OSError, ValueError):
+        raw = json.loads(Path(trial.record).read_text())
+        if isinstance(raw, dict) and trial.design_hash is not None:
+            raw.setdefault("design_hash", trial.design_hash)
+        return Record.from_dict(raw)
+    except (OSError, ValueError, TypeError, SpecError):
         return None
 
 
@@ -204,7 +209,7 @@ def _read_back(trials: list[TrialRecord], constraint: str, metric: str) -> float
     constraint on any trial whose record is at the trial's own fidelity and knows the value."""
     for t in trials:
         slack, record = t.constraints.get(constraint), read_record(t)
-        if slack is None or record is None or record.get("fidelity") != t.fidelity:
+        if slack is None or record is None or record.fidelity != t.fidelity:
             continue
         value = measure(record, metric, DEFAULT_DSP_WEIGHT).value
         if value is not None:
@@ -216,9 +221,9 @@ def _dsp_weight(trials: list[TrialRecord]) -> tuple[float, str]:
     """lut_equivalent = LUT + w x DSP solved on a trial that used DSPs; the default when none did."""
     for t in trials:
         record = read_record(t)
-        if not record or "lut_equivalent" not in t.sources or record.get("fidelity") != t.fidelity:
+        if record is None or "lut_equivalent" not in t.sources or record.fidelity != t.fidelity:
             continue
-        lut, dsp = record["resources"].get("lut"), record["resources"].get("dsp")
+        lut, dsp = record.resources.lut, record.resources.dsp
         if lut is not None and dsp:
             value = t.objective_values[list(t.sources).index("lut_equivalent")]
             return round((value - lut) / dsp, 6), f"read back from trial {t.number}"

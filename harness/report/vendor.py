@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.devices import CAPACITY_EXAMPLE, DEVICES, RESOURCES, device_name
+from harness.record import Record
 from harness.report.study import StudyInfo
 from harness.spec import SpecError
 from harness.sweep.constraints import Bounds, evaluate
@@ -128,7 +129,9 @@ def read_metrics(path: Path) -> dict:
     return metrics
 
 
-def vendor_record(metrics: dict, label: str, accuracy: float | None, source: Path) -> dict:
+def vendor_record(
+    metrics: dict, label: str, accuracy: float | None, source: Path, design_hash: str
+) -> Record:
     """The imported point as a harness record: the vendor's numbers and the stated accuracy. Its
     verification is kept only where the harness itself simulated the vendor RTL (`harness cosim`:
     a simulator is named); a vendor report alone leaves it unknown, never zero."""
@@ -145,17 +148,18 @@ def vendor_record(metrics: dict, label: str, accuracy: float | None, source: Pat
             "source": None if accuracy is None else "stated at import (harness study add --accuracy)",
         },
         verification=verification,
+        design_hash=design_hash,
         imported={"from": str(source.resolve()), "at": datetime.datetime.now().astimezone().isoformat()},
     )
-    return record
+    return Record.from_dict(record)
 
 
-def objective_values(info: StudyInfo, record: dict) -> tuple[list[float], dict[str, str | None]]:
+def objective_values(info: StudyInfo, record: Record) -> tuple[list[float], dict[str, str | None]]:
     """The study's objectives on the point, with their sources; SpecError naming any unknown one."""
     values, sources = [], {}
     for objective in info.objectives:
         if objective.metric.startswith("accuracy."):
-            value, source = record["accuracy"]["emulation"], record["accuracy"]["source"]
+            value, source = record.accuracy.emulation, record.accuracy.extra.get("source")
         else:
             measured = measure(record, objective.metric, info.dsp_weight)
             value, source = measured.value, measured.source
@@ -181,27 +185,27 @@ def _in_18k(counts: dict, resource: str) -> float | None:
     return value
 
 
-def vendor_part(record: dict) -> str | None:
+def vendor_part(record: Record) -> str | None:
     """The part the vendor point was built for, as its report states it."""
-    part = (record.get("vendor") or {}).get("part")
+    part = (record.vendor or {}).get("part")
     return str(part) if part else None
 
 
-def capacity(name: str, record: dict) -> tuple[dict[str, float | None], str] | None:
+def capacity(name: str, record: Record) -> tuple[dict[str, float | None], str] | None:
     """The capacity of the study's device `name` and where it comes from: the device table, else, for a
     point built on that device, what its own report states (`vendor.available`); None when neither
     knows it (a part not in the table whose report states no capacity, or a point on another part)."""
     device = DEVICES.get(name)
     if device is not None:
         return {r: float(device.capacity(r)) for r in RESOURCES}, device.source
-    available = (record.get("vendor") or {}).get("available")
+    available = (record.vendor or {}).get("available")
     part = vendor_part(record)
     if isinstance(available, dict) and part and device_name(part) == name:
         return {r: _in_18k(available, r) for r in RESOURCES}, f"the vendor report ({available.get('source')})"
     return None
 
 
-def constraints(info: StudyInfo, record: dict) -> dict[str, float | None]:
+def constraints(info: StudyInfo, record: Record) -> dict[str, float | None]:
     """The study's constraints on the point (`harness.sweep.constraints`; None where the report does
     not state the value). As for the sweep's own trials, the RTL's mismatched words are one: known
     where `harness cosim` simulated it. The device's capacity is the table's, or for a part not in it
@@ -210,7 +214,7 @@ def constraints(info: StudyInfo, record: dict) -> dict[str, float | None]:
     def value(metric: str) -> float | None:
         section, _, resource = metric.partition(".")
         if section == "resources" and resource in RESOURCES:
-            return _in_18k(record["resources"], resource)
+            return _in_18k(record.resources.to_dict(), resource)
         return measure(record, metric, info.dsp_weight).value
 
     known = {name: capacity(name, record) for name in info.devices}
@@ -219,10 +223,10 @@ def constraints(info: StudyInfo, record: dict) -> dict[str, float | None]:
         devices={name: None if c is None else c[0] for name, c in known.items()},
         limits=info.limits,
     )
-    return evaluate(bounds, value, record["verification"].get("mismatches"))
+    return evaluate(bounds, value, record.verification.mismatches)
 
 
-def device_notes(info: StudyInfo, record: dict) -> list[str]:
+def device_notes(info: StudyInfo, record: Record) -> list[str]:
     """What a reader of `study add` must know about the devices: a point measured on another part than
     the study's device, a capacity taken from the report itself, or none known (and how to give one)."""
     from harness.devices import CAPACITY_METRICS
@@ -257,18 +261,18 @@ def add_point(
 
     metrics = read_metrics(metrics_path)
     label = label or f"vendor:{metrics_path.stem}"
-    record = vendor_record(metrics, label, accuracy, metrics_path)
-    values, sources = objective_values(info, record)
-    limits = constraints(info, record)
     trials = study.get_trials(deepcopy=False)
     hashes = (fingerprint(metrics), legacy_fingerprint(metrics))
     earlier_trials = [t for t in trials if t.user_attrs.get("design_hash") in hashes]
     # a duplicate of a point imported before takes its hash, so that the report groups the two
     design_hash = str(earlier_trials[0].user_attrs["design_hash"]) if earlier_trials else hashes[0]
     earlier = [t.number for t in earlier_trials]
+    record = vendor_record(metrics, label, accuracy, metrics_path, design_hash)
+    values, sources = objective_values(info, record)
+    limits = constraints(info, record)
     folder = info.results / "vendor" / design_hash / str(len(earlier))  # one folder per import
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
+    record.write(folder / "metrics.json")
     shutil.copyfile(metrics_path, folder / "vendor-metrics.json")
     violated = {name: v for name, v in limits.items() if v is not None and v > 0}
     trial = optuna.trial.create_trial(
@@ -280,8 +284,8 @@ def add_point(
             "fidelity": "vendor",
             # co-simulated by `harness cosim`: bit-exact vendor RTL is verified; a mismatch keeps it off
             # the front
-            "verified": record["verification"].get("bit_exact") is True,
-            "mismatches": record["verification"].get("mismatches"),
+            "verified": record.verification.extra.get("bit_exact") is True,
+            "mismatches": record.verification.mismatches,
             "sources": sources,
             "constraints": limits,
             "record": str((folder / "metrics.json").resolve()),

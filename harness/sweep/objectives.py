@@ -10,7 +10,6 @@ version that produced it, or `estimate: <method>`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from harness.record import Record
 
@@ -49,40 +48,29 @@ class Measured:
     source: str | None
 
 
-def _get(record: dict, path: str) -> Any:
-    node: Any = record
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
-def _source(record: dict, metric: str) -> str | None:
+def _source(record: Record, metric: str) -> str | None:
     section = metric.split(".")[0]
+    events = record.data.get("test_events")
     if metric == "accuracy.float":
-        return f"{record.get('kind')} float model on {record.get('data', {}).get('test_events')} test events"
+        return f"{record.kind} float model on {events} test events"
     if metric == "accuracy.emulation":
-        events = record.get("data", {}).get("test_events")
-        return f"{_get(record, 'verification.reference')} on {events} test events"
+        return f"{record.verification.reference} on {events} test events"
     if section in ("accuracy", "verification"):
-        return _get(record, "verification.simulator")
-    if section in ("resources", "latency"):
-        return _get(record, f"{section}.source")
-    if metric == "lut_equivalent":
-        return _get(record, "resources.source")
+        return record.verification.simulator
+    if section == "resources" or metric == "lut_equivalent":
+        return record.resources.source
+    if section == "latency":
+        return record.latency.source
     return f"harness {section} record"
 
 
-def measure(record: Record | dict, metric: str, dsp_weight: float) -> Measured:
-    """The metric's value (None when the record's fidelity does not know it) and its source; `record`
-    is a Record or its JSON form (a metrics.json as read)."""
-    if isinstance(record, Record):
-        record = record.to_dict()
+def measure(record: Record, metric: str, dsp_weight: float) -> Measured:
+    """The metric's value (None when the record's fidelity does not know it) and its source (None
+    with the value). `metric` is a dotted metrics.json path (`METRICS`) or `lut_equivalent`."""
     if metric == "lut_equivalent":
-        lut, dsp = _get(record, "resources.lut"), _get(record, "resources.dsp")
+        lut, dsp = record.resources.lut, record.resources.dsp
         value = None if lut is None or dsp is None else float(lut) + dsp_weight * float(dsp)
     else:
-        raw = _get(record, metric)
+        raw = record.metric(metric)
         value = None if raw is None else float(raw)
     return Measured(value, _source(record, metric) if value is not None else None)

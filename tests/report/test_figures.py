@@ -19,7 +19,7 @@ LATENCY_PLOTS = [spec for spec in PLOTS if spec.x == "latency.ns"]
 def _series(latencies: list[float]) -> list[Series]:
     info = StudyInfo("t", "t.journal", Path("."), DEFAULT_OBJECTIVES, 55.0, "spec", 0.1, ())
     points = tuple(
-        Point(TrialRecord(i, "COMPLETE", {}, [0.7, 1000.0, ns], kind="nn", verified=True), info, {})
+        Point(TrialRecord(i, "COMPLETE", {}, [0.7, 1000.0, ns], kind="nn", verified=True), info, None)
         for i, ns in enumerate(latencies)
     )
     return [Series("nn", "verified", "Pareto front", points, tuple(latencies), (0.7,) * len(latencies))]

@@ -29,7 +29,7 @@ def _point(number: int, accuracy: float, ns: float, kind: str = "nn", verified: 
         verified=verified and kind != "vendor",
         constraints={"latency_budget": ns - 100.0},
     )
-    return Point(trial, INFO, {})
+    return Point(trial, INFO, None)
 
 
 @pytest.mark.parametrize(
