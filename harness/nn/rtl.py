@@ -45,9 +45,11 @@ def rtl(spec: DesignSpec, converted: Converted, out_dir: Path, toolchain: Toolch
     design.info["arithmetic_requested"] = fw.arithmetic
     # Yosys' time and memory grow with this number (a float network at ap_fixed<16,6>, ~118k LUT: over
     # 15 minutes and several GB), so it is shown before any synthesis starts
+    lut, cycles = design.estimate.get("lut"), design.estimate.get("latency_cycles")
     print(
-        f"[rtl] {design.info.get('arithmetic', fw.arithmetic)}: ~{design.estimate.get('lut')} LUT, "
-        f"{design.estimate.get('latency_cycles')} cycle(s) (the generator's estimate)",
+        f"[rtl] {design.info.get('arithmetic', fw.arithmetic)}: "
+        f"{'unknown' if lut is None else f'~{lut}'} LUT, {'unknown' if cycles is None else cycles} cycle(s) "
+        "(the generator's estimate)",
         flush=True,
     )
     return design
