@@ -31,6 +31,7 @@ from harness.report.study import StudyInfo
 from harness.spec import SpecError
 from harness.sweep.constraints import Bounds, evaluate
 from harness.sweep.objectives import measure
+from harness.sweep.trials import attributes, stored
 
 #: Keys whose values are timestamps, and string values that look like dates: ignored in the fingerprint.
 _TIME_KEY = re.compile(r"date|time(?!out)|timestamp|created|generated|modified|_at$", re.IGNORECASE)
@@ -263,9 +264,9 @@ def add_point(
     label = label or f"vendor:{metrics_path.stem}"
     trials = study.get_trials(deepcopy=False)
     hashes = (fingerprint(metrics), legacy_fingerprint(metrics))
-    earlier_trials = [t for t in trials if t.user_attrs.get("design_hash") in hashes]
+    earlier_trials = [t for t in trials if stored(t, "design_hash") in hashes]
     # a duplicate of a point imported before takes its hash, so that the report groups the two
-    design_hash = str(earlier_trials[0].user_attrs["design_hash"]) if earlier_trials else hashes[0]
+    design_hash = str(stored(earlier_trials[0], "design_hash")) if earlier_trials else hashes[0]
     earlier = [t.number for t in earlier_trials]
     record = vendor_record(metrics, label, accuracy, metrics_path, design_hash)
     values, sources = objective_values(info, record)
@@ -277,21 +278,21 @@ def add_point(
     violated = {name: v for name, v in limits.items() if v is not None and v > 0}
     trial = optuna.trial.create_trial(
         values=values,
-        user_attrs={
-            "design": label,
-            "kind": "vendor",
-            "design_hash": design_hash,
-            "fidelity": "vendor",
+        user_attrs=attributes(
+            design=label,
+            kind="vendor",
+            design_hash=design_hash,
+            fidelity="vendor",
             # co-simulated by `harness cosim`: bit-exact vendor RTL is verified; a mismatch keeps it off
             # the front
-            "verified": record.verification.extra.get("bit_exact") is True,
-            "mismatches": record.verification.mismatches,
-            "sources": sources,
-            "constraints": limits,
-            "record": str((folder / "metrics.json").resolve()),
-            "imported_from": str(metrics_path.resolve()),
-            "duplicate_of": earlier[0] if earlier else None,
-        },
+            verified=record.verification.extra.get("bit_exact") is True,
+            mismatches=record.verification.mismatches,
+            sources=sources,
+            constraints=limits,
+            record=str((folder / "metrics.json").resolve()),
+            imported_from=str(metrics_path.resolve()),
+            duplicate_of=earlier[0] if earlier else None,
+        ),
         constraints={k: 0.0 if v is None else v for k, v in limits.items()},
     )
     study.add_trial(trial)

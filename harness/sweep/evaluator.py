@@ -19,10 +19,8 @@ from harness.sweep.constraints import RTL_MISMATCHES, Bounds, evaluate, satisfie
 from harness.sweep.objectives import measure
 from harness.sweep.pareto import near_front
 from harness.sweep.spec import SweepSpec, suggest_design
-from harness.sweep.storage import WORKER, worker_id
-
-#: Optuna user attribute an enqueued trial carries to be promoted whatever its estimate.
-FORCE_PROMOTION = "force_promotion"
+from harness.sweep.storage import worker_id
+from harness.sweep.trials import store, stored
 
 
 @dataclass
@@ -36,37 +34,33 @@ class Evaluator:
 
     def __call__(self, trial: Any) -> list[float]:
         self.started.add(trial.number)
-        trial.set_user_attr(WORKER, worker_id())
         # a retry of a killed worker's trial inherits its user attributes: it has not promoted yet
-        trial.set_user_attr("promoted", False)
+        store(trial, worker=worker_id(), promoted=False)
         try:
             return self._evaluate(trial)
         except KeyboardInterrupt:
-            trial.set_user_attr("error", "interrupted (Ctrl-C)")
+            store(trial, error="interrupted (Ctrl-C)")
             raise
         except Exception as exc:
             stage = next((n for n in getattr(exc, "__notes__", []) if n.startswith("stage:")), "")
             reason = f"{stage + ': ' if stage else ''}{type(exc).__name__}: {exc}"
-            trial.set_user_attr("error", reason[:2000])
+            store(trial, error=reason[:2000])
             print(f"[sweep] trial {trial.number} failed: {reason.splitlines()[0][:300]}", flush=True)
             raise
 
     def _evaluate(self, trial: Any) -> list[float]:
         label, design = suggest_design(self.sweep, trial)
-        trial.set_user_attr("design", label or design.name)
-        trial.set_user_attr("kind", design.kind)
-        trial.set_user_attr("design_hash", design.design_hash())
+        store(trial, design=label or design.name, kind=design.kind, design_hash=design.design_hash())
         with self.cache.lock(design) as folder:
             cached = self.cache.load(design)
-            trial.set_user_attr("cache", "hit" if cached else "miss")
+            store(trial, cache="hit" if cached else "miss")
             evaluation = Evaluation(design, folder, self.toolchain, cached)
             estimate = evaluation.climb("estimate").as_estimate()
             est_values = self._values(estimate)
             est_feasible = satisfied(self._constraints(estimate, design))
-            trial.set_user_attr("estimate_values", est_values)
-            trial.set_user_attr("feasible_estimate", est_feasible)
-            if trial.user_attrs.get(FORCE_PROMOTION) or self._promote(trial, est_values, est_feasible):
-                trial.set_user_attr("promoted", True)
+            store(trial, estimate_values=est_values, feasible_estimate=est_feasible)
+            if stored(trial, "force_promotion") or self._promote(trial, est_values, est_feasible):
+                store(trial, promoted=True)
                 record = evaluation.climb(self.sweep.promotion.fidelity)
             else:
                 record = evaluation.climb("estimate")
@@ -104,13 +98,13 @@ class Evaluator:
 
         trials = trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING))
         promotion = self.sweep.promotion
-        promoted = sum(1 for t in trials if t.user_attrs.get("promoted") and t.number != trial.number)
+        promoted = sum(1 for t in trials if stored(t, "promoted") and t.number != trial.number)
         if promotion.max is not None and promoted >= promotion.max:
             return False
         complete = [t for t in trials if t.state == TrialState.COMPLETE]
         if len(complete) < promotion.after:
             return False
-        others = [t.user_attrs["estimate_values"] for t in complete if t.user_attrs.get("feasible_estimate")]
+        others = [stored(t, "estimate_values") for t in complete if stored(t, "feasible_estimate")]
         return near_front(values, others, self.sweep.directions, promotion.near)
 
     def _report(self, trial: Any, design: DesignSpec, record: Record, folder: Path) -> list[float]:
@@ -119,16 +113,18 @@ class Evaluator:
         for name, value in constraints.items():
             trial.set_constraint(name, 0.0 if value is None else value)  # unknown: not (yet) violated
         mismatches = constraints[RTL_MISMATCHES]
-        trial.set_user_attr("fidelity", record.fidelity)
-        trial.set_user_attr("constraints", constraints)
-        trial.set_user_attr("feasible", satisfied(constraints))
-        trial.set_user_attr("mismatches", None if mismatches is None else int(mismatches))
-        trial.set_user_attr("verified", record.fidelity == "verify" and mismatches == 0)
         weight = self.sweep.dsp_weight
-        sources = {o.metric: measure(record, o.metric, weight).source for o in self.sweep.objectives}
-        trial.set_user_attr("sources", sources)
-        trial.set_user_attr("record", str(folder / "metrics.json"))
-        trial.set_user_attr("warnings", record.warnings)
+        store(
+            trial,
+            fidelity=record.fidelity,
+            constraints=constraints,
+            feasible=satisfied(constraints),
+            mismatches=None if mismatches is None else int(mismatches),
+            verified=record.fidelity == "verify" and mismatches == 0,
+            sources={o.metric: measure(record, o.metric, weight).source for o in self.sweep.objectives},
+            record=str(folder / "metrics.json"),
+            warnings=record.warnings,
+        )
         if mismatches:
             print(f"[sweep] trial {trial.number}: RTL MISMATCHES its reference ({int(mismatches)} words)")
         return values

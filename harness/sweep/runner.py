@@ -34,14 +34,13 @@ from harness.kinds import warm_up_kinds
 from harness.record import OPEN_FLOW, fidelity_rank
 from harness.sweep.cache import ResultsCache
 from harness.sweep.checks import check_capacities
-from harness.sweep.evaluator import FORCE_PROMOTION, Evaluator
+from harness.sweep.evaluator import Evaluator
 from harness.sweep.loader import load_sweep
 from harness.sweep.options import SweepOptions
 from harness.sweep.provenance import record_command
 from harness.sweep.spec import SweepSpec
-from harness.sweep.storage import WORKER
 from harness.sweep.study import open_study, records
-from harness.sweep.trials import TrialRecord, pareto_front
+from harness.sweep.trials import TrialRecord, attributes, pareto_front, store, stored
 
 
 class Progress:
@@ -142,7 +141,7 @@ def _stop_workers(workers: list[Any], sweep: SweepSpec, options: SweepOptions) -
 
         study = open_study(sweep, options)
         for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-            if t.user_attrs.get(WORKER) in killed:
+            if stored(t, "worker") in killed:
                 _fail_trial(study, t, "interrupted (Ctrl-C; its worker was terminated)")
 
 
@@ -208,7 +207,7 @@ def _fail_interrupted(study: Any, started: set[int], known: set[int]) -> None:
     from optuna.trial import TrialState
 
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        if t.number in started or (t._trial_id not in known and WORKER not in t.user_attrs):  # noqa: SLF001
+        if t.number in started or (t._trial_id not in known and stored(t, "worker") is None):  # noqa: SLF001
             _fail_trial(study, t, "interrupted (Ctrl-C)")
 
 
@@ -216,7 +215,7 @@ def _fail_trial(study: Any, trial: Any, reason: str) -> None:
     """Fail a trial left RUNNING, with its reason stored as the sweep stores every failure's."""
     from optuna.trial import Trial, TrialState
 
-    Trial(study, trial._trial_id).set_user_attr("error", reason)  # noqa: SLF001
+    store(Trial(study, trial._trial_id), error=reason)  # noqa: SLF001
     study.tell(trial.number, state=TrialState.FAIL)
 
 
@@ -244,7 +243,7 @@ def enqueue_unverified_front(sweep: SweepSpec, study: Any) -> int:
     if pending:
         print(f"[sweep] promoting {len(pending)} front design(s) evaluated only at estimate", flush=True)
     for t in pending:
-        study.enqueue_trial(t.params, user_attrs={FORCE_PROMOTION: True}, skip_if_exists=False)
+        study.enqueue_trial(t.params, user_attrs=attributes(force_promotion=True), skip_if_exists=False)
     return len(pending)
 
 

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.spec import SpecError
-from harness.sweep.storage import WORKER, display_url, open_storage
-from harness.sweep.trials import TrialRecord, pareto_front
+from harness.sweep.storage import display_url, open_storage
+from harness.sweep.trials import TrialRecord, pareto_front, stored
 
 #: The reason shown for a failed trial that stored none: its process died or was interrupted.
 NO_REASON = "no reason stored: the worker was killed (stale heartbeat) or interrupted"
@@ -78,7 +78,7 @@ def study_status(study: Any, storage_text: str) -> StudyStatus:
         if t.state.name == "FAIL":
             failures[_reason(record, retried)].append(t.number)
         elif t.state.name == "RUNNING":
-            worker = t.user_attrs.get(WORKER, "?")
+            worker = stored(t, "worker", "?")
             running.append((t.number, worker, _is_stale(t, worker, stale_ids)))
     directions = [d.name.lower() for d in study.directions]
     return StudyStatus(
@@ -178,7 +178,8 @@ def _worker_rates(frozen: list[Any]) -> list[WorkerRate]:
     for t in frozen:
         if t.state.name not in ("COMPLETE", "FAIL") or t.datetime_start is None:
             continue
-        rate = rates.setdefault(t.user_attrs.get(WORKER, "?"), WorkerRate(t.user_attrs.get(WORKER, "?")))
+        worker = stored(t, "worker", "?")
+        rate = rates.setdefault(worker, WorkerRate(worker))
         if t.state.name == "COMPLETE":
             rate.complete += 1
         else:

@@ -14,9 +14,6 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-#: Optuna user attribute naming the worker process that ran the trial.
-WORKER = "worker"
-
 
 def worker_id() -> str:
     """host:pid of this worker process: which machine ran a trial, and (status) whether it still runs."""

@@ -9,7 +9,7 @@ Yosys or simulation numbers pushed them off it are reported as `moved`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from harness.record import fidelity_rank
@@ -18,7 +18,12 @@ from harness.sweep.pareto import non_dominated
 
 @dataclass
 class TrialRecord:
-    """One trial as the harness stored it (Optuna values plus the user attributes the sweep sets)."""
+    """One trial as the harness stored it (Optuna values plus the user attributes the sweep sets).
+
+    Every field after `values` is an Optuna user attribute of the same name; this class owns those
+    names: the sweep writes them with `store` (or `attributes` for a trial it creates or enqueues)
+    and reads them back with `from_frozen`, so a misspelt name fails where it is written.
+    """
 
     number: int
     state: str
@@ -40,7 +45,11 @@ class TrialRecord:
     record: str | None = None
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
-    seconds: float | None = None
+    worker: str | None = None  # host:pid of the worker process that ran it
+    force_promotion: bool = False  # enqueued to be promoted whatever its estimate
+    imported_from: str | None = None  # a vendor point's metrics file (`harness study add`)
+    duplicate_of: int | None = None  # the earlier import of the same vendor point
+    seconds: float | None = None  # not stored: from Optuna's start and completion times
 
     @property
     def objective_values(self) -> list[float]:
@@ -74,7 +83,7 @@ class TrialRecord:
             params=dict(trial.params),
             values=list(trial.values) if trial.values is not None else None,
             seconds=seconds,
-            **{k: attrs[k] for k in _ATTRS if k in attrs},
+            **{k: attrs[k] for k in TRIAL_ATTRIBUTES if k in attrs},
         )
 
     @property
@@ -83,24 +92,35 @@ class TrialRecord:
         return self.state == "COMPLETE" and bool(self.feasible) and not self.mismatches
 
 
-_ATTRS = (
-    "design",
-    "kind",
-    "design_hash",
-    "fidelity",
-    "estimate_values",
-    "feasible",
-    "feasible_estimate",
-    "promoted",
-    "verified",
-    "mismatches",
-    "sources",
-    "constraints",
-    "cache",
-    "record",
-    "error",
-    "warnings",
+#: The user attributes the sweep stores on a trial: `TrialRecord`'s fields after Optuna's own.
+TRIAL_ATTRIBUTES = tuple(
+    f.name for f in fields(TrialRecord) if f.name not in ("number", "state", "params", "values", "seconds")
 )
+
+
+def attributes(**values: Any) -> dict[str, Any]:
+    """`values` checked to be trial attributes (for `optuna.trial.create_trial` or `enqueue_trial`).
+
+    Raises:
+        KeyError: a name that is not a `TrialRecord` attribute (a programming error, never input).
+    """
+    unknown = sorted(set(values) - set(TRIAL_ATTRIBUTES))
+    if unknown:
+        raise KeyError(f"not a trial attribute: {', '.join(unknown)} (valid: {', '.join(TRIAL_ATTRIBUTES)})")
+    return values
+
+
+def store(trial: Any, **values: Any) -> None:
+    """Set user attributes on a running Optuna trial, each checked by `attributes`."""
+    for name, value in attributes(**values).items():
+        trial.set_user_attr(name, value)
+
+
+def stored(trial: Any, name: str, default: Any = None) -> Any:
+    """The user attribute `name` (checked by `attributes`) of an Optuna trial, frozen or running;
+    `default` where the trial has none."""
+    attributes(**{name: default})
+    return trial.user_attrs.get(name, default)
 
 
 def best_per_design(trials: list[TrialRecord]) -> list[TrialRecord]:

@@ -259,8 +259,6 @@ def test_two_worker_processes_share_one_study(tmp_path, capsys):
     import os
     import socket
 
-    from harness.sweep.storage import WORKER
-
     fields = dict(trials=2, sampler="tpe", space=TINY_SPACE, promotion={"after": 100, "verify_front": False})
     code, _, trials = _sweep(tmp_path, capsys, "--jobs", "2", **fields)
     assert code == 0 and 2 <= sum(t.state == "COMPLETE" for t in trials) <= 3
@@ -268,10 +266,10 @@ def test_two_worker_processes_share_one_study(tmp_path, capsys):
     complete = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"]
     per_worker: dict[str, int] = {}
     for t in complete:
-        per_worker[t.user_attrs[WORKER]] = per_worker.get(t.user_attrs[WORKER], 0) + 1
+        per_worker[t.user_attrs["worker"]] = per_worker.get(t.user_attrs["worker"], 0) + 1
     first = {}
     for t in sorted(complete, key=lambda t: t.datetime_start):
-        first.setdefault(t.user_attrs[WORKER], t.datetime_start)
+        first.setdefault(t.user_attrs["worker"], t.datetime_start)
     lag = (max(first.values()) - min(first.values())).total_seconds()
     seconds = [(t.datetime_complete - t.datetime_start).total_seconds() for t in complete]
     print(
