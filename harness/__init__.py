@@ -13,7 +13,7 @@ from importlib import metadata
 
 from harness import numerics  # noqa: F401  first: pins TensorFlow's CPU numerics before it loads
 from harness.api import evaluate, load_design, report, sweep
-from harness.errors import HarnessError, SpecError, ToolError
+from harness.errors import HarnessError, SpecError, ToolError, VerificationError
 from harness.hls.record import ReportError
 from harness.record import Record
 from harness.spec import DesignSpec
@@ -29,6 +29,7 @@ __all__ = [
     "SpecError",
     "ToolError",
     "ToolNotFoundError",
+    "VerificationError",
     "__version__",
     "evaluate",
     "load_design",

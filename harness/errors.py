@@ -6,12 +6,19 @@
         ToolError                  a tool is missing (ToolNotFoundError, exit 2 before any work) or
                                    failed (Yosys, Verilator, g++, GHDL, a vendor build: exit 1)
         ReportError                a vendor report or project could not be read (harness.hls)
+        VerificationError          the RTL mismatched its bit-accurate reference (`Record.check`):
+                                   exit 1
 
-A design whose RTL mismatches its reference is not an exception: the record says so
-(`Record.verification`), and the command line exits 1.
+Evaluating a design whose RTL mismatches is not itself an error: the record says so
+(`Record.verification`, `Record.verified`), and `Record.check()` raises `VerificationError`.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from harness.verify import Mismatch
 
 
 class HarnessError(Exception):
@@ -27,3 +34,14 @@ class SpecError(HarnessError, ValueError):
 class ToolError(HarnessError, RuntimeError):
     """A tool of the flow is missing or failed; the message names the tool and its log or how to get
     it."""
+
+
+class VerificationError(HarnessError):
+    """The RTL's output words differ from its bit-accurate reference (hls4ml's or conifer's C
+    simulation). The message is one line: the reference, the count of mismatched words and vectors,
+    the first mismatch; `first` keeps the first few (`harness.verify.Mismatch`: inputs and both outputs).
+    """
+
+    def __init__(self, message: str, first: list[Mismatch]) -> None:
+        super().__init__(message)
+        self.first = first

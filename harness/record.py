@@ -22,7 +22,8 @@ from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
-from harness.errors import SpecError
+from harness.errors import SpecError, VerificationError
+from harness.verify import Mismatch
 
 #: The version of the JSON layout this module writes; bump it when a field changes meaning.
 SCHEMA_VERSION = 1
@@ -199,6 +200,25 @@ class Record:
     def verified(self) -> bool:
         """Simulated at fidelity verify and bit-exact against its reference."""
         return self.fidelity == "verify" and self.verification.bit_exact is True
+
+    def check(self) -> Record:
+        """This record, if its RTL did not mismatch its reference (bit-exact, or not simulated: see
+        `verified`), so that `harness.evaluate(...).check()` chains.
+
+        Raises:
+            VerificationError: output words differ; one line naming the reference, the counts and the
+                first mismatching vector (inputs, expected, RTL); `first` keeps the first few.
+        """
+        v = self.verification
+        if not v.mismatches:
+            return self
+        first = [Mismatch(**m) for m in v.first_mismatches or []]
+        example = f"; first {first[0].describe()}" if first else ""
+        raise VerificationError(
+            f"RTL MISMATCHES its reference ({v.reference}): {v.mismatches} output words differ in "
+            f"{v.mismatched_vectors} of {v.vectors} vectors{example}",
+            first,
+        )
 
     def reached(self, fidelity: str) -> bool:
         """Whether this record's fidelity is `fidelity` or a higher open-flow rung (vendor stands alone)."""

@@ -45,13 +45,16 @@ def test_evaluate_of_a_wrong_rtl_exits_1_naming_the_mismatches(case, tmp_path, m
     assert verification["vectors"] == 500 and verification["mismatches"] > 0
     assert metrics["fidelity"] == "verify" and metrics["injected_fault"] == "rtl"
     assert any(w.startswith(f"{faults.ENV}=rtl") for w in metrics["warnings"])
-    head = (
-        f"RTL MISMATCHES its reference ({verification['reference']}): {verification['mismatches']} output "
-        f"words differ in {verification['mismatched_vectors']} of 500 vectors; first:"
-    )
-    assert head in out
-    # the first mismatching vectors, each with its inputs and both outputs, as metrics.json keeps them
+    # the first mismatching vectors, then the count as the one `error:` line (a VerificationError)
     first = verification["first_mismatches"]
+    error = (
+        f"error: RTL MISMATCHES its reference ({verification['reference']}): {verification['mismatches']} "
+        f"output words differ in {verification['mismatched_vectors']} of 500 vectors; first vector "
+        f"{first[0]['index']}: "
+    )
+    assert [line for line in out.splitlines() if line.startswith("error:")][0].startswith(error), out
+    assert out.index("first mismatching vectors:") < out.index("error:")
+    # each with its inputs and both outputs, as metrics.json keeps them
     assert len(first) == min(5, verification["mismatched_vectors"])
     for m in first:
         assert f"  vector {m['index']}: inputs={m['inputs']} expected={m['expected']} rtl={m['got']}" in out

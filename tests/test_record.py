@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from harness.errors import SpecError
+from harness.errors import HarnessError, SpecError, VerificationError
 from harness.record import SCHEMA_VERSION, Record
 
 #: A verify-fidelity metrics.json as the flow wrote it before records had a schema version.
@@ -67,6 +67,26 @@ def test_a_sparse_record_of_another_command_keeps_its_layout():
 def test_mismatches_are_not_verified():
     record = Record.from_dict({**OLD, "verification": {**OLD["verification"], "mismatches": 3}})
     assert record.verification.bit_exact is False and not record.verified
+
+
+def test_check_raises_on_mismatches_naming_the_first():
+    """`Record.check()` returns a bit-exact (or unsimulated) record and raises `VerificationError`, a
+    `HarnessError`, on a mismatch: one line with the reference, the counts and the first vector."""
+    first = [{"index": 7, "inputs": [3, -1], "expected": [12], "got": [13]}]
+    bad = {**OLD["verification"], "mismatches": 3, "mismatched_vectors": 2, "first_mismatches": first}
+    record = Record.from_dict({**OLD, "verification": bad})
+    with pytest.raises(VerificationError) as caught:
+        record.check()
+    assert isinstance(caught.value, HarnessError) and "\n" not in str(caught.value)
+    assert str(caught.value) == (
+        "RTL MISMATCHES its reference (hls4ml 1.3.0 C simulation (Vitis backend, g++)): 3 output words "
+        "differ in 2 of 10000 vectors; first vector 7: inputs=[3, -1] expected=[12] rtl=[13]"
+    )
+    assert [m.index for m in caught.value.first] == [7]
+    good = Record.from_dict(OLD)
+    assert good.check() is good
+    estimate = Record.from_dict({**OLD, "fidelity": "estimate", "verification": {}})
+    assert estimate.check() is estimate and not estimate.verified
 
 
 @pytest.mark.parametrize(

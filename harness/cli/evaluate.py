@@ -1,7 +1,8 @@
 """`harness evaluate`: one design point through the flow, up to a fidelity; metrics.json and a summary.
 
 Exit status 0 when the RTL matched its reference on every vector (or was not simulated), 1 when it
-mismatched (the count and the first mismatching vectors are printed), 2 for refused input.
+mismatched (the first mismatching vectors are printed, then the count as one `error:` line:
+`VerificationError`), 2 for refused input.
 """
 
 from __future__ import annotations
@@ -10,11 +11,10 @@ import argparse
 import json
 from pathlib import Path
 
-from harness.ladder import evaluate
+from harness.api import evaluate
+from harness.errors import VerificationError
 from harness.record import FIDELITIES, json_default
 from harness.spec import load
-from harness.toolchain import Toolchain
-from harness.verify import Mismatch
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,20 +41,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     spec = load(args.design, args.set)
     out = Path(args.out) if args.out else Path("runs") / f"{spec.name}-{spec.design_hash()}"
-    record = evaluate(spec, out, Toolchain.discover(), args.fidelity).to_dict()
+    record = evaluate(spec, fidelity=args.fidelity, out=out)
+    written = record.to_dict()
     summary = {
-        k: record[k] for k in ("design", "design_hash", "accuracy", "verification", "latency", "resources")
+        k: written[k] for k in ("design", "design_hash", "accuracy", "verification", "latency", "resources")
     }
     summary["verification"] = {k: v for k, v in summary["verification"].items() if k != "first_mismatches"}
     print(json.dumps(summary, indent=2, default=json_default))
     print(f"wrote {out / 'metrics.json'}")
-    verification = record["verification"]
-    if not verification["mismatches"]:
-        return 0
-    print(
-        f"RTL MISMATCHES its reference ({verification['reference']}): {verification['mismatches']} output "
-        f"words differ in {verification['mismatched_vectors']} of {verification['vectors']} vectors; first:"
-    )
-    for mismatch in verification["first_mismatches"]:
-        print("  " + Mismatch(**mismatch).describe())
-    return 1
+    try:
+        record.check()
+    except VerificationError as exc:
+        print("first mismatching vectors:")
+        for mismatch in exc.first:
+            print("  " + mismatch.describe())
+        raise
+    return 0
