@@ -4,23 +4,14 @@ the library (`harness.api`, the jobs' packages). `main` turns every refusal into
 from __future__ import annotations
 
 import argparse
-import importlib
 
 from harness import faults
+from harness.cli import cosim, doctor, evaluate, hls, regress, report, study, sweep
 from harness.errors import HarnessError, SpecError
 from harness.toolchain import ToolNotFoundError
 
 # Each module exposes `register(subparsers)`, which adds its sub-command and sets `func(args) -> int`.
-_COMMAND_MODULES = (
-    "harness.cli.cosim",
-    "harness.cli.doctor",
-    "harness.cli.evaluate",
-    "harness.cli.regress",
-    "harness.cli.report",
-    "harness.cli.study",
-    "harness.cli.sweep",
-    "harness.cli.hls",
-)
+_COMMAND_MODULES = (cosim, doctor, evaluate, regress, report, study, sweep, hls)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,8 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Co-design and benchmarking harness for ML firmware on FPGAs.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in _COMMAND_MODULES:
-        importlib.import_module(name).register(subparsers)
+    for module in _COMMAND_MODULES:
+        module.register(subparsers)
     return parser
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.data import Dataset, InvalidDataError, split_and_standardise
+from harness.data.dataset import Dataset, InvalidDataError, split_and_standardise
 from harness.spec import DataSpec, SpecError, file_digest
 
 #: ROOT objects read as tables: TTrees, and RNTuples (their successor, which uproot 5.7 writes by default).

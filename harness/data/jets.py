@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from harness.data import Dataset, DataUnavailableError, split_and_standardise
+from harness.data.dataset import Dataset, DataUnavailableError, split_and_standardise
 from harness.spec import DataSpec
 
 if TYPE_CHECKING:  # pandas is untyped here (Any to mypy): the name says what a value holds

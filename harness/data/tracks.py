@@ -25,7 +25,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from harness.data import Dataset, split_and_standardise
+from harness.data.dataset import Dataset, split_and_standardise
 from harness.spec import DataSpec
 
 _Pt = TypeVar("_Pt", float, np.ndarray)  # one pT or an array of them
