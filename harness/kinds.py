@@ -1,6 +1,6 @@
 """The kinds of design the flow builds: each a package exposing its `Stages` (`harness.stages`) as
 `STAGES`. This is the one module that imports the kinds; the flow and the jobs look a kind up here, so
-a new kind is one more entry in `KINDS` (and its model section in `harness.spec`).
+a new kind is one more entry in `KINDS` (and its model section in `harness.spec.schema`).
 """
 
 from __future__ import annotations
