@@ -21,6 +21,7 @@ from harness.sweep.pareto import near_front
 from harness.sweep.spec import SweepSpec, suggest_design
 from harness.sweep.storage import worker_id
 from harness.sweep.trials import store, stored
+from harness.toolchain import Toolchain
 
 
 @dataclass
@@ -29,7 +30,7 @@ class Evaluator:
 
     sweep: SweepSpec
     cache: ResultsCache
-    toolchain: Any
+    toolchain: Toolchain
     started: set[int] = field(default_factory=set)  # trial numbers this process worked on
 
     def __call__(self, trial: Any) -> list[float]:
