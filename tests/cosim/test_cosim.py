@@ -20,9 +20,9 @@ from harness.cli import main
 from harness.cosim.job import prepare
 from harness.cosim.precision import find_precisions
 
-from .conftest import HDL
-from .hls.report_texts import csynth, write
-from .tb.test_hls_parallel import BIAS, II, LATENCY, WEIGHTS
+from ..conftest import HDL
+from ..hls.report_texts import csynth, write
+from ..tb.test_hls_parallel import BIAS, II, LATENCY, WEIGHTS
 
 VECTORS = 400
 CLOCK_NS = 5.0
