@@ -1,9 +1,10 @@
 """Trained forests into conifer models: the converters, xgboost's exact splits and intercepts, the check.
 
-xgboost Boosters and scikit-learn forests go through conifer's converters, pretrained files
-(`harness.bdt.pretrained`) convert themselves. For xgboost, conifer's printed thresholds and leaf
-values are replaced by xgboost's float32 ones and its initial margins are asked of xgboost itself;
-`check_against_trained` then compares conifer's float evaluation with the trained model's scores.
+xgboost Boosters and scikit-learn forests go through conifer's converters, pretrained conifer JSON and
+ONNX files (`harness.bdt.conifer_json`, `harness.bdt.onnx_forest`) convert themselves. For xgboost,
+conifer's printed thresholds and leaf values are replaced by xgboost's float32 ones and its initial
+margins are asked of xgboost itself; `check_against_trained` then compares conifer's float evaluation
+with the trained model's scores.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from harness.bdt.train import booster_matrix
 
 def from_trained(trained_model: Any, config: dict) -> Any:
     """conifer model from an xgboost Booster, a scikit-learn GradientBoostingClassifier, or a pretrained
-    conifer JSON or ONNX ensemble (`harness.bdt.pretrained`, each converting itself with conifer)."""
+    conifer JSON or ONNX ensemble (`harness.bdt.conifer_json`, `harness.bdt.onnx_forest`: each converting
+    itself with conifer)."""
     from conifer.converters import convert_from_sklearn, convert_from_xgboost
 
     if hasattr(trained_model, "to_conifer"):

@@ -58,7 +58,8 @@ def booster_matrix(booster: Any, x: np.ndarray, **kwargs: Any) -> Any:
 
 def decision_function(model: Any, x: np.ndarray) -> np.ndarray:
     """Raw scores (margins before the sigmoid/softmax), one column per conifer output; every model but
-    xgboost's Booster has a `decision_function` (scikit-learn's, and `harness.bdt.pretrained`'s)."""
+    xgboost's Booster has a `decision_function` (scikit-learn's, `harness.bdt.conifer_json`'s and
+    `harness.bdt.onnx_forest`'s)."""
     if _is_booster(model):
         scores = model.predict(booster_matrix(model, x), output_margin=True)
     else:

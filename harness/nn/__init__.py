@@ -6,8 +6,14 @@ modules' own names: a package attribute named like a submodule would hide that s
 `import harness.nn.convert as m` would yield the function.
 """
 
-from harness.nn import convert, emulate, reuse, rtl, train
-from harness.stages import Stages
+import os
+
+# TensorFlow's C++ log quietened before its first import: the package's modules import TensorFlow (and
+# hls4ml, which imports it) inside their functions
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from harness.nn import convert, emulate, reuse, rtl, train  # noqa: E402
+from harness.stages import Stages  # noqa: E402
 
 STAGES = Stages(
     train=train.train,

@@ -24,7 +24,7 @@ import yaml
 
 from harness.data import Dataset
 from harness.fixed import FixedType
-from harness.nn.train import OnnxNetwork
+from harness.nn.onnx_network import OnnxNetwork
 from harness.nn.types import UnsupportedModelError, layer_type
 from harness.spec import DesignSpec, SpecError
 from harness.stages import Converted, Trained

@@ -17,6 +17,7 @@ import pytest
 
 from harness.bdt import pretrained, to_conifer
 from harness.bdt.backend import conifer_config
+from harness.bdt.pretrained_base import PretrainedModelError
 from harness.cli import main
 from harness.data import load as load_data
 from harness.fixed import FixedType
@@ -253,7 +254,7 @@ def test_unusable_files_are_refused_before_conversion(own_data, tmp_path, kind, 
     folder, frame = own_data
     path = _forest_file(tmp_path, frame, kind)
     spec = from_dict(design(folder, str(path), "events.csv"), base_dir=folder)
-    with pytest.raises(pretrained.PretrainedModelError, match=message):
+    with pytest.raises(PretrainedModelError, match=message):
         pretrained.load(spec, load_data(spec.data, spec.seed, folder))
 
 
@@ -402,5 +403,5 @@ def test_conifer_json_no_release_reads_is_refused_naming_the_release(own_data, t
         r"\(AssertionError: Missing expected key threshold in treeDict\).* Re-save it: convert the "
         rf"original forest again with conifer {conifer.__version__}"
     )
-    with pytest.raises(pretrained.PretrainedModelError, match=message):
+    with pytest.raises(PretrainedModelError, match=message):
         pretrained.load(spec, load_data(spec.data, spec.seed, folder))

@@ -121,7 +121,7 @@ def test_lambda_layer_is_refused_naming_layer_and_type(own_csv, tmp_path):
         ]
     )
     model.save(tmp_path / "lambda.h5")
-    from harness.nn.train import load_pretrained
+    from harness.nn.pretrained import load_pretrained
 
     with pytest.raises(SpecError, match=r"layer double is a Lambda, whose saved config holds Python code"):
         load_pretrained(spec_for("lambda", tmp_path / "lambda.h5", own_csv))
@@ -186,7 +186,7 @@ def keras3_archive(path: Path) -> Path:
 
 def test_keras3_archive_is_refused_naming_keras3_and_what_reads_it(own_csv, tmp_path):
     """A Keras 3 `.keras` file was refused as '... is neither; valid: ...', never naming Keras 3."""
-    from harness.nn.train import load_pretrained
+    from harness.nn.pretrained import load_pretrained
 
     path = keras3_archive(tmp_path / "m.keras")
     message = (
@@ -208,7 +208,7 @@ def test_keras2_archive_of_a_qkeras_model_loads_as_the_same_model(own_csv, toolc
     model.save(tmp_path / "qmlp.keras")
     with zipfile.ZipFile(tmp_path / "qmlp.keras") as archive:
         assert json.loads(archive.read("metadata.json"))["keras_version"].startswith("2.")
-    from harness.nn.train import load_pretrained
+    from harness.nn.pretrained import load_pretrained
 
     loaded = load_pretrained(spec_for("k2", tmp_path / "qmlp.keras", own_csv))
     assert [type(layer).__name__ for layer in loaded.layers] == ["QDense", "QActivation", "QDense"]
@@ -221,7 +221,7 @@ def test_zip_that_is_no_keras_archive_is_refused(own_csv, tmp_path):
 
     with zipfile.ZipFile(tmp_path / "m.zip", "w") as archive:
         archive.writestr("weights.npy", b"")
-    from harness.nn.train import load_pretrained
+    from harness.nn.pretrained import load_pretrained
 
     with pytest.raises(
         SpecError, match=r"m\.zip is a zip archive but not a Keras model archive .* weights\.npy"

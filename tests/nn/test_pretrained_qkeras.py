@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from harness.flow import prepare, simulate
-from harness.nn.train import custom_objects, load_pretrained
+from harness.nn.pretrained import load_pretrained
+from harness.nn.qkeras_objects import custom_objects
 from harness.spec import SpecError
 
 from .conftest import pretrained_spec, qkeras_mlp, save_pretrained

@@ -2,7 +2,7 @@ import pytest
 
 from harness.spec import NNModelSpec, SpecError, apply_overrides, from_dict, load
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 DESIGN = ROOT / "designs" / "jet_mlp.yaml"
 

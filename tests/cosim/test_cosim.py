@@ -8,7 +8,6 @@ Verilog computes, in the formats hls4ml writes them: `tb_input_features.dat` wit
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,75 +19,10 @@ from harness.cli import main
 from harness.cosim.job import prepare
 from harness.cosim.precision import find_precisions
 
-from .conftest import HDL
-from .hls.report_texts import csynth, write
-from .tb.test_hls_parallel import BIAS, II, LATENCY, WEIGHTS
-
-VECTORS = 400
-CLOCK_NS = 5.0
-#: hls_style_dot's codes read as ap_fixed: 8-bit inputs with 5 fractional bits, 16-bit outputs with 5.
-DOT_FRAC = 5
-HLS4ML_CONFIG = f"""\
-Backend: Vitis
-ClockPeriod: {CLOCK_NS}
-IOType: io_parallel
-KerasModel: !keras_model hls_style_dot/keras_model.keras
-OutputDir: hls_style_dot
-ProjectName: hls_style_dot
-HLSConfig:
-  Model:
-    Precision: fixed<16,6>
-    ReuseFactor: 1
-"""
-DEFINES_H = """\
-#ifndef DEFINES_H_
-#define DEFINES_H_
-#include "ap_fixed.h"
-#include "ap_int.h"
-// hls-fpga-machine-learning insert layer-precision
-typedef ap_fixed<8,3> input_t;
-typedef ap_fixed<16,11> layer2_t;
-typedef ap_fixed<16,11> result_t;
-#endif
-"""
-
-
-def _printed(values: np.ndarray) -> str:
-    """One vector a line, space-separated, as hls4ml's testbench prints (6 significant digits)."""
-    return "".join(" ".join(f"{v:.6g}" for v in row) + " \n" for row in values)
-
-
-def dot_project(folder: Path, n: int = VECTORS, seed: int = 5) -> tuple[Path, np.ndarray]:
-    """An hls4ml io_parallel project synthesised by Vitis HLS, around tests/hdl/hls_style_dot.v; the
-    input codes it was written from."""
-    codes = np.random.default_rng(seed).integers(-128, 128, size=(n, 4))
-    verilog = folder / "hls_style_dot_prj" / "solution1" / "syn" / "verilog"
-    verilog.mkdir(parents=True)
-    shutil.copy(HDL / "hls_style_dot.v", verilog)
-    (folder / "firmware").mkdir()
-    (folder / "firmware" / "defines.h").write_text(DEFINES_H)
-    (folder / "hls4ml_config.yml").write_text(HLS4ML_CONFIG)
-    (folder / "tb_data").mkdir()
-    (folder / "tb_data" / "tb_input_features.dat").write_text(_printed(codes / 2**DOT_FRAC))
-    (folder / "tb_data" / "csim_results.log").write_text(_printed((codes @ WEIGHTS.T + BIAS) / 2**DOT_FRAC))
-    return folder, codes
-
-
-@dataclass
-class Run:
-    code: int
-    out: Path
-    stdout: str
-    metrics_file: Path
-
-    @property
-    def metrics(self) -> dict:
-        return json.loads(self.metrics_file.read_text())
-
-
-def cosim(capsys, project: Path, out: Path, *extra: str) -> Run:
-    code = main(["cosim", str(project), "--out", str(out), *extra])
-    return Run(code, out, capsys.readouterr().out, out / "metrics.json")
+from ..conftest import HDL
+from ..hls.report_texts import csynth, write
+from ..tb.test_hls_parallel import BIAS, II, LATENCY, WEIGHTS
+from .conftest import CLOCK_NS, DOT_FRAC, VECTORS, Run, cosim, dot_project, printed
 
 
 @dataclass
@@ -197,7 +131,7 @@ def test_a_corrupted_expected_value_is_caught_naming_the_vector(
     output folder (so the simulator built for it is reused)."""
     lines = (dot_run.project / "tb_data" / "csim_results.log").read_text().splitlines(keepends=True)
     row = dot_run.codes[57] @ WEIGHTS.T + BIAS
-    lines[57] = _printed([[row[0] / 2**DOT_FRAC, (row[1] + 1) / 2**DOT_FRAC]])
+    lines[57] = printed([[row[0] / 2**DOT_FRAC, (row[1] + 1) / 2**DOT_FRAC]])
     corrupted = tmp_path / "csim_results.log"
     corrupted.write_text("".join(lines))
     inputs = dot_run.project / "tb_data" / "tb_input_features.dat"
@@ -306,7 +240,7 @@ def test_no_verilog_is_refused_saying_where_it_looked(capsys, tmp_path: Path) ->
 def test_vectors_of_the_wrong_shape_are_refused_naming_both_shapes(capsys, tmp_path: Path) -> None:
     project, _ = dot_project(tmp_path / "prj", n=20)
     features = project / "tb_data" / "tb_input_features.dat"
-    features.write_text(_printed(np.ones((20, 3))))
+    features.write_text(printed(np.ones((20, 3))))
     line = _refused(capsys, tmp_path, project)
     assert f"{features} holds 20 vectors of 3 values" in line
     assert "take 4 per vector (4 x ap_fixed<8,3> on packed port input_1 [32])" in line

@@ -8,13 +8,11 @@ A missing data file used to escape as a RuntimeError traceback.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from harness.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+from ..conftest import ROOT
 
 
 @pytest.mark.parametrize(

@@ -27,9 +27,9 @@ from harness.sweep.options import SweepOptions
 from harness.sweep.pareto import non_dominated
 from harness.sweep.trials import pareto_front
 
-from .hls.report_texts import csynth, write
-from .tb.test_hls_parallel import BIAS, WEIGHTS
-from .test_cosim import VECTORS, cosim, dot_project
+from ..hls.report_texts import csynth, write
+from ..tb.test_hls_parallel import BIAS, WEIGHTS
+from .conftest import VECTORS, cosim, dot_project
 
 #: The one change that makes the copy wrong: out1 = -8*x0 - x1 + 4*x2 + 6*x3 - 37.
 RIGHT = "add_1_lo <= mul_1_0 + mul_1_1;"

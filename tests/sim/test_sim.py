@@ -7,7 +7,7 @@ import pytest
 
 from harness.sim import COCOTB_VECTORS, SimJob, StreamVectors, VerilatorSimulator, pack_words, unpack_words
 
-from .conftest import HDL
+from ..conftest import HDL
 
 N, K, W = 64, 48, 8  # the module's default parameters
 OW = W + 4 + 6 + 1
