@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,10 +58,15 @@ def write_mac(
     reuse_factor: int | dict[str, int],
     toolchain: Toolchain | None = None,
     rounding_override: str | None = None,
+    guard: Callable[[int], None] | None = None,
 ) -> RTLDesign:
     """Generate the network's Verilog (one file: layer modules and the stream top) and its estimates;
-    `rounding_override` as in `from_hls4ml`."""
+    `rounding_override` as in `from_hls4ml`. `guard` is called with the LUT estimate before anything is
+    written, and raises to refuse the design (`harness.nn.size.check`)."""
     network = from_hls4ml(hls_model, name, reuse_factor, toolchain, rounding_override)
+    lut = sum(estimate_luts(layer) for layer in network.layers)
+    if guard is not None:
+        guard(lut)
     top = f"{_ident(name)}_top"
     modules = [f"{_ident(name)}_{_ident(layer.name)}" for layer in network.layers]
     texts = [dense_module(m, layer) for m, layer in zip(modules, network.layers, strict=True)]
@@ -74,7 +80,7 @@ def write_mac(
         sources=[path],
         top=top,
         estimate={
-            "lut": sum(estimate_luts(layer) for layer in layers),
+            "lut": lut,
             "dsp": sum(multipliers.values()),
             "latency_cycles": network.latency,
             "ii_cycles": network.ii,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from harness import faults
 from harness.fixed import FixedType
+from harness.nn import size
 from harness.nn.bridge import TracedModel, trace
 from harness.nn.mac import write_mac
 from harness.nn.reuse import DenseShape, check, resolve_arithmetic
@@ -35,11 +36,24 @@ def rtl(spec: DesignSpec, converted: Converted, out_dir: Path, toolchain: Toolch
     'auto' picks da at reuse factor 1 and mac above. `info.arithmetic` records the generator used."""
     _check_reuse(spec, converted.model)
     fw = spec.firmware
+    precisions = converted.info.get("precisions", {})
     if resolve_arithmetic(fw.arithmetic, fw.reuse_factor) == "mac":
+
+        def guard(lut: int) -> None:
+            size.check(spec, lut, "estimate: harness.nn.mac.estimate_luts, the MAC schedule", precisions)
+
         design = write_mac(
-            converted.model, spec.name, out_dir, fw.reuse_factor, toolchain, faults.rounding_override()
+            converted.model, spec.name, out_dir, fw.reuse_factor, toolchain, faults.rounding_override(), guard
         )
     else:
+        # da4ml's own estimate comes only after it has solved the whole network (minutes for a large one)
+        unrolled = size.estimate_unrolled(converted.model)
+        print(
+            f"[rtl] da: ~{unrolled} LUT before generation ({size.METHOD}); limit verify.max_rtl_lut "
+            f"{size.max_rtl_lut(spec)}",
+            flush=True,
+        )
+        size.check(spec, unrolled, size.METHOD, precisions)
         traced = trace(converted.model, faults.rounding_override(), toolchain)
         design = write_da(traced, spec.name, out_dir, fw.clock_ns, fw.pipeline_stages)
     design.info["arithmetic_requested"] = fw.arithmetic

@@ -20,7 +20,7 @@ from harness.toolchain import chosen_yosys_build
 
 #: (section, field) pairs left out of the design hash while they are null: fields added after designs were
 #: hashed, so an existing design keeps its hash (and its cached results and regression baselines).
-HASH_OMITTED_WHEN_NULL = (("data", "columns"),)
+HASH_OMITTED_WHEN_NULL = (("data", "columns"), ("verify", "max_rtl_lut"))
 
 #: Python distributions whose versions are part of every design hash.
 HASHED_PACKAGES = (

@@ -18,6 +18,10 @@ from harness.spec.fields import bits, column_names, doc, fraction, layer_widths,
 
 #: Data sets the harness knows by name; `file` is the user's own file at `data.path`.
 DATA_SETS = ("jets-synthetic", "jets-hlf", "tracks-synthetic", "file")
+#: `verify.max_rtl_lut` when it is null: 3x the largest golden design (regress/jet_mlp, 31k LUT by
+#: Yosys), where Yosys takes well over 10 minutes on a 2-core machine (50k LUT: 6 min 20 s; a
+#: 118k-LUT design: over 15 minutes and 2.5 GB).
+DEFAULT_MAX_RTL_LUT = 100_000
 #: Formats of `data.name: file`, and the suffixes they are inferred from.
 DATA_FORMATS = {"csv": (".csv",), "parquet": (".parquet", ".pq"), "npz": (".npz",), "root": (".root",)}
 
@@ -287,6 +291,15 @@ class VerifySpec:
     vectors: int = field(default=10000, metadata=doc("test vectors streamed through the RTL", positive))
     synth_timeout_s: float = field(default=1800.0, metadata=doc("time limit for Yosys", positive))
     sim_timeout_s: float = field(default=1800.0, metadata=doc("time limit for the RTL simulation", positive))
+    max_rtl_lut: int | None = field(
+        default=None,
+        metadata=doc(
+            "largest NN RTL the flow generates, in LUTs by a cheap estimate made before the RTL generator "
+            "runs (harness.nn.size); a larger design is refused at every fidelity, naming its estimate and "
+            f"what would make it fit; null: {DEFAULT_MAX_RTL_LUT}",
+            positive,
+        ),
+    )
 
 
 @dataclass

@@ -4,6 +4,9 @@
   size: the float scores equal those of the same network exported with a symbolic batch, and hls4ml's
   ONNX front end converts it (the tf2onnx case bit-exact on Verilator).
 - An opset onnxruntime cannot run (opset 6's Gemm) is refused in seconds as one `error:` line.
+- The opset-7 export converts; at the default ap_fixed<16,6> its RTL (~118k LUT by da4ml, which takes
+  1.5 minutes, then Yosys over 15) is refused in seconds by the size guard, before da4ml runs; at
+  ap_fixed<8,3> it goes through, the guard's estimate near da4ml's.
 - A model whose input is not one flat vector of the data's features (Keras (None, 10, 4), ONNX
   (batch, 10, 4), or another feature count) is refused before any prediction or conversion, naming the
   model's input shape and what the data give.
@@ -148,8 +151,10 @@ def test_old_opset_batch_norm_mlp_finishes_and_names_its_size(tmp_path, capsys):
     """The opset-7 export (Gemm-7: qonnx's GemmToMatMul warns it supports Gemm-9 explicitly) goes
     through `harness evaluate --fidelity estimate`: hls4ml fuses each batch norm into the Dense before
     it, the C simulation agrees with onnxruntime, and before any synthesis the run says that the model
-    is float and how large its RTL is. At ap_fixed<8,3> this takes about a minute on 2 busy cores; at
-    the default ap_fixed<16,6> da4ml alone takes 1.5 minutes for ~118k LUT, and Yosys over 15 minutes."""
+    is float and how large its RTL is: the size guard's estimate before da4ml runs, under the default
+    limit, then da4ml's own. At ap_fixed<8,3> this takes about a minute on 2 busy cores; at the default
+    ap_fixed<16,6> (da4ml alone 1.5 minutes for ~118k LUT, then Yosys over 15 minutes) it is refused,
+    see the next test."""
     path = FILES / "bn_mlp_opset7.onnx"
     design = {
         "name": "bn7",
@@ -161,11 +166,78 @@ def test_old_opset_batch_norm_mlp_finishes_and_names_its_size(tmp_path, capsys):
     status, out, _ = run_cli(tmp_path, design, capsys)
     assert status == 0, out
     assert "note: the model has no quantizers" in out and "firmware.default_precision ap_fixed<8,3>" in out
-    assert re.search(r"\[rtl\] da: ~\d+ LUT, \d+ cycle\(s\)", out), out
+    guard = re.search(
+        r"\[rtl\] da: ~(\d+) LUT before generation \(estimate: .*limit verify.max_rtl_lut 100000", out
+    )
+    da4ml = re.search(r"\[rtl\] da: ~(\d+) LUT, \d+ cycle\(s\)", out)
+    assert guard and da4ml, out
+    # the guard's cheap estimate (from weights and types) is near da4ml's own (measured 39 000 / 35 918)
+    assert 1 / 1.5 < int(da4ml[1]) / int(guard[1]) < 1.5, (guard[1], da4ml[1])
     record = json.loads((tmp_path / "run" / "metrics.json").read_text())
     layers = [name.split(":")[1] for name in record["model"]["hls4ml_layers"]]
     assert layers == ["Input", "Dense", "Activation", "Dense", "Activation", "Dense", "Activation", "Dense"]
     assert record["accuracy"]["emulation_vs_float_agreement"] > 0.95
+
+
+BN7 = {"name": "bn7", "kind": "nn", "data": {"n_samples": 4000, "test_fraction": 0.5}}
+
+
+@pytest.mark.parametrize(
+    ("firmware", "verify", "expected"),
+    [
+        (
+            {},
+            {},
+            "ap_fixed<16,6> (weights ap_fixed<16,6>, accumulators up to 39 bits), reuse factor 1 (da4ml",
+        ),
+        ({"reuse_factor": 2}, {}, "reuse factor 2 (MAC back end"),
+        (
+            {"default_precision": "ap_fixed<8,3>"},
+            {"max_rtl_lut": 20000},
+            "ap_fixed<8,3> (weights ap_fixed<8,3>",
+        ),
+    ],
+    ids=["default-precision", "mac-reuse-2", "8-bit-under-a-lower-limit"],
+)
+def test_rtl_too_large_for_the_flow_is_refused_in_seconds(tmp_path, capsys, firmware, verify, expected):
+    """The opset-7 float MLP at the default ap_fixed<16,6> (da4ml: ~118k LUT after 1.5 minutes, then
+    over 15 minutes of Yosys), at reuse factor 2 (the MAC generator's own estimate, ~143k LUT), and at
+    ap_fixed<8,3> under a limit set below its size: one `error:` line with exit 2, well within a minute,
+    naming the model, precision, reuse factor, the estimate and its method, the limit and the ways to
+    fit; no RTL is written."""
+    path = FILES / "bn_mlp_opset7.onnx"
+    design = {**BN7, "model": {"pretrained": str(path)}, "firmware": firmware, "verify": verify}
+    status, out, seconds = run_cli(tmp_path, design, capsys)
+    errors = [line for line in out.splitlines() if line.startswith("error:")]
+    assert status == 2 and len(errors) == 1, out
+    error = errors[0]
+    assert f"design bn7: model.pretrained {path} at firmware.default_precision ap_fixed<" in error
+    assert expected in error, error
+    found = re.search(r"makes an RTL of ~(\d+) LUT \(estimate: .+?\), above verify.max_rtl_lut (\d+)", error)
+    assert found and int(found[1]) > int(found[2]) == verify.get("max_rtl_lut", 100000), error
+    assert "no RTL was generated" in error and "firmware.reuse_factor" in error
+    assert "firmware.default_precision" in error.split("To fit")[1] and "--set verify.max_rtl_lut=" in error
+    assert "Traceback" not in out and seconds < 60, seconds
+    assert not (tmp_path / "run" / "rtl").exists() and not (tmp_path / "run" / "synth").exists()
+    assert not (tmp_path / "run" / "metrics.json").exists()
+
+
+def test_rtl_under_a_raised_limit_goes_through(tmp_path, capsys):
+    """The refusal's own advice: the same design at reuse factor 2 (MAC back end, ~143k LUT) with
+    verify.max_rtl_lut raised past it is generated and recorded with the generator's estimate."""
+    path = FILES / "bn_mlp_opset7.onnx"
+    design = {
+        **BN7,
+        "model": {"pretrained": str(path)},
+        "firmware": {"reuse_factor": 2},
+        "verify": {"max_rtl_lut": 150000},
+    }
+    status, out, _ = run_cli(tmp_path, design, capsys)
+    assert status == 0, out
+    record = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert record["model"]["arithmetic"] == "mac"
+    assert 100000 < record["resources"]["lut"] <= 150000, record["resources"]
+    assert (tmp_path / "run" / "rtl" / "bn7_top.v").exists()
 
 
 def keras_file(tmp_path: Path, input_shape: tuple[int, ...]) -> Path:

@@ -28,6 +28,21 @@ def test_hash_depends_on_every_field_and_seed():
     assert base.design_hash() != load(DESIGN, ["firmware.clock_ns=4"]).design_hash()
 
 
+def test_size_limit_left_null_keeps_existing_hashes():
+    """verify.max_rtl_lut (added after designs were hashed) leaves the hash as it was while null, so
+    cached results and regression baselines stay valid; a value set is part of the hash."""
+    from harness.spec import hashing
+
+    base = load(DESIGN)
+    assert base.verify.max_rtl_lut is None
+    spec = base.to_dict()
+    del spec["verify"]["max_rtl_lut"]
+    assert base.design_hash() == hashing.design_hash(spec, base.file_digests())
+    assert base.design_hash() != load(DESIGN, ["verify.max_rtl_lut=200000"]).design_hash()
+    with pytest.raises(SpecError, match=r"verify\.max_rtl_lut: 0 is not valid; must be > 0"):
+        load(DESIGN, ["verify.max_rtl_lut=0"])
+
+
 @pytest.mark.parametrize(
     "override, message",
     [
