@@ -13,8 +13,7 @@ from importlib import metadata
 
 from harness import numerics  # noqa: F401  first: pins TensorFlow's CPU numerics before it loads
 from harness.api import evaluate, load_design, report, sweep
-from harness.errors import HarnessError, SpecError, ToolError, VerificationError
-from harness.hls.record import ReportError
+from harness.errors import HarnessError, ReportError, SpecError, ToolError, VerificationError
 from harness.record import Record
 from harness.spec import DesignSpec
 from harness.toolchain import ToolNotFoundError

@@ -76,6 +76,7 @@ def evaluate(
 
     Raises:
         SpecError: invalid design, override or fidelity (before any work).
+        TypeError: `set=` given with a `DesignSpec` (overrides belong to `load_design`).
         ToolNotFoundError: a tool the fidelity needs is missing (before any work).
         ToolError: a tool failed (Yosys, Verilator, a compiler); the message names its log.
     """
@@ -129,8 +130,20 @@ def report(
     pdf: bool = True,
 ) -> Path:
     """Write the design-review report of a study (HTML, figures, pareto.csv, trials.csv, PDF), as
-    `harness report`; returns the report's folder. Only designs verified bit-exact (or measured by a
-    vendor tool) are Pareto candidates.
+    `harness report`. Only designs verified bit-exact (or measured by a vendor tool) are Pareto
+    candidates.
+
+    Args:
+        spec: the sweep YAML the study was run with (its budget, objectives and limits); or None with
+            `study`, whose stored settings are used.
+        study, storage: the Optuna study name and storage URL (default the spec's, a journal file
+            under `results`).
+        results: the sweeps' results folder.
+        out: the report folder (default `results/reports/<study>`).
+        pdf: also print the page to PDF with Chromium.
+
+    Returns:
+        The report's folder (index.html, report.pdf, pareto.csv, trials.csv, figures).
 
     Raises:
         SpecError: neither a spec nor a study named, or the study does not exist.

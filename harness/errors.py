@@ -22,13 +22,19 @@ if TYPE_CHECKING:
 
 
 class HarnessError(Exception):
-    """Root of the harness's own errors: its message is meant for the user, as one line."""
+    """Root of the harness's own errors: its message is meant for the user, and its first line says
+    what was wrong (an invalid key's message goes on to list the valid keys, one a line)."""
 
 
 class SpecError(HarnessError, ValueError):
     """An input (a design or sweep spec, an override, an option, an environment variable) is invalid;
     the message names the key and what is valid. The command line prints it as one `error:` line and
     exits 2, before any expensive work."""
+
+
+class ReportError(HarnessError):
+    """A vendor report or project (`harness.hls`) could not be used; the message says why in plain
+    words. `harness.hls.record` has its two kinds: no report found, a report malformed."""
 
 
 class ToolError(HarnessError, RuntimeError):

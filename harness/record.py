@@ -157,9 +157,24 @@ class Resources(_Section):
 
 @dataclass
 class Record:
-    """One design point's result, as metrics.json holds it (see the module docstring).
+    """One design point's result, as metrics.json holds it: what `harness.evaluate` returns.
 
-    Sections with a fixed meaning are typed; `params` (the resolved design spec), `data` (the data
+    Typed sections (each a dataclass; None is unknown, never 0):
+        accuracy: `float_model` (JSON `float`), `emulation`, `rtl` (shares 0..1 of the test split),
+            `emulation_vs_float_agreement`, `rtl_vs_float_agreement`, `rtl_events`.
+        verification: `vectors`, `mismatches` (differing output words; 0 is bit-exact),
+            `mismatched_vectors`, `first_mismatches`, `reference` (hls4ml's or conifer's C
+            simulation), `simulator`; `bit_exact`.
+        latency: `cycles`, `ii_cycles`, `clock_ns`, `ns`, `source` (estimate, simulator, vendor).
+        resources: `lut`, `ff`, `dsp`, `bram` (18 Kb units), `carry`, `lutram`, `source` (Yosys and
+            its version, the generator's `estimate: ...`, or the vendor report).
+
+    `fidelity` is the rung reached (estimate, synth, verify, vendor); `verified` says bit-exact at
+    verify, `check()` raises `VerificationError` on mismatches, `metric("latency.ns")` reads a value by
+    its dotted metrics.json path, `read`/`write` load and store the JSON (`schema_version` added;
+    files written before it still read).
+
+    Untyped sections: `params` (the resolved design spec), `data` (the data
     set's description), `estimate` (the RTL generator's own numbers), `model` (kind-specific facts of
     the model and its firmware), `rtl`, `tools` (versions), `seconds` (per stage) and `vendor` (the
     vendor tools' reports, fidelity vendor) are mappings whose keys depend on the design's kind.
@@ -292,9 +307,15 @@ class Record:
 
     @classmethod
     def read(cls, path: Path) -> Record:
-        """Read a metrics.json file."""
+        """Read a metrics.json file.
+
+        Raises:
+            SpecError: the file is missing, is not JSON, is not a record, or is of a newer schema.
+        """
         try:
             return cls.from_dict(json.loads(Path(path).read_text()))
+        except FileNotFoundError:
+            raise SpecError(f"{path}: no such metrics.json file") from None
         except json.JSONDecodeError as exc:
             raise SpecError(f"{path} is not valid JSON: {exc}") from None
 

@@ -101,3 +101,8 @@ def test_what_is_not_a_record_is_refused(raw, words, tmp_path):
     path.write_text(json.dumps(raw))
     with pytest.raises(SpecError, match=words):
         Record.read(path)
+
+
+def test_a_missing_record_file_is_a_spec_error(tmp_path):
+    with pytest.raises(SpecError, match="nope.json: no such metrics.json file"):
+        Record.read(tmp_path / "nope.json")

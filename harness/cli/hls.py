@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from harness.errors import ReportError
 from harness.hls.compare import compare_reports, has_regression, load_baseline
 from harness.hls.metrics import to_metrics
 from harness.hls.project import load_report
-from harness.hls.record import ReportError, VendorReport
+from harness.hls.record import VendorReport
 from harness.hls.sniff import RECOGNISED
 from harness.hls.text import comparison_json, format_comparison, format_report
 

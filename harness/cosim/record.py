@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from harness.cosim.job import CosimJob
+from harness.errors import ReportError
 from harness.flow import tool_versions
 from harness.hls.metrics import to_metrics
 from harness.hls.ports import HLS_TESTBENCH, simulate_hls_top
 from harness.hls.project import load_report
-from harness.hls.record import ReportError
 from harness.record import Latency, Record, Resources, Verification
 from harness.sim import SimResult
 from harness.toolchain import Toolchain

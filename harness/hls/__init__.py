@@ -14,10 +14,11 @@ build() for `--fidelity vendor`, and `text` prints them for `harness vendor-repo
 third-party code, which this is not.
 """
 
+from harness.errors import ReportError
 from harness.hls.compare import compare_reports, has_regression, load_baseline
 from harness.hls.metrics import to_metrics
 from harness.hls.project import load_report, load_runs
-from harness.hls.record import ReportError, VendorReport
+from harness.hls.record import VendorReport
 
 __all__ = [
     "ReportError",

@@ -9,9 +9,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
+from harness.errors import ReportError
 from harness.hls.build_dict import load_json, parse_build_dict
 from harness.hls.oneapi import parse_oneapi_loops, parse_oneapi_summary, parse_quartus
-from harness.hls.record import ReportError, Timing, VendorReport
+from harness.hls.record import Timing, VendorReport
 from harness.hls.runs import Run
 from harness.hls.scan import ProjectScan, path_order
 from harness.hls.sniff import BUILD, COSIM, ONEAPI, TIMING, UTILIZATION, ReportFile, parse_csynth

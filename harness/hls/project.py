@@ -9,9 +9,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from harness.errors import ReportError
 from harness.hls.combine import combine_run
 from harness.hls.problems import find_problems
-from harness.hls.record import MalformedReportError, NoReportError, ReportError, VendorReport
+from harness.hls.record import MalformedReportError, NoReportError, VendorReport
 from harness.hls.runs import Run, date_label, find_runs
 from harness.hls.scan import ProjectScan, no_report_message, scan
 

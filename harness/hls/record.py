@@ -13,13 +13,9 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.errors import HarnessError
+from harness.errors import ReportError
 
 Number = int | float
-
-
-class ReportError(HarnessError):
-    """A report could not be used; the message says why in plain words."""
 
 
 class NoReportError(ReportError):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from harness.hls.record import ReportError
+from harness.errors import ReportError
 from harness.hls.scan import ProjectScan, path_order
 from harness.hls.sniff import BUILD, COSIM, CSYNTH, CSYNTH_XML, ONEAPI, TIMING, UTILIZATION, ReportFile
 from harness.hls.tops import model_top, top_hints

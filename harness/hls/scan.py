@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.hls.record import NoReportError, ReportError
+from harness.errors import ReportError
+from harness.hls.record import NoReportError
 from harness.hls.sniff import (
     RECOGNISED,
     UNREADABLE,

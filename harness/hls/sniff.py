@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from harness.errors import ReportError
 from harness.hls.build_dict import is_build_dict
-from harness.hls.record import ReportError, VendorReport
+from harness.hls.record import VendorReport
 from harness.hls.values import header_field, read_text
 from harness.hls.vivado import stage_of
 from harness.hls.xilinx_hls import parse_csynth_rpt, parse_csynth_xml

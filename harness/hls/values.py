@@ -8,7 +8,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from harness.hls.record import Number, ReportError
+from harness.errors import ReportError
+from harness.hls.record import Number
 
 _QUANTITY = re.compile(r"^([-+]?(?:\d+\.?\d*|\.\d+))\s*([a-z]*)$")
 _NS_PER_UNIT = {

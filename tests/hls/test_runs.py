@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
+from harness.errors import ReportError
 from harness.hls.metrics import to_metrics
 from harness.hls.project import load_report, load_runs
-from harness.hls.record import ReportError
 
 from .report_texts import csynth, timing_summary, utilization, vivado_header, write
 
