@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from harness import faults
+from harness import __version__, faults
 from harness.cli import cosim, doctor, evaluate, hls, regress, report, study, sweep
 from harness.errors import HarnessError, SpecError
 from harness.toolchain import ToolNotFoundError
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="harness",
         description="Co-design and benchmarking harness for ML firmware on FPGAs.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in _COMMAND_MODULES:
         module.register(subparsers)

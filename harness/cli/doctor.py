@@ -16,6 +16,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("doctor", help="list the external tools found and which flows can run")
+    parser = subparsers.add_parser(
+        "doctor",
+        help="list the external tools found and which flows can run",
+        description="List every external tool the flow uses (found or not, its version, how to get it) "
+        "and which fidelities and flows can run here. Exit 0 if the open flow (estimate, synth, verify) "
+        "can run, 1 otherwise.",
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(func=run)

@@ -18,7 +18,14 @@ from harness.spec import load
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("evaluate", help="run one design point through the flow")
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="run one design point through the flow",
+        description="Take one design point up the fidelity ladder (default verify: train, convert, RTL, "
+        "Yosys, every output word of >= 10 000 test vectors compared on Verilator) and write "
+        "OUT/metrics.json. Exit 0 when the RTL matched its reference (or was not simulated), 1 when it "
+        "mismatched or a tool failed, 2 on bad input (before any work).",
+    )
     parser.add_argument("design", help="design YAML, e.g. designs/jet_mlp.yaml")
     parser.add_argument(
         "--set",
@@ -31,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--fidelity",
         choices=FIDELITIES,
         default="verify",
-        help="estimate: no Yosys/Verilator; synth: add Yosys; verify: add RTL simulation; "
+        help="estimate: no Yosys/Verilator; synth: add Yosys; verify (default): add RTL simulation; "
         "vendor: Vivado/Vitis HLS where installed",
     )
     parser.add_argument("--out", help="output folder (default runs/<name>-<hash>)")

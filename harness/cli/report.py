@@ -10,7 +10,12 @@ from harness.report.request import ReportRequest, build_report
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "report", help="design-review report of a sweep study (HTML, figures, CSV, PDF)"
+        "report",
+        help="design-review report of a sweep study (HTML, figures, CSV, PDF)",
+        description="Write the design review of a sweep study: the Pareto front of designs verified "
+        "bit-exact under the latency budget, the recommendation, every trial with its fidelity and "
+        "sources, figures, pareto.csv and trials.csv, and a PDF printed by Chromium. Exit 0 when "
+        "written, 2 on bad input (no such study or spec).",
     )
     parser.add_argument("spec", nargs="?", help="sweep YAML of the study (or use --study)")
     parser.add_argument("--study", help="study name (default: the spec's name)")

@@ -66,3 +66,19 @@ def test_a_missing_or_misnamed_yosys_is_refused_before_any_work(
         line.startswith(f"error: {fidelity_words}") and "HARNESS_YOSYS='vivado' is not a Yosys build" in line
     )
     assert "valid: pyosys, yowasp, system" in line and not out.exists()
+
+
+def test_version_and_every_command_has_a_description(capsys):
+    """`harness --version` prints the installed version; each command's --help says what it does and,
+    where it can fail, its exit codes."""
+    import harness
+    from harness.cli import build_parser
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["--version"])
+    assert stopped.value.code == 0 and capsys.readouterr().out == f"harness {harness.__version__}\n"
+    commands = build_parser()._subparsers._group_actions[0].choices  # noqa: SLF001
+    assert set(commands) >= {"evaluate", "sweep", "report", "regress", "cosim", "doctor", "study"}
+    for name in ("evaluate", "report", "doctor", "regress", "cosim"):
+        assert "exit" in (commands[name].description or "").lower(), name
+    assert "default verify" in commands["evaluate"].description
