@@ -33,9 +33,11 @@ def _install(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Run the test suite (pass `-- -m "not slow"` for the quick subset)."""
+    """Run the test suite (pass `-- -m "not slow"` for the quick subset), one pytest-xdist worker per
+    logical CPU; each test file stays on one worker, so its module fixtures are built once (`-- -n 0`
+    runs it in one process)."""
     _install(session)
-    session.run("pytest", *(session.posargs or []))
+    session.run("pytest", "--numprocesses", "logical", "--dist", "loadfile", *(session.posargs or []))
 
 
 @nox.session(python=PYTHON, venv_backend="venv")
