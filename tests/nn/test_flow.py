@@ -60,7 +60,10 @@ def test_default_jet_design_is_bit_exact(toolchain, tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["qkeras_3layer", "KERAS_3layer"])
 def test_third_party_models_are_bit_exact(name, toolchain, tmp_path, models_dir):
-    point = prepare(from_dict(_pretrained(name, models_dir)), tmp_path, toolchain)
+    design = _pretrained(name, models_dir)
+    if name == "KERAS_3layer":  # 16-bit accumulators, every product its own quantiser: ~229k LUT
+        design["verify"] = {"max_rtl_lut": 250_000}  # above the default limit, simulated, not synthesised
+    point = prepare(from_dict(design), tmp_path, toolchain)
     assert point.trained.info["trained"] is False
     if name == "KERAS_3layer":  # a float model: hls4ml's default precision everywhere
         assert point.converted.info["output_type"] == "ap_fixed<16,6>"

@@ -30,16 +30,25 @@ def test_csd_digits_are_the_fewest_signed_powers_of_two():
 
 
 @pytest.mark.parametrize(
-    ("sizes", "weight"),
-    [((16, 24, 8, 4), "fixed<8,3>"), ((16, 32, 16, 5), "fixed<10,4>")],
-    ids=["16-24-8-4-w8", "16-32-16-5-w10"],
+    ("sizes", "weight", "accum"),
+    [
+        ((16, 24, 8, 4), "fixed<8,3>", None),
+        ((16, 32, 16, 5), "fixed<10,4>", None),
+        ((16, 24, 8, 4), "fixed<8,3>", "fixed<12,5>"),
+    ],
+    ids=["16-24-8-4-w8", "16-32-16-5-w10", "16-24-8-4-w8-narrow-accumulator"],
 )
-def test_estimate_is_within_a_factor_of_da4mls_cost(tmp_path, toolchain, sizes, weight):
-    """Random float networks (ReLU, input fixed<12,4>, hls4ml's inferred accumulators): the estimate,
-    from weights and types alone, within FACTOR of da4ml's `comb.cost` of the traced network."""
+def test_estimate_is_within_a_factor_of_da4mls_cost(tmp_path, toolchain, sizes, weight, accum):
+    """Random float networks (ReLU, input fixed<12,4>): the estimate, from weights and types alone,
+    within FACTOR of da4ml's `comb.cost` of the traced network, with hls4ml's inferred (exact)
+    accumulators, which da4ml optimises layer by layer, and with narrow ones, traced product by
+    product (4x the LUTs of the exact path on hls4ml's KERAS_3layer)."""
     from da4ml.trace import comb_trace
 
     precisions = {f"dense_{i}": {"weight": weight, "bias": weight} for i in range(len(sizes) - 1)}
+    if accum is not None:
+        for precision in precisions.values():
+            precision["accum"] = accum
     hls_model = small_hls_model(tmp_path, 1, sizes, precisions, compile=False)
     start = time.monotonic()
     estimate = size.estimate_unrolled(hls_model)
