@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from harness.fixed import FixedType
-from harness.nn.casts import cast, cast_var, frac_bits, kif
+from harness.nn.casts import cast, cast_var, kif, products_exact
 from harness.nn.elementwise import read
 from harness.nn.softmax import read_softmax
 from harness.nn.types import (
@@ -134,9 +134,7 @@ def _dense(
         codes = np.round(w * 2.0**wtype.frac).astype(np.int64)
         acc_type = dense_accumulator(layer, codes, x_type, wtype.frac, bias_codes, acc_type)
     bias_acc = acc_type.to_float(bias_codes)
-    x_frac = np.asarray(x.kif[2]).max(initial=0)
-    w_frac = max((frac_bits(v) for v in w.ravel()), default=0)
-    if acc_type.overflow == "WRAP" and acc_type.frac >= x_frac + w_frac:
+    if products_exact(acc_type, int(np.asarray(x.kif[2]).max(initial=0)), w):
         acc = x @ w + bias_acc  # exact products: da4ml's CMVM optimiser, one wrap at the end
         return cast(cast(acc, acc_type), out_type)
     xs = list(np.ravel(x._vars))  # noqa: SLF001 - per-element access to the traced variables

@@ -73,3 +73,11 @@ def frac_bits(value: float) -> int:
         value *= 2
         f += 1
     return f
+
+
+def products_exact(acc: FixedType, x_frac: int, w: np.ndarray) -> bool:
+    """Whether a dense layer's accumulator `acc` wraps and holds every product of an input with
+    `x_frac` fractional bits and a weight of `w` exactly: then the bridge sums the layer whole in
+    da4ml's constant-matrix optimiser, else product by product (`harness.nn.size` counts both)."""
+    w_frac = max((frac_bits(v) for v in np.ravel(w)), default=0)
+    return acc.overflow == "WRAP" and acc.frac >= x_frac + w_frac

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from harness.fixed import FixedType
-from harness.nn.casts import frac_bits
+from harness.nn.casts import products_exact
 from harness.nn.reuse import is_time_multiplexed, resolve_arithmetic
 from harness.nn.types import dense_accumulator, dense_strategy, dense_weights, traceable_type, weight_values
 from harness.spec import DesignSpec, SpecError
@@ -115,8 +115,7 @@ def _dense_lut(layer: Layer, x_type: FixedType) -> float:
     if dense_strategy(layer) != "latency":
         bias = accum.requantize(np.round(b * 2.0**btype.frac).astype(np.int64), btype.frac)
         accum = dense_accumulator(layer, codes, x_type, wtype.frac, bias, accum)
-    w_frac = max((frac_bits(v) for v in w.ravel()), default=0)
-    if accum.overflow == "WRAP" and accum.frac >= x_type.frac + w_frac:
+    if products_exact(accum, x_type.frac, w):
         return ADDER_SHARE * int(digits.sum()) * accum.width
     further = int(np.maximum(digits - 1, 0).sum())
     products = int(np.count_nonzero(codes))
