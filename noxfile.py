@@ -107,6 +107,24 @@ def lint(session: nox.Session) -> None:
     the 3 GB stack once. ruff, mypy and types-PyYAML come with the `dev` extra."""
     session.run(sys.executable, "-m", "nox", "-s", "tests", "--install-only", external=True)
     bin_dir = Path(".nox") / "tests" / "bin"
-    paths = ["harness", "tests", "tb", "benchmarks", "noxfile.py"]
+    paths = ["harness", "tests", "tb", "benchmarks", "docs", "noxfile.py"]
     session.run(str(bin_dir / "ruff"), "check", *paths, external=True)
     session.run(str(bin_dir / "mypy"), *session.posargs, external=True)
+
+
+@nox.session(venv_backend="none")
+def docs(session: nox.Session) -> None:
+    """The documentation site (mkdocs.yml) into site/, in strict mode: a broken link, a page missing
+    from the navigation or a reference page that fails to generate fails the build. It runs in the
+    tests session's environment (made or brought up to date first), which has MkDocs and the package
+    whose API, spec keys and command line the reference pages are generated from. Extra arguments go
+    to `mkdocs build`, e.g. `nox -s docs -- --site-dir /tmp/site`; `nox -s docs -- serve` serves it."""
+    session.run(sys.executable, "-m", "nox", "-s", "tests", "--install-only", external=True)
+    mkdocs = Path(".nox") / "tests" / "bin" / "mkdocs"
+    command = ["serve"] if session.posargs[:1] == ["serve"] else ["build", "--strict", *session.posargs]
+    session.run(str(mkdocs), *command, env=DOCS_ENV, external=True)
+
+
+#: MkDocs 1.6 and Material print a banner about MkDocs 2 on every build; it is not a warning about
+#: these docs, and strict mode would otherwise be the only way to see real ones.
+DOCS_ENV = {"NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}

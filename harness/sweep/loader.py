@@ -18,7 +18,9 @@ from harness.sweep.objectives import METRICS, Objective
 from harness.sweep.space import Space, parse_space
 from harness.sweep.spec import DEFAULT_OBJECTIVES, SAMPLERS, Candidate, Promotion, SweepSpec
 
-_TOP_KEYS = {
+#: Every top-level key of a sweep spec and its documentation: the loader refuses any other, and the
+#: docs' sweep-spec reference is generated from this table.
+SWEEP_KEYS = {
     "name": "study name (also the default --study)",
     "seed": "seed of the sampler",
     "design": "design YAML the sweep starts from (relative to the sweep file)",
@@ -37,6 +39,14 @@ _TOP_KEYS = {
     "promotion": "{fidelity: synth|verify, near, max, after, verify_front}: which trials go to Yosys and RTL",
     "hypervolume_reference": "reference point for hypervolumes, one value per objective",
     "retries": "times a trial whose worker died mid-trial is run again (default 1; 0: never)",
+}
+#: The keys of `promotion` and their documentation (the loader refuses any other).
+PROMOTION_KEYS = {
+    "fidelity": "synth or verify (default verify): how far a promoted trial goes",
+    "near": "promote trials within this fraction of the current front, in each objective (default 0.02)",
+    "max": "at most this many promotions (default null: no limit)",
+    "after": "completed trials before the first promotion (default 5)",
+    "verify_front": "at the end, promote the front designs that were not promoted (default true)",
 }
 
 
@@ -99,9 +109,9 @@ def _resolve(node: Any, parts: list[str]) -> list[str] | None:
 
 
 def parse(raw: dict, path: Path) -> SweepSpec:
-    unknown = sorted(set(raw) - set(_TOP_KEYS))
+    unknown = sorted(set(raw) - set(SWEEP_KEYS))
     if unknown:
-        valid = "\n".join(f"  {k}: {v}" for k, v in _TOP_KEYS.items())
+        valid = "\n".join(f"  {k}: {v}" for k, v in SWEEP_KEYS.items())
         raise SpecError(f"unknown sweep key(s) {', '.join(unknown)}; valid keys:\n{valid}")
     if ("design" in raw) == ("designs" in raw):
         raise SpecError("a sweep names exactly one of `design` (one design) or `designs` (several)")
@@ -237,11 +247,7 @@ def _sampler(raw: Any) -> str:
 def _promotion(raw: Any) -> Promotion:
     if raw is None:
         return Promotion()
-    unknown = (
-        sorted(set(raw) - {"fidelity", "near", "max", "after", "verify_front"})
-        if isinstance(raw, dict)
-        else []
-    )
+    unknown = sorted(set(raw) - set(PROMOTION_KEYS)) if isinstance(raw, dict) else []
     if not isinstance(raw, dict) or unknown:
         which = f"unknown key(s) {unknown}; " if unknown else ""
         raise SpecError(
