@@ -107,7 +107,8 @@ def sweep(
         trials: finished trials to reach (default the spec's `trials`), counted over all workers.
         jobs: worker processes on this machine.
         results: the results folder (design folders, the journal storage).
-        study, storage: the Optuna study name and storage URL (default the spec's name, a journal file).
+        study: the Optuna study name (default the spec's `name`).
+        storage: the Optuna storage URL (default a journal file under `results`).
         set: sweep overrides by dotted key (`budget_us`, `set.training.epochs` for a design field).
 
     Returns:
@@ -136,8 +137,8 @@ def report(
     Args:
         spec: the sweep YAML the study was run with (its budget, objectives and limits); or None with
             `study`, whose stored settings are used.
-        study, storage: the Optuna study name and storage URL (default the spec's, a journal file
-            under `results`).
+        study: the Optuna study name (default the spec's `name`).
+        storage: the Optuna storage URL (default a journal file under `results`).
         results: the sweeps' results folder.
         out: the report folder (default `results/reports/<study>`).
         pdf: also print the page to PDF with Chromium.
