@@ -94,7 +94,7 @@ def versions(*packages: str) -> dict[str, str | None]:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A Markdown table (pastes into the README as printed)."""
+    """A Markdown table (pastes into a docs page as printed)."""
     cells = [[_cell(v) for v in row] for row in rows]
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     return "\n".join([*lines, *("| " + " | ".join(row) + " |" for row in cells)])

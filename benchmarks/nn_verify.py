@@ -12,7 +12,7 @@ is prepared once (train, hls4ml conversion and C simulation, da4ml RTL), then ve
 - the harness, cocotb only (the path before the fast one existed): every vector through cocotb.
   Run at the smallest vector count only (its rate is printed; larger counts scale with it).
 - at the largest count, the fast path again with the Verilated model compiled at `-O1` instead of the
-  flow's `-O0`: about 3x the stream rate for about 3x the build time (see the README).
+  flow's `-O0`: about 3x the stream rate for about 3x the build time (see docs/explanation/benchmarks.md).
 
 The test set has 12 000 events; larger counts repeat it (the reference outputs repeat with it).
 

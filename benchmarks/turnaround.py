@@ -18,7 +18,7 @@ and after are measured here in one run: the flow's Yosys stage of the default je
 and the same RTL through the flow's former Yosys and script (before), with their LUT, FF, carry, DSP,
 BRAM and LUTRAM counts compared. With `--parallel-synth`, also two independent designs synthesised at
 once against one after the other (2 cores; off by default to keep `nox -s bench` within 30 minutes:
-it gained nothing measurable, see the README). Every run here bypasses the results cache
+it gained nothing measurable, see docs/explanation/benchmarks.md). Every run here bypasses the results cache
 (`HARNESS_CACHE=off`): it times designs the machine has never seen.
 
     python benchmarks/turnaround.py [--only jet_mlp_small track_quality_bdt] [--set training.epochs=10]

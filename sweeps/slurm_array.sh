@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A design-space sweep as a SLURM job array: every array task is one `harness sweep` worker on the same
-# Optuna study in PostgreSQL (see the README, "Running on a cluster"). Not run by the tests.
+# Optuna study in PostgreSQL (see docs/how-to/cluster.md). Not run by the tests.
 #
 #   export HARNESS_STORAGE=postgresql://harness@db-host:5433/sweeps   # password in ~/.pgpass, not here
 #   mkdir -p runs/slurm      # SLURM opens --output below before the script runs: the folder must exist

@@ -141,7 +141,7 @@ def _refusal(model, exc: Exception) -> UnsupportedModelError | None:
     return UnsupportedModelError(
         f"{what} {', '.join(names) or '?'} ({kind}) is not supported by hls4ml {metadata.version('hls4ml')}: "
         f"remove it or replace it with a supported one ({', '.join(sorted(supported))}); "
-        "of those the RTL bridge implements the layers listed in the README's 'Supported models'"
+        "of those the RTL bridge implements the layers listed in docs/reference/layers.md"
     )
 
 

@@ -94,7 +94,7 @@ def _load_keras_archive(path: Path):
             f"with keras_version {version}); this harness reads Keras 2 / QKeras models (TensorFlow "
             f"{tf.__version__}); valid: {VALID_MODEL_FILES}. Keras 3 models (e.g. HGQ2) need the Keras-3 "
             "stack (TensorFlow >= 2.16) in an environment of its own, as QKeras does not run there: see "
-            "the README (Supported models)"
+            "docs/reference/layers.md"
         )
     objects = custom_objects()
     _check_layer_classes(config, objects)

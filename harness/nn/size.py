@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # untyped libraries (Any to mypy): the names say what a value
 #: tests/nn/onnx_files at ap_fixed<16,6> 117 802 / 128 014 (0.92), <12,4> 76 368 / 82 438 (0.93),
 #: <8,3> 35 918 / 39 000 (0.92), <6,2> 23 964 / 26 448 (0.91); QKeras jet taggers 16-64-32-32-5
 #: (designs/jet_mlp.yaml, 6 epochs on 25 000 events) with 8-bit weights 64 946 / 57 215 (1.14), 6-bit
-#: 40 884 / 35 368 (1.16), 4-bit 80 %-pruned 10 310 / 10 044 (1.03); the README's jet_mlp example
+#: 40 884 / 35 368 (1.16), 4-bit 80 %-pruned 10 310 / 10 044 (1.03); the docs' jet_mlp example
 #: (hidden [24, 12], estimate fidelity) 9 452 / 6 964 (1.36). So from 0.9x to 1.4x on those (a
 #: guard, not a resource figure: it refuses only far beyond the limit); the unit test
 #: (tests/nn/test_size.py) holds small random networks to 1.5x.

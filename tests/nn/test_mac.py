@@ -190,7 +190,7 @@ REUSE = {"rf1": 1, "rf2": 2, "rf4": 4, "rf8": 8, "mix": MIX, "rf16": 16}
 #: The issue's bit-exact points, on both variants.
 BIT_EXACT = ("rf1", "rf2", "rf4", "rf8", "mix")
 #: Two points of the table, RF 8 and 16 (Yosys needs about 1.5 minutes for each on two cores; RF 2 takes
-#: over 5); benchmarks/reuse_table.py makes the full RF 1..16 table for the README.
+#: over 5); benchmarks/reuse_table.py makes the full RF 1..16 table in the docs (how-to/reuse-factor.md).
 TABLE = ("rf8", "rf16")
 
 
