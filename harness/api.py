@@ -68,11 +68,11 @@ def evaluate(
 
     Returns:
         The `Record`: `accuracy` (shares 0..1: float model, emulation, RTL), `verification`
-        (`vectors`, `mismatches` in output words: 0 is bit-exact, None if not simulated),
-        `latency` (`cycles`, `ii_cycles`, `ns`, `source`), `resources` (`lut`, `ff`, `dsp`, `bram`
-        in 18 Kb units, `source`: Yosys, the generator's estimate, or the vendor report). A mismatching
-        RTL is not an exception here: `record.verified` says whether it is bit-exact, and
-        `record.check()` raises `VerificationError` on a mismatch (`evaluate(...).check()` chains).
+            (`vectors`, `mismatches` in output words: 0 is bit-exact, None if not simulated),
+            `latency` (`cycles`, `ii_cycles`, `ns`, `source`), `resources` (`lut`, `ff`, `dsp`, `bram`
+            in 18 Kb units, `source`: Yosys, the generator's estimate, or the vendor report). A mismatching
+            RTL is not an exception here: `record.verified` says whether it is bit-exact, and
+            `record.check()` raises `VerificationError` on a mismatch (`evaluate(...).check()` chains).
 
     Raises:
         SpecError: invalid design, override or fidelity (before any work).
