@@ -92,11 +92,19 @@ class Accuracy(_Section):
 
     JSON_NAMES: ClassVar[dict[str, str]] = {"float_model": "float"}
     float_model: float | None = None
+    """The trained float (or quantisation-aware) model's accuracy on the test split, by TensorFlow, xgboost,
+    onnxruntime or conifer's float evaluation (JSON `float`)."""
     emulation: float | None = None
+    """The bit-accurate reference's accuracy (hls4ml's or conifer's C simulation) on every test event."""
     rtl: float | None = None
+    """The RTL's accuracy on the simulator, on the first `rtl_events` test events (fidelity verify)."""
     emulation_vs_float_agreement: float | None = None
+    """Share of test events on which the reference decides as the float model does; below 0.9 a warning is
+    recorded."""
     rtl_vs_float_agreement: float | None = None
+    """Share of the simulated events on which the RTL decides as the float model does (fidelity verify)."""
     rtl_events: int | None = None
+    """Test events the RTL accuracy was measured on (the simulated vectors)."""
 
 
 @dataclass
@@ -108,12 +116,22 @@ class Verification(_Section):
     """
 
     vectors: int | None = None
+    """Test vectors streamed through the RTL and compared."""
     mismatches: int | None = None
+    """Output words that differ from the reference, compared as integers: 0 is bit-exact, null is not
+    simulated."""
     reference: str | None = None
+    """The bit-accurate reference and its version, e.g. `hls4ml 1.3.0 C simulation (Vitis backend, g++)` or
+    `conifer 1.11 cpp backend (c++ 12.2.0)`."""
     simulator: str | None = None
+    """The simulator and testbench with their versions, and how many vectors each path ran."""
     mismatched_vectors: int | None = None
+    """Vectors with at least one differing output word."""
     first_mismatches: list[dict[str, Any]] | None = None
+    """The first (up to 5) mismatching vectors: `index`, `inputs`, `expected` and `got` (the RTL's words)."""
     cocotb_vectors: int | None = None
+    """Vectors the cocotb testbench ran (handshake, latency and II checked); the C++ stream driver runs all of
+    them."""
 
     @property
     def bit_exact(self) -> bool | None:
@@ -129,11 +147,19 @@ class Latency(_Section):
     source: the generator's estimate, the simulator's measurement or the vendor report."""
 
     cycles: int | None = None
+    """Latency in clock cycles from input accepted to output valid: the generator's pipeline depth (estimate),
+    the minimum over the simulated vectors (verify) or the vendor report's."""
     ii_cycles: float | None = None
+    """Initiation interval in cycles (measured: the median spacing of accepted inputs)."""
     clock_ns: float | None = None
+    """The clock period the latency is counted at (`firmware.clock_ns`, or the vendor report's)."""
     ns: float | None = None
+    """Latency in ns: cycles x clock_ns, or the vendor report's own figure."""
     source: str | None = None
+    """Where the latency comes from: `estimate: ...` (the generator), the simulator with `(measured)`, or the
+    vendor report."""
     max_cycles: int | None = None
+    """The largest latency over the simulated vectors (verify); equal to `cycles` for a fixed pipeline."""
 
     @classmethod
     def of(cls, cycles: int | None, ii_cycles: float | None, clock_ns: float, source: str | None) -> Latency:
@@ -147,12 +173,24 @@ class Resources(_Section):
     """FPGA resources (LUT, FF, DSP, BRAM in 18 Kb units, CARRY, LUTRAM) and their source."""
 
     lut: int | None = None
+    """LUTs: Yosys `synth_xilinx` cells (synth, verify), the generator's estimate (estimate) or the vendor
+    report (vendor)."""
     ff: int | None = None
+    """Flip-flops from Yosys (synth, verify) or the vendor report; null at estimate (a BDT's generator
+    estimate is under `estimate.ff`)."""
     dsp: int | None = None
+    """DSP blocks: DSP48E2 cells from Yosys, the MAC generator's scheduled multipliers (estimate), or the
+    vendor report; 0 for da4ml's adder graphs by construction."""
     bram: float | None = None
+    """Block RAM in 18 Kb units from Yosys; a vendor point states its unit in `bram_unit` (RAMB36 tile,
+    BRAM_18K or M20K)."""
     carry: int | None = None
+    """Carry-chain cells (CARRY8, CARRY4) from Yosys (synth, verify)."""
     lutram: int | None = None
+    """LUTs used as distributed RAM or shift registers (RAM32M, SRL16E, ...) from Yosys (synth, verify)."""
     source: str | None = None
+    """Where the resources come from: `yosys <version> synth_xilinx -family xcup`, the generator's `estimate:
+    ...`, or the vendor report."""
 
 
 @dataclass
@@ -181,24 +219,57 @@ class Record:
     """
 
     design: str
+    """The design's name (the spec's `name`; a co-simulation's top module)."""
     kind: str
+    """`nn` or `bdt` (the spec's `kind`); `vendor-rtl` for a co-simulation of vendor RTL (`harness cosim`)."""
     fidelity: str
+    """The rung reached: `estimate`, `synth`, `verify` or `vendor`; it says which sources the latency and
+    resources have."""
     params: dict[str, Any] = field(default_factory=dict)
+    """The resolved design spec, every key with its value after defaults and `--set` overrides (see the design
+    spec reference); absent from a co-simulation's record."""
     design_hash: str = ""
+    """16 hex digits over the resolved spec (its seed included), the content of its input files, the tool
+    versions and the chosen Yosys build: the key of caches, baselines and sweep trials."""
     data: dict[str, Any] = field(default_factory=dict)
+    """The data set as read: `name`, `test_events`, `classes`, `source` (a user file's path, format, rows and
+    SHA-256; null for embedded sets) and `standardisation` (the training split's mean and scale per feature).
+    """
     accuracy: Accuracy = field(default_factory=Accuracy)
+    """Accuracies of the float model, the bit-accurate reference and the RTL on the test events."""
     warnings: list[str] = field(default_factory=list)
+    """Where the bit-accurate reference departs from the float model (agreement below 90 %, BDT leaves outside
+    the score precision) or the RTL carries an injected fault; also printed."""
     injected_fault: str | None = None
+    """The fault `HARNESS_INJECT_FAULT` put into the RTL (`rtl`); written only when set."""
     verification: Verification = field(default_factory=Verification)
+    """The RTL's output words against the reference: counts, reference, simulator, first mismatches."""
     latency: Latency = field(default_factory=Latency)
+    """Latency and initiation interval, with their source (estimate, measured or vendor report)."""
     resources: Resources = field(default_factory=Resources)
+    """LUT, FF, DSP, BRAM, carry and LUTRAM counts, with their source (estimate, Yosys or vendor report)."""
     estimate: dict[str, Any] = field(default_factory=dict)
+    """The RTL generator's own numbers, kept when a higher rung replaces them: `lut`, `dsp`, `latency_cycles`,
+    `ii_cycles`, `source` (and `ff` for BDTs)."""
     model: dict[str, Any] = field(default_factory=dict)
+    """Kind-specific facts of the trained model, its conversion and its RTL, e.g. `sparsity`, `parameters`,
+    `hls4ml_layers`, `precisions`, `arithmetic`, `pipeline_stages` (NN); `n_trees`, `max_depth`,
+    `threshold_precision`, `conifer_estimates` (BDT)."""
     rtl: dict[str, Any] = field(default_factory=dict)
+    """The generated RTL: `top` (the top module) and `sources` (its Verilog files, in compile order)."""
     tools: dict[str, Any] = field(default_factory=dict)
+    """Versions of every external tool found (Verilator, Yosys, the C++ compiler, ...) and of the flow's
+    Python packages."""
     seconds: dict[str, float] = field(default_factory=dict)
+    """Wall-clock seconds per stage: `data`, `train`, `convert`, `emulate`, `rtl`, then `synth`, `sim`,
+    `vendor` as reached (a co-simulation: `build`, `run`); a cache hit shows as a short stage."""
     vendor: dict[str, Any] | None = None
+    """What the vendor tools reported, at fidelity `vendor` only: `tool`, `tool_version`, `part`, `top`,
+    `synth_tool`, `sources` (the report file behind each number) and `available` (the device's capacity as
+    the report states it); from `harness evaluate --fidelity vendor`, the build's whole result, its
+    `latency`, `resources` and `problems` too."""
     schema_version: int = SCHEMA_VERSION
+    """The JSON layout's version (1); a file without it reads as 1, a newer one is refused."""
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
     #: Fields written only when set: the optional ones of a new record, and those an older file lacked
     #: (a co-simulation record has no `params`).
