@@ -150,7 +150,8 @@ def _created(sweep: SweepSpec, options: SweepOptions, trials: list[TrialRecord])
     name, where = options.study_name(sweep), display_url(options.storage_url(sweep))
     return (
         f"[sweep] study {name!r} in {where}: {len(trials)} trial(s) held, none run (--trials 0). Add "
-        f"vendor-measured points with `harness study add {sweep.path} METRICS.json --results "
+        f"vendor-measured points with `harness study add {sweep.path if name == sweep.name else name} "
+        f"METRICS.json --results "
         f"{options.results}" + (f" --storage {where}" if options.storage else "") + "`; run trials "
         "with --trials N."
     )

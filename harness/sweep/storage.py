@@ -14,6 +14,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from harness.errors import SpecError
+
 
 def worker_id() -> str:
     """host:pid of this worker process: which machine ran a trial, and (status) whether it still runs."""
@@ -54,16 +56,28 @@ def _rdb_storage(url: str, **kwargs: Any) -> Any:
     RDBStorage creates its schema on first use with check-then-create, so workers of a job array
     starting together on a fresh database race: all but one fail with "relation already exists"
     (or a duplicate version row). Once the winner has committed, opening again simply finds them.
+
+    Raises SpecError when the URL cannot be opened at all (no server there, refused credentials, an
+    unknown scheme or a database driver that is not installed), naming the URL (password masked),
+    the reason and what would be valid, instead of SQLAlchemy's traceback.
     """
     import optuna
-    from sqlalchemy.exc import IntegrityError, ProgrammingError
+    from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
 
-    for delay_s in (1.0, 2.0, 3.0):
-        try:
-            return optuna.storages.RDBStorage(url, **kwargs)
-        except (ProgrammingError, IntegrityError):
-            time.sleep(delay_s)
-    return optuna.storages.RDBStorage(url, **kwargs)
+    try:
+        for delay_s in (1.0, 2.0, 3.0):
+            try:
+                return optuna.storages.RDBStorage(url, **kwargs)
+            except (ProgrammingError, IntegrityError):
+                time.sleep(delay_s)
+        return optuna.storages.RDBStorage(url, **kwargs)
+    except (SQLAlchemyError, ImportError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise SpecError(
+            f"storage {display_url(url)} cannot be opened: {reason}; valid: the URL of a reachable "
+            "database whose driver is installed (postgresql://USER:PASSWORD@HOST:PORT/DATABASE, "
+            "sqlite:///FILE.db) or a journal file's path"
+        ) from exc
 
 
 def display_url(url: str) -> str:

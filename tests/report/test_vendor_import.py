@@ -101,6 +101,11 @@ def test_a_study_for_imported_points_is_created_without_running_a_trial(
     assert code == 0 and "1 trial(s) held, none run" in out, out
     assert [t.kind for t in trials_of(spec, results)] == ["vendor"]
     assert "--trials >= 0" in refusal(*harness(capsys, "sweep", spec, "--results", results, "--trials", "-1"))
+    # Under another name, the hint names that study (it named the spec, i.e. study 'imports'), and it works.
+    code, out = harness(capsys, "sweep", spec, "--study", "other", "--results", results, "--trials", "0")
+    assert code == 0 and f"`harness study add other METRICS.json --results {results}`" in out, out
+    code, out = harness(capsys, "study", "add", "other", metrics, "--accuracy", "0.7", "--results", results)
+    assert code == 0 and "as trial 0 of study 'other'" in out, out
 
 
 def test_study_add_to_a_missing_study_says_what_the_storage_holds_and_how_to_create_it(
