@@ -166,7 +166,7 @@ def metrics_page() -> str:
         "|---|---|---|---|",
         "| `estimate` | the generator's pipeline depth (`estimate: ...`) | the generator's cost model: "
         "`lut`, `dsp` (`estimate: ...`) | `reference` only; `mismatches` null |",
-        "| `synth` | as at estimate | Yosys `synth_xilinx -family xcup`: `lut`, `ff`, `dsp`, `bram`, "
+        "| `synth` | as at estimate | Yosys `synth_xilinx -family <the part's series>`: `lut`, `ff`, `dsp`, `bram`, "
         "`carry`, `lutram` | as at estimate |",
         "| `verify` | measured on Verilator: `cycles` (minimum), `max_cycles`, `ii_cycles` | as at synth "
         "| every output word compared: `vectors`, `mismatches`, ... |",

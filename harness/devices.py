@@ -10,6 +10,7 @@ and the xcu250 (a VU13P die), and a test holds the table to them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from harness.errors import SpecError
@@ -113,3 +114,27 @@ def device_name(part: str) -> str:
     part's first field in lower case (`xcu50-fsvh2104-2-e` -> xcu50), so unknown parts still compare."""
     device = known_device(part)
     return device.name if device else part.lower().split("-")[0]
+
+
+#: Yosys `synth_xilinx -family` of each AMD/Xilinx series, by the part number's prefix (lower case):
+#: 7 series (Artix/Kintex/Virtex-7, Zynq-7000) map to DSP48E1 and RAMB36E1, UltraScale to DSP48E2,
+#: UltraScale+ (names ending in `p`, Zynq UltraScale+ `xczu`, Alveo `xcu<digits>`) likewise with their
+#: own primitives. The first pattern that matches wins.
+YOSYS_FAMILIES = (
+    (r"xc7", "xc7"),
+    (r"xczu|xcu\d|xc(ku|vu)\d+p", "xcup"),
+    (r"xc(ku|vu)\d+", "xcu"),
+)
+#: The family of a part no pattern knows (the flow's default, and UltraScale+ is what trigger boards use).
+DEFAULT_YOSYS_FAMILY = "xcup"
+
+
+def yosys_family(part: str) -> str:
+    """The `synth_xilinx -family` a part number is synthesised for: `xc7z020clg400-1` -> xc7,
+    `xcku040-ffva1156-2-e` -> xcu, `xcvu9p-flga2104-2L-e` -> xcup; DEFAULT_YOSYS_FAMILY for a part no
+    pattern of YOSYS_FAMILIES matches. The family is named in every Yosys result's source."""
+    base = part.lower().split("-")[0]
+    for pattern, family in YOSYS_FAMILIES:
+        if re.match(pattern, base):
+            return family
+    return DEFAULT_YOSYS_FAMILY

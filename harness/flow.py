@@ -21,6 +21,7 @@ import numpy as np
 from harness import cache, faults
 from harness.data import Dataset
 from harness.data import load as load_data
+from harness.devices import yosys_family
 from harness.kinds import stages_for
 from harness.record import Accuracy, Latency, Record, Resources, Verification
 from harness.sim import SimJob, SimResult, StreamVectors, get_simulator
@@ -191,7 +192,7 @@ def add_synth(point: DesignPoint, record: Record, toolchain: Toolchain) -> None:
         rtl.sources,
         rtl.top,
         point.out_dir / "synth",
-        "xcup",
+        yosys_family(spec.firmware.part),
         spec.verify.synth_timeout_s,
     )
     record.resources = Resources(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from harness.devices import DEVICES, UnknownDeviceError, device_for_part
+from harness.devices import DEVICES, UnknownDeviceError, device_for_part, yosys_family
 from harness.hls.xilinx_hls import parse_csynth_rpt
 
 
@@ -32,3 +32,35 @@ def test_part_numbers_resolve_to_devices():
     assert {"xcvu9p", "xcvu13p", "xcku15p", "xczu9eg", "xc7z020"} <= set(DEVICES)
     with pytest.raises(UnknownDeviceError, match="known devices: xcvu9p, xcvu13p"):
         device_for_part("xc9zz999-ffg1")
+
+
+@pytest.mark.parametrize(
+    ("part", "family"),
+    [
+        ("xcvu9p-flga2104-2L-e", "xcup"),  # the designs' default part
+        ("xcku15p-ffva1760-2-e", "xcup"),
+        ("xczu9eg-ffvb1156-2-e", "xcup"),
+        ("xcu250-figd2104-2L-e", "xcup"),  # Alveo cards are UltraScale+
+        ("xcu55c-fsvh2892-2L-e", "xcup"),
+        ("xcku040-ffva1156-2-e", "xcu"),  # UltraScale (no `p`)
+        ("xcvu095-ffvc1517-2-e", "xcu"),
+        ("xc7z020clg400-1", "xc7"),  # Zynq-7000, as in the hls4ml test report
+        ("XC7VX690T-FFG1927-2", "xc7"),
+        ("ep4ce22f17c6", "xcup"),  # no AMD pattern: the flow's default
+    ],
+)
+def test_parts_are_synthesised_for_their_series(part, family):
+    assert yosys_family(part) == family
+
+
+def test_every_device_in_the_table_has_a_known_series():
+    families = {name: yosys_family(name) for name in DEVICES}
+    assert families == {
+        "xcvu9p": "xcup",
+        "xcvu13p": "xcup",
+        "xcu250": "xcup",
+        "xcku15p": "xcup",
+        "xczu9eg": "xcup",
+        "xc7z020": "xc7",
+        "xc7vx690t": "xc7",
+    }

@@ -26,6 +26,17 @@ def test_estimate_fidelity_records_estimates_with_their_source(tmp_path, capsys)
     assert "wrote" in capsys.readouterr().out
 
 
+def test_synthesis_targets_the_parts_family(tmp_path, capsys):
+    """A 7-series part is synthesised as one (`synth_xilinx -family xc7`: DSP48E1, RAMB36E1); before,
+    every part was mapped to UltraScale+ cells and its counts said so in their source only."""
+    part = ["--set", "firmware.part=xc7z020clg400-1"]
+    assert main(["evaluate", DESIGN, *SMALL, *part, "--fidelity", "synth", "--out", str(tmp_path)]) == 0
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["resources"]["source"].endswith("synth_xilinx -family xc7")
+    assert metrics["resources"]["lut"] > 0
+    assert "synth_xilinx -family xc7 " in (tmp_path / "synth" / "synth.ys").read_text()
+
+
 def test_vendor_fidelity_is_refused_before_any_work_without_the_tools(tmp_path, capsys):
     assert main(["evaluate", DESIGN, "--fidelity", "vendor", "--out", str(tmp_path)]) == 2
     out = capsys.readouterr().out
