@@ -166,8 +166,8 @@ def metrics_page() -> str:
         "|---|---|---|---|",
         "| `estimate` | the generator's pipeline depth (`estimate: ...`) | the generator's cost model: "
         "`lut`, `dsp` (`estimate: ...`) | `reference` only; `mismatches` null |",
-        "| `synth` | as at estimate | Yosys `synth_xilinx -family <the part's series>`: `lut`, `ff`, `dsp`, `bram`, "
-        "`carry`, `lutram` | as at estimate |",
+        "| `synth` | as at estimate | Yosys `synth_xilinx -family <the part's series>`: `lut`, `ff`, "
+        "`dsp`, `bram`, `carry`, `lutram` | as at estimate |",
         "| `verify` | measured on Verilator: `cycles` (minimum), `max_cycles`, `ii_cycles` | as at synth "
         "| every output word compared: `vectors`, `mismatches`, ... |",
         "| `vendor` | the vendor report (Vitis/Vivado HLS), or measured on Verilator by `harness cosim` "

@@ -189,8 +189,8 @@ class Resources(_Section):
     lutram: int | None = None
     """LUTs used as distributed RAM or shift registers (RAM32M, SRL16E, ...) from Yosys (synth, verify)."""
     source: str | None = None
-    """Where the resources come from: `yosys <version> synth_xilinx -family <series>`, the generator's `estimate:
-    ...`, or the vendor report."""
+    """Where the resources come from: `yosys <version> synth_xilinx -family <series>`, the generator's
+    `estimate: ...`, or the vendor report."""
 
 
 @dataclass
