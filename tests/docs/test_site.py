@@ -1,7 +1,8 @@
 """The documentation site built as `nox -s docs` builds it (MkDocs, strict mode), then read: every
 design-spec and sweep-spec key is in the generated reference, every public name of `harness` has an
-API entry, every command is in the CLI page; and opened in Chromium (Playwright, served over HTTP as a
-web server would serve it): the navigation leads to a page and the search finds one."""
+API entry, every command is in the CLI page; and opened in Chromium (Playwright), from the file system
+and from a local web server: the navigation leads to a page, the search finds one, nothing is fetched
+from the network."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def site(tmp_path_factory) -> Path:
 
 def page_text(site: Path, page: str) -> str:
     """The text of a built page (tags removed, entities decoded)."""
-    raw = (site / page / "index.html").read_text()
+    raw = (site / f"{page}.html").read_text()
     return html.unescape(re.sub(r"<[^>]+>", "", raw))
 
 
@@ -76,7 +77,7 @@ def spec_keys(cls: type = DesignSpec, prefix: str = "") -> list[str]:
 
 def table_rows(site: Path, page: str) -> dict[str, list[str]]:
     """The rows of a built page's tables: first cell's text -> the other cells' texts."""
-    raw = (site / page / "index.html").read_text()
+    raw = (site / f"{page}.html").read_text()
     rows = {}
     for row in re.findall(r"<tr>(.*?)</tr>", raw, re.S):
         cells = [
@@ -108,7 +109,7 @@ def test_every_sweep_spec_key_is_in_the_reference(site):
 
 
 def test_every_public_name_has_an_api_entry(site):
-    raw = (site / "reference/api/index.html").read_text()
+    raw = (site / "reference/api.html").read_text()
     # The functions are documented where they are defined (harness.api): `harness.sweep` and
     # `harness.report` also name sub-packages, which is what a static reader would show under those names.
     missing = [
@@ -134,42 +135,78 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def browser_page(site):
-    """The site served over HTTP on a free port (Material's search runs in a web worker, which a
-    file:// page may not start) and opened in Debian's Chromium; console errors are recorded."""
+    """The site served over HTTP on a free port, as `nox -s docs -- serve` serves it (Material's search
+    runs in a web worker, which a page opened from the file system may not start), opened in Debian's
+    Chromium. Page errors and every request leaving the machine (fonts, scripts from a CDN) are
+    recorded, and the latter refused: the site must work offline."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    home = f"http://127.0.0.1:{server.server_port}/"
     chromium = find_chromium()
     assert chromium, "Chromium is needed (Debian: apt-get install chromium; .ci/run installs it)"
     errors: list[str] = []
+    outgoing: list[str] = []
+
+    def route(r):
+        if r.request.url.startswith(home):
+            r.continue_()
+        else:
+            outgoing.append(r.request.url)
+            r.abort()
+
     with playwright.sync_api.sync_playwright() as p:
         flags = [f for f in CHROMIUM_FLAGS if f not in ("--headless", "--no-pdf-header-footer")]
         browser = p.chromium.launch(executable_path=chromium, args=flags)
         view = browser.new_page(viewport={"width": 1400, "height": 1000})
         view.on("pageerror", lambda e: errors.append(str(e)))
-        view.goto(f"http://127.0.0.1:{server.server_port}/", wait_until="load")
-        yield view, errors
+        view.route("**/*", route)
+        view.goto(home, wait_until="load")
+        yield view, errors, outgoing
         browser.close()
     server.shutdown()
 
 
+def test_the_site_opens_from_the_file_system(site):
+    """site/index.html opened directly, as the README says: its links are files (use_directory_urls
+    false), so following the navigation works without a server."""
+    with playwright.sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=find_chromium(), args=["--no-sandbox", "--disable-gpu"])
+        view = browser.new_page()
+        view.goto((site / "index.html").as_uri(), wait_until="load")
+        view.locator("nav.md-nav--primary a.md-nav__link", has_text="First design").first.click()
+        view.wait_for_load_state("load")
+        assert view.url.endswith("/tutorials/first-design.html")
+        assert view.locator("h1").count() == 1
+        browser.close()
+
+
 def test_navigation_leads_to_the_reference(browser_page):
-    view, errors = browser_page
+    view, errors, outgoing = browser_page
     view.locator("nav.md-nav--primary a.md-nav__link", has_text="Design spec").first.click()
-    view.wait_for_url("**/reference/design-spec/")
+    view.wait_for_url("**/reference/design-spec.html")
     assert view.locator("h1").inner_text().rstrip("¶") == "Design spec"  # ¶: the heading's permalink
     assert view.locator("table td code", has_text="firmware.reuse_factor").count() == 1
-    assert errors == []
+    assert errors == [] and outgoing == []
 
 
 def test_search_finds_a_page(browser_page):
-    view, errors = browser_page
-    view.locator("input.md-search__input").click()
-    view.locator("input.md-search__input").fill("reuse factor")
-    first = view.locator(".md-search-result__item a").first
-    first.wait_for(timeout=30_000)
+    view, errors, outgoing = browser_page
+    box, first = view.locator("input.md-search__input"), view.locator(".md-search-result__item a").first
+    box.click()
+    # The query is typed again until the search worker, which loads the index after the page, answers:
+    # a query typed before it is ready is not searched until the next keystroke.
+    for _ in range(10):
+        box.fill("")
+        box.press_sequentially("reuse factor")
+        try:
+            first.wait_for(timeout=3_000)
+            break
+        except playwright.sync_api.TimeoutError:
+            continue
+    assert outgoing == [], outgoing
     assert view.locator(".md-search-result__item").count() >= 2
     target = first.get_attribute("href")
     first.click()
     view.wait_for_load_state("load")
     assert target and view.url.split("#")[0].endswith(target.split("#")[0].lstrip("./"))
-    assert errors == []
+    assert errors == [] and outgoing == []
