@@ -19,7 +19,8 @@ Steps run in order in one working folder per page, in which `designs/` and `swee
 repository's, so the paths a tutorial uses resolve as they do in a checkout, and everything a step
 writes (runs/, the reader's files) stays in the folder. Commands run without a shell, `harness` as
 `python -m harness.cli` of this checkout; the trained-model and Yosys caches (harness/store.py) are
-the machine's, shared with the rest of the test session.
+the machine's, shared with the rest of the test session. Each step's output is kept in the working
+folder as `.tutorial-step-N.log`.
 """
 
 from __future__ import annotations
@@ -178,6 +179,7 @@ def run_step(step: Step, folder: Path, index: int) -> tuple[bool, str]:
         return False, f"{step.where()}: `{shown}` did not finish in {STEP_TIMEOUT_S} s\n{exc.output or ''}"
     print(f"{step.where()}: {shown.splitlines()[0]} ({time.monotonic() - started:.1f} s)")
     output = done.stdout
+    (folder / f".tutorial-step-{index}.log").write_text(f"{shown}\n{output}")
     tail = "\n".join(output.splitlines()[-60:])
     if step.error is None and done.returncode != 0:
         return False, f"{step.where()}: `{shown}` exited {done.returncode}; its output ends:\n{tail}"
