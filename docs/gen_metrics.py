@@ -187,6 +187,12 @@ def metrics_page() -> str:
         "The forest was verified bit-exact (`mismatches` 0 of 10 000 vectors against conifer's C++ "
         "emulation); the latency was measured (2 cycles, II 1); Yosys mapped 1 532 LUTs where the "
         "generator's estimate said 1 442.\n",
+        "## Metrics a sweep derives\n",
+        "Sweep objectives and constraints ([sweep spec](sweep-spec.md)) name a record's values by their "
+        "dotted paths (`accuracy.emulation`, `latency.ns`, `resources.lut`), plus one derived metric: "
+        "`lut_equivalent` = `resources.lut` + `dsp_weight` x `resources.dsp` (`dsp_weight` is a sweep "
+        "spec key, default 55 LUTs per DSP), so designs that trade LUTs for DSPs sit on one axis; its "
+        "source is that of `resources`.\n",
         "## Top-level keys\n",
         f"Written in this order, `schema_version` ({SCHEMA_VERSION}) last. `vendor` and `injected_fault` "
         "appear only when set.\n",

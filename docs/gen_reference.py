@@ -60,7 +60,16 @@ def cli_page() -> str:
 
 
 def _type_name(annotation: object) -> str:
+    sections = _dataclass_types(annotation)
+    if sections and all(
+        a in sections or a is type(None) for a in typing.get_args(annotation) or [annotation]
+    ):
+        return "section"
     text = str(annotation) if not isinstance(annotation, type) else annotation.__name__
+    for cls in sections:  # `PretrainedSpec | str | None`: a mapping, not a Python class path
+        text = text.replace(f"{cls.__module__}.{cls.__qualname__}", "mapping").replace(
+            cls.__name__, "mapping"
+        )
     return text.replace("typing.", "").replace("NoneType", "null").replace("None", "null")
 
 
@@ -97,7 +106,10 @@ def design_keys(cls: type = DesignSpec, prefix: str = "") -> list[tuple[str, str
         rows.append((key, _type_name(hints[f.name]), _default(f), f.metadata.get("doc", "")))
         for sub in _dataclass_types(hints[f.name]):
             if sub.__name__ == "BDTModelSpec":
-                rows.append((f"{key} (kind bdt)", "section", "", sub.__doc__ or "BDT model fields"))
+                # a dataclass without a docstring gets its signature as __doc__: never show that
+                rows.append(
+                    (f"{key} (kind bdt)", "section", "(section)", "the keys of `model` when `kind: bdt`")
+                )
             rows += design_keys(sub, f"{key}.")
     return rows
 

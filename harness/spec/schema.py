@@ -305,7 +305,11 @@ class VerifySpec:
 @dataclass
 class DesignSpec:
     name: str = field(metadata=doc("design name (used for the RTL top module and output folders)"))
-    kind: str = field(metadata=doc("design kind", one_of("nn", "bdt")))
+    kind: str = field(
+        metadata=doc(
+            "design kind: nn (a QKeras network, hls4ml) or bdt (boosted trees, conifer)", one_of("nn", "bdt")
+        )
+    )
     seed: int = field(default=42, metadata=doc("seed of data generation, splitting and training"))
     data: DataSpec = field(default_factory=DataSpec, metadata=doc("data set"))
     model: NNModelSpec | BDTModelSpec = field(

@@ -210,3 +210,13 @@ def test_search_finds_a_page(browser_page):
     view.wait_for_load_state("load")
     assert target and view.url.split("#")[0].endswith(target.split("#")[0].lstrip("./"))
     assert errors == [] and outgoing == []
+
+
+def test_readme_links_resolve():
+    """The README's relative links (images, docs pages) name files of the checkout: a page that only
+    exists in the built site (reference pages are generated) would be a dead link on the forge."""
+    readme = (ROOT / "README.md").read_text()
+    links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", readme)
+    local = [link for link in links if "://" not in link]
+    assert local, "the README links into docs/"
+    assert [link for link in local if not (ROOT / link).exists()] == []
