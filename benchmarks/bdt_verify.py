@@ -121,21 +121,14 @@ def bench_design(name: str, args: argparse.Namespace, toolchain) -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--vectors", type=int, default=10_000, help="test events (at most the test set)")
-    parser.add_argument("--repeat", type=int, default=1, help="repetitions of conifer's GHDL run")
-    parser.add_argument("--designs", nargs="+", default=DESIGNS, choices=DESIGNS)
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="spec override")
-    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "bench" / "bdt_verify")
-    args = parser.parse_args(argv)
+#: The columns of the results table (printed here, and on the docs' benchmark page).
+HEADERS = ["design", "vectors", "flow", "build s", "run s", "vectors/s", "verdict s", "mismatches"]
 
-    from harness.toolchain import Toolchain
 
-    toolchain = Toolchain.discover()
-    results = {name: bench_design(name, args, toolchain) for name in args.designs}
-
-    rows = []
+def table_rows(results: dict) -> list[list]:
+    """One row per design and side (the harness's Verilog on Verilator, conifer's VHDL on GHDL), as
+    HEADERS names them, from this benchmark's `designs` results (the JSON's form)."""
+    rows: list[list] = []
     for r in results.values():
         for label, side in (
             ("harness: Verilog on Verilator", r["harness"]),
@@ -157,10 +150,26 @@ def main(argv: list[str] | None = None) -> int:
                     side["mismatches"],
                 ]
             )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vectors", type=int, default=10_000, help="test events (at most the test set)")
+    parser.add_argument("--repeat", type=int, default=1, help="repetitions of conifer's GHDL run")
+    parser.add_argument("--designs", nargs="+", default=DESIGNS, choices=DESIGNS)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="spec override")
+    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "bench" / "bdt_verify")
+    args = parser.parse_args(argv)
+
+    from harness.toolchain import Toolchain
+
+    toolchain = Toolchain.discover()
+    results = {name: bench_design(name, args, toolchain) for name in args.designs}
+
+    rows = table_rows(results)
     print("\nbdt_verify: seconds to a verdict (build + run + compare) against conifer's cpp emulation")
-    print(
-        table(["design", "vectors", "flow", "build s", "run s", "vectors/s", "verdict s", "mismatches"], rows)
-    )
+    print(table(HEADERS, rows))
     for r in results.values():
         if "skipped" in r["conifer_vhdl"]:
             print(f"  {r['design']}: conifer VHDL skipped: {r['conifer_vhdl']['skipped']}")

@@ -138,15 +138,11 @@ def main(argv: list[str] | None = None) -> int:
             cocotb_s, slow = harness_run(point, vectors, args.out / f"cocotb-{n}", toolchain, fast=False)
             run["harness_cocotb_only"] = harness_numbers(cocotb_s, slow, n)
         runs[n] = run
-        rows += _rows(n, run)
+        rows += table_rows(n, run)
 
     ratios = {n: _ratios(r) for n, r in runs.items()}
     print(f"\nnn_verify: {spec.name}, prepared in {prepare_s:.0f} s (train, convert, emulate, da4ml RTL)")
-    print(
-        table(
-            ["vectors", "flow", "build s", "vectors/s", "end-to-end s", "mismatches", "latency", "II"], rows
-        )
-    )
+    print(table(HEADERS, rows))
     for n, r in ratios.items():
         print(f"  {n} vectors: " + "; ".join(f"{k.replace('_', ' ')} {v:.2f}x" for k, v in r.items() if v))
     report = {
@@ -183,16 +179,22 @@ def _ratios(run: dict) -> dict[str, float | None]:
     return out
 
 
-def _rows(n: int, run: dict) -> list[list]:
-    labels = {
-        "da4ml": "da4ml binder (no checks)",
-        "harness_fast": "harness: C++ stream + cocotb prefix",
-        "harness_cocotb_only": "harness: cocotb only",
-    }
+#: The columns of the results table (printed here, and on the docs' benchmark page).
+HEADERS = ["vectors", "flow", "build s", "vectors/s", "end-to-end s", "mismatches", "latency", "II"]
+#: What each flow of a run is; `harness_fast-O1` and the like are the fast path with the model at -O1.
+FLOW_LABELS = {
+    "da4ml": "da4ml binder (no checks)",
+    "harness_fast": "harness: C++ stream driver + cocotb prefix (default, model at -O0)",
+    "harness_cocotb_only": "harness: cocotb only",
+}
+
+
+def table_rows(n: int, run: dict) -> list[list]:
+    """The rows of one vector count's run (flow -> its numbers, the JSON's form), as HEADERS names them."""
     return [
         [
-            n,
-            labels.get(key, f"harness: C++ stream, model at {key.removeprefix('harness_fast')}"),
+            int(n),
+            FLOW_LABELS.get(key, f"harness: C++ stream driver, model at {key.removeprefix('harness_fast')}"),
             v["build_s"],
             v["vectors_per_s"],
             v["end_to_end_s"],
