@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,3 +55,37 @@ def shared_fixtures() -> Path:
             f"shared fixtures not found at {SHARED_FIXTURES} (expected ../shared beside the checkout)"
         )
     return SHARED_FIXTURES
+
+
+@contextlib.contextmanager
+def chromium_page(url: str, local: str) -> Iterator[tuple[Any, list[str], list[str]]]:
+    """(page, errors, outgoing): `url` opened in Debian's Chromium, driven by Playwright (no browser
+    download), 1400 x 1000. `errors` collects console errors and uncaught page exceptions; every request
+    whose URL does not start with `local` is refused and recorded in `outgoing` (a page that must work
+    offline lists none)."""
+    import playwright.sync_api
+
+    from harness.report.render import CHROMIUM_FLAGS, find_chromium
+
+    chromium = find_chromium()
+    assert chromium, "Chromium is needed (Debian: apt-get install chromium; .ci/run installs it)"
+    errors: list[str] = []
+    outgoing: list[str] = []
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith(local):
+            r.continue_()
+        else:
+            outgoing.append(r.request.url)
+            r.abort()
+
+    with playwright.sync_api.sync_playwright() as p:
+        flags = [f for f in CHROMIUM_FLAGS if f not in ("--headless", "--no-pdf-header-footer")]
+        browser = p.chromium.launch(executable_path=chromium, args=flags)
+        view = browser.new_page(viewport={"width": 1400, "height": 1000})
+        view.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        view.on("pageerror", lambda e: errors.append(str(e)))
+        view.route("**/*", route)
+        view.goto(url, wait_until="load")
+        yield view, errors, outgoing
+        browser.close()

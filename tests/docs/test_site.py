@@ -23,11 +23,10 @@ import pytest
 
 import harness
 from harness.cli import build_parser
-from harness.report.render import CHROMIUM_FLAGS, find_chromium
 from harness.spec import DesignSpec
 from harness.sweep.loader import PROMOTION_KEYS, SWEEP_KEYS
 from harness.sweep.spec import Promotion
-from tests.conftest import ROOT
+from tests.conftest import ROOT, chromium_page
 
 MKDOCS = Path(sys.executable).with_name("mkdocs")
 #: As noxfile.DOCS_ENV: without it, MkDocs 1.6's plugins print a banner about MkDocs 2 on every build.
@@ -136,48 +135,25 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def browser_page(site):
     """The site served over HTTP on a free port, as `nox -s docs -- serve` serves it (Material's search
-    runs in a web worker, which a page opened from the file system may not start), opened in Debian's
-    Chromium. Page errors and every request leaving the machine (fonts, scripts from a CDN) are
-    recorded, and the latter refused: the site must work offline."""
+    runs in a web worker, which a page opened from the file system may not start), opened in Chromium.
+    Errors and every request leaving the machine (fonts, scripts from a CDN) are recorded, and the
+    latter refused: the site must work offline."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     home = f"http://127.0.0.1:{server.server_port}/"
-    chromium = find_chromium()
-    assert chromium, "Chromium is needed (Debian: apt-get install chromium; .ci/run installs it)"
-    errors: list[str] = []
-    outgoing: list[str] = []
-
-    def route(r):
-        if r.request.url.startswith(home):
-            r.continue_()
-        else:
-            outgoing.append(r.request.url)
-            r.abort()
-
-    with playwright.sync_api.sync_playwright() as p:
-        flags = [f for f in CHROMIUM_FLAGS if f not in ("--headless", "--no-pdf-header-footer")]
-        browser = p.chromium.launch(executable_path=chromium, args=flags)
-        view = browser.new_page(viewport={"width": 1400, "height": 1000})
-        view.on("pageerror", lambda e: errors.append(str(e)))
-        view.route("**/*", route)
-        view.goto(home, wait_until="load")
-        yield view, errors, outgoing
-        browser.close()
+    with chromium_page(home, local=home) as opened:
+        yield opened
     server.shutdown()
 
 
 def test_the_site_opens_from_the_file_system(site):
     """site/index.html opened directly, as the README says: its links are files (use_directory_urls
     false), so following the navigation works without a server."""
-    with playwright.sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=find_chromium(), args=["--no-sandbox", "--disable-gpu"])
-        view = browser.new_page()
-        view.goto((site / "index.html").as_uri(), wait_until="load")
+    with chromium_page((site / "index.html").as_uri(), local="file://") as (view, _, _):
         view.locator("nav.md-nav--primary a.md-nav__link", has_text="First design").first.click()
         view.wait_for_load_state("load")
         assert view.url.endswith("/tutorials/first-design.html")
         assert view.locator("h1").count() == 1
-        browser.close()
 
 
 def test_navigation_leads_to_the_reference(browser_page):

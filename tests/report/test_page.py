@@ -8,11 +8,10 @@ import csv
 import re
 
 import numpy as np
-import playwright.sync_api
 import pytest
 from PIL import Image
 
-from harness.report.render import CHROMIUM_FLAGS, find_chromium
+from tests.conftest import chromium_page
 
 
 def pareto_trials(out) -> list[int]:
@@ -23,29 +22,9 @@ def pareto_trials(out) -> list[int]:
 @pytest.fixture(scope="module")
 def page(study):
     """The page loaded in Chromium, with every console error and every outgoing request recorded."""
-    chromium = find_chromium()
-    assert chromium, "Chromium is needed (Debian: apt-get install chromium; .ci/run installs it)"
-    errors: list[str] = []
-    outgoing: list[str] = []
-
-    def route(r):
-        if r.request.url.startswith("file://"):
-            r.continue_()
-        else:
-            outgoing.append(r.request.url)
-            r.abort()
-
-    with playwright.sync_api.sync_playwright() as p:
-        flags = [f for f in CHROMIUM_FLAGS if f not in ("--headless", "--no-pdf-header-footer")]
-        browser = p.chromium.launch(executable_path=chromium, args=flags)
-        view = browser.new_page(viewport={"width": 1400, "height": 1000})
-        view.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        view.on("pageerror", lambda e: errors.append(str(e)))
-        view.route("**/*", route)
-        view.goto((study.out / "index.html").as_uri(), wait_until="load")
+    with chromium_page((study.out / "index.html").as_uri(), local="file://") as (view, errors, outgoing):
         view.wait_for_selector("#plot-accuracy_vs_latency .main-svg")
         yield view, errors, outgoing
-        browser.close()
 
 
 def test_page_loads_offline_without_errors(study, page):
