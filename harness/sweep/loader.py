@@ -35,6 +35,8 @@ SWEEP_KEYS = {
     "constraints": "further limits, {metric: maximum}",
     "sampler": f"one of {', '.join(SAMPLERS)}",
     "trials": "completed trials to stop at",
+    "batch_size": "trials asked of the sampler at a time and evaluated in parallel by up to that many "
+    "--jobs (default 2); the trials of a seeded study depend on it, not on --jobs",
     "timeout_s": "wall-clock budget in seconds (null: none)",
     "promotion": "{fidelity: synth|verify, near, max, after, verify_front}: which trials go to Yosys and RTL",
     "hypervolume_reference": "reference point for hypervolumes, one value per objective",
@@ -132,6 +134,7 @@ def parse(raw: dict, path: Path) -> SweepSpec:
         limits=_limits(raw.get("constraints")),
         sampler=_sampler(raw.get("sampler", "tpe")),
         trials=_typed(raw, "trials", int, 20),
+        batch_size=_at_least_one(raw, "batch_size", 2),
         timeout_s=_positive_or_none(raw, "timeout_s"),
         promotion=_promotion(raw.get("promotion")),
         hypervolume_reference=_reference(raw.get("hypervolume_reference"), raw.get("objectives")),
@@ -149,6 +152,13 @@ def _typed(raw: dict, key: str, types: type | tuple, default: Any) -> Any:
     if value is None or isinstance(value, bool) or not isinstance(value, types):
         raise SpecError(f"{key}: {value!r} is not valid; expected {getattr(types, '__name__', 'a number')}")
     return value
+
+
+def _at_least_one(raw: dict, key: str, default: int) -> int:
+    value = _typed(raw, key, int, default)
+    if value < 1:
+        raise SpecError(f"{key}: {value!r} is not valid; must be an integer >= 1")
+    return int(value)
 
 
 def _positive_or_none(raw: dict, key: str) -> float | None:

@@ -24,8 +24,7 @@ class SweepOptions:
     heartbeat_s: int = 30
     grace_s: int = 300
     #: This command's index among independent commands on one study (a job array's task id): its
-    #: processes seed their samplers from seed + worker * jobs + process, so no two workers propose
-    #: the same sequence of designs.
+    #: sampler is seeded from seed + worker, so no two commands propose the same sequence of designs.
     worker: int = 0
 
     def study_name(self, sweep: SweepSpec) -> str:

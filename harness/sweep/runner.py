@@ -2,54 +2,75 @@
 
 Every trial is evaluated at fidelity `estimate` (train, convert, bit-accurate emulation, RTL with the
 generator's cost model). A trial whose estimate lies on or near (`promotion.near`) the front of the
-trials finished so far, and inside the constraints, is promoted in the same trial to Yosys (`synth`)
-and RTL simulation (`verify`), reusing everything the estimate computed; its objective values are then
-its highest-fidelity ones, each with its source. At the end, front designs that were not promoted
-(after the promotion cap) are re-run with promotion forced (`promotion.verify_front`).
+trials completed before its batch, and inside the constraints, is promoted in the same trial to Yosys
+(`synth`) and RTL simulation (`verify`), reusing everything the estimate computed; its objective values
+are then its highest-fidelity ones, each with its source. At the end, front designs that were not
+promoted (after the promotion cap) are re-run with promotion forced (`promotion.verify_front`).
 
-Trials are counted across workers, so `trials: N` stops the study at N completed trials whichever
-worker ran them. A failing trial is marked failed with its reason (`error`) and the study goes on;
-Ctrl-C stops, and the same command resumes the study.
+**Batched ask-and-tell, one seeded sampler.** This process asks the study for `batch_size` trials,
+samples their parameters, decides each one's promotion rule from the trials completed so far, has
+the batch evaluated by `--jobs` worker processes (spawned once, each with its share of the cores), and
+tells the results in trial order. What the sampler sees therefore never depends on the number of
+workers or their timing: a seeded study proposes the same trials with 1 or 4 jobs, and running it
+again as a new study is served from the results cache. Several commands on one study (`--worker`,
+a job array sharing PostgreSQL) each run this loop with their own seed; their trials interleave as
+the storage orders them, so such a study is not reproducible.
 
-Crash safety on an RDB storage is Optuna's heartbeat: each running trial records a heartbeat every
-`heartbeat_s`; a trial whose heartbeat is older than `grace_s` (its worker was killed) is failed by
-the next worker that starts a trial, and Optuna's `RetryHeartbeatStaleTrialCallback` queues it again
-with the same parameters, at most `retries` times. Optuna 5's JournalStorage has no heartbeat, so a
-killed worker's trial stays RUNNING there (it is not counted, and the study goes on without it).
-Each trial records the worker that ran it (`worker`, host:pid).
+Trials are counted across commands, so `trials: N` stops at N completed trials whichever command ran
+them (a batch started just before finishes). A failing trial is marked failed with its reason
+(`error`) and the study goes on; Ctrl-C fails the batch in flight and stops, and the same command
+resumes the study.
+
+Crash safety on an RDB storage is Optuna's heartbeat: this process records a heartbeat for each trial
+in flight every `heartbeat_s`; a trial whose heartbeat is older than `grace_s` (its command was killed)
+is failed before the next batch of any command, and Optuna's `RetryHeartbeatStaleTrialCallback` queues
+it again with the same parameters, at most `retries` times. Optuna 5's JournalStorage has no heartbeat,
+so a killed command's trials stay RUNNING there (they are not counted, and the study goes on without
+them). Each trial records the worker process that evaluated it (`worker`, host:pid) and the seconds the
+sampler took to propose it (`sampling_s`).
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
-import signal
-import socket
+import threading
 import time
 import warnings
-from dataclasses import dataclass
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any
 
 from harness.kinds import warm_up_kinds
 from harness.record import OPEN_FLOW, fidelity_rank
-from harness.sweep.cache import ResultsCache
 from harness.sweep.checks import check_capacities
-from harness.sweep.evaluator import Evaluator
-from harness.sweep.loader import load_sweep
+from harness.sweep.evaluator import Outcome, PromotionRule, TrialJob, evaluate_trial
 from harness.sweep.options import SweepOptions
 from harness.sweep.provenance import record_command
-from harness.sweep.spec import SweepSpec
+from harness.sweep.spec import SweepSpec, suggest_design
 from harness.sweep.study import open_study, records
 from harness.sweep.trials import TrialRecord, attributes, pareto_front, store, stored
 
+#: Environment variables that size a worker's thread pools (OpenMP, TensorFlow, numba): each of
+#: `jobs` workers gets its share of the cores, so they do not oversubscribe them.
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+    "NUMBA_NUM_THREADS",
+)
+
 
 class Progress:
-    """Optuna callback: one line per finished trial, counted over the whole study (all workers)."""
+    """One line per finished trial, counted over the whole study (all commands on it)."""
 
     def __init__(self, sweep: SweepSpec, target: int, jobs: int) -> None:
-        self.sweep, self.target, self.jobs, self.start = sweep, target, jobs, time.monotonic()
+        self.sweep, self.target, self.jobs = sweep, target, jobs
 
-    def __call__(self, study: Any, trial: Any) -> None:
+    def __call__(self, study: Any) -> None:
         trials = records(study)
         done = [t for t in trials if t.ran]
         failed = sum(1 for t in trials if t.state == "FAIL")
@@ -65,121 +86,240 @@ class Progress:
             f"{per_trial:.0f} s/trial, ETA {eta / 60:.1f} min"
         )
         print(line, flush=True)
+
+    def too_many_failures(self, study: Any) -> bool:
+        failed = sum(1 for t in records(study) if t.state == "FAIL")
         if failed >= max(5, self.target):
             print(f"[sweep] stopping: {failed} trials failed (see `harness sweep status` for the reasons)")
-            study.stop()
+            return True
+        return False
 
 
 def run(sweep: SweepSpec, options: SweepOptions, overrides: list[str] | None = None) -> list[TrialRecord]:
     """Run (or resume) the study until `trials` are complete or the time is up; returns all trials.
 
-    With `options.jobs` > 1, worker processes (spawned, each with its own sampler seed) share the
-    study through its storage; this process then only waits for them. The front verification at
-    the end (`promotion.verify_front`) runs in the same workers. With `options.trials` 0 the study is
+    With `options.jobs` > 1 the trials of a batch are evaluated in that many spawned worker processes
+    (at most `batch_size`); the trials asked are the same as with one. The front verification at the
+    end (`promotion.verify_front`) runs in the same workers. With `options.trials` 0 the study is
     only created (or opened) and its command recorded: an empty study for imported vendor points.
     """
     from harness.toolchain import Toolchain
 
+    if options.target(sweep) > 0:
+        check_capacities(sweep)  # before the study or any trial
+        Toolchain.discover().require_fidelity(sweep.promotion.fidelity)
+    study = open_study(sweep, options)
+    record_command(study, sweep, options, overrides or [])
     if options.target(sweep) == 0:
-        study = open_study(sweep, options)
-        record_command(study, sweep, options, overrides or [])
         return records(study)
-    check_capacities(sweep)  # before the study or any trial
-    Toolchain.discover().require_fidelity(sweep.promotion.fidelity)
-    record_command(open_study(sweep, options), sweep, options, overrides or [])
     _warm_up(sweep)
-    _in_workers(sweep, options, overrides or [], None)
-    if sweep.promotion.verify_front:
-        study = open_study(sweep, options)
-        for _ in range(3):  # a promotion can move designs, bringing others onto the front
-            pending = enqueue_unverified_front(sweep, study)
-            if not pending:
-                break
-            _in_workers(sweep, options, overrides or [], pending)
-    return records(open_study(sweep, options))
+    if options.jobs > sweep.batch_size:
+        print(f"[sweep] --jobs {options.jobs}: {sweep.batch_size} worker processes (the spec's batch_size)")
+    deadline = time.monotonic() + (options.timeout_s or sweep.timeout_s or math.inf)
+    with (
+        _workers(min(options.jobs, sweep.batch_size)) as pool,
+        _Heartbeat(study, options.heartbeat_s) as beat,
+    ):
+        loop = _Loop(sweep, options, study, pool, beat)
+        loop.until_target(deadline)
+        if sweep.promotion.verify_front:
+            for _ in range(3):  # a promotion can move designs, bringing others onto the front
+                pending = enqueue_unverified_front(sweep, study)
+                if not pending:
+                    break
+                loop.batches(pending, math.inf)
+    return records(study)
 
 
-def _in_workers(sweep: SweepSpec, options: SweepOptions, overrides: list[str], enqueued: int | None) -> None:
-    """`optimize` in this process (one job) or in `options.jobs` spawned worker processes."""
-    jobs = options.jobs if enqueued is None else min(options.jobs, enqueued)
-    if jobs <= 1:
-        optimize(sweep, options, 0, enqueued)
-        return
-    context = multiprocessing.get_context("spawn")
-    share = None if enqueued is None else -(-enqueued // jobs)
-    workers = [
-        context.Process(target=_worker, args=(str(sweep.path), overrides, options, index, share))
-        for index in range(jobs)
-    ]
-    for w in workers:
-        w.start()
-    try:
-        for w in workers:
-            w.join()
-    except KeyboardInterrupt:
-        _stop_workers(workers, sweep, options)
-        raise
+class _Loop:
+    """Batches of ask, evaluate (in the pool), tell: the one place trials are run."""
+
+    def __init__(
+        self, sweep: SweepSpec, options: SweepOptions, study: Any, pool: Any, beat: _Heartbeat
+    ) -> None:
+        self.sweep, self.options, self.study, self.pool, self.beat = sweep, options, study, pool, beat
+        self.progress = Progress(sweep, options.target(sweep), options.jobs)
+
+    def until_target(self, deadline: float) -> None:
+        target = self.options.target(self.sweep)
+        while time.monotonic() < deadline:
+            _fail_stale_trials(self.study)
+            remaining = target - _ran(self.study)
+            if remaining <= 0 or self.progress.too_many_failures(self.study):
+                return
+            self.batch(min(self.sweep.batch_size, remaining))
+
+    def batches(self, n: int, deadline: float) -> None:
+        """Exactly `n` trials (the enqueued front promotions), a batch at a time."""
+        while n > 0 and time.monotonic() < deadline:
+            size = min(self.sweep.batch_size, n)
+            self.batch(size)
+            n -= size
+
+    def batch(self, size: int) -> None:
+        asked: list[Any] = []
+        try:
+            jobs = []
+            rules = _PromotionRules(self.sweep, self.study)
+            for _ in range(size):
+                start = time.monotonic()
+                trial = self.study.ask()
+                asked.append(trial)
+                label, design = suggest_design(self.sweep, trial)
+                store(
+                    trial,
+                    design=label or design.name,
+                    kind=design.kind,
+                    design_hash=design.design_hash(),
+                    sampling_s=round(time.monotonic() - start, 4),
+                )
+                rule = rules.next(bool(stored(trial, "force_promotion")))
+                jobs.append(TrialJob(trial.number, self.sweep, design, self.options.results, rule))
+            self.beat.watch(asked)
+            for trial, outcome in zip(list(asked), self._evaluate(jobs), strict=True):
+                _tell(self.study, trial, outcome)
+                asked.remove(trial)
+                self.progress(self.study)
+        except KeyboardInterrupt:
+            for trial in asked:
+                _fail_trial(self.study, trial, "interrupted (Ctrl-C)")
+            raise
+        finally:
+            self.beat.watch([])
+
+    def _evaluate(self, jobs: list[TrialJob]) -> Iterator[Outcome]:
+        if self.pool is None:
+            return (evaluate_trial(job) for job in jobs)
+        try:
+            return iter(list(self.pool.map(evaluate_trial, jobs)))
+        except BrokenProcessPool:
+            reason = "its worker process died (killed, or out of memory); the pool was restarted"
+            self.pool.restart()
+            return iter([Outcome(None, {"error": reason}) for _ in jobs])
 
 
-def _stop_workers(workers: list[Any], sweep: SweepSpec, options: SweepOptions) -> None:
-    """After Ctrl-C. The workers got the same SIGINT, but one busy in a compiler run through
-    os.system (which ignores SIGINT while it waits) only sees its stage fail and goes on to its next
-    trial. So interrupt those still alive once more, terminate any that do not stop within 10 s, and
-    fail the trials they leave running (a journal storage has no heartbeat to do it later)."""
-    for w in workers:
-        if w.is_alive():
-            os.kill(w.pid, signal.SIGINT)
-    killed = set()
-    for w in workers:
-        w.join(timeout=10)
-        if w.is_alive():
-            w.terminate()
-            w.join()
-            killed.add(f"{socket.gethostname()}:{w.pid}")
-    if killed:
+class _PromotionRules:
+    """The promotion rule of each trial of one batch, decided before any is evaluated, from the trials
+    completed so far: under the cap (counting earlier trials of the batch as promoted), after
+    `promotion.after` completed trials, near the front of the completed feasible estimates."""
+
+    def __init__(self, sweep: SweepSpec, study: Any) -> None:
         from optuna.trial import TrialState
 
-        study = open_study(sweep, options)
-        for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-            if stored(t, "worker") in killed:
-                _fail_trial(study, t, "interrupted (Ctrl-C; its worker was terminated)")
+        promotion = sweep.promotion
+        complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        self.promoted = sum(1 for t in [*complete, *running] if stored(t, "promoted"))
+        self.cap = math.inf if promotion.max is None else promotion.max
+        self.enough = len(complete) >= promotion.after
+        estimates = (stored(t, "estimate_values") for t in complete if stored(t, "feasible_estimate"))
+        self.others = tuple(tuple(v) for v in estimates if v is not None)
+        self.near = promotion.near
+
+    def next(self, force: bool) -> PromotionRule:
+        allowed = self.enough and self.promoted < self.cap
+        self.promoted += 1 if (allowed or force) else 0  # a batch never exceeds the cap
+        return PromotionRule(force=force, allowed=allowed, others=self.others, near=self.near)
 
 
-def _worker(sweep_path: str, overrides: list[str], options: SweepOptions, index: int, n: int | None) -> None:
-    try:
-        optimize(load_sweep(sweep_path, overrides), options, index, n)
-    except KeyboardInterrupt:
-        pass
+def _tell(study: Any, trial: Any, outcome: Outcome) -> None:
+    from optuna.trial import TrialState
+
+    store(trial, **outcome.attributes)
+    if outcome.values is None:
+        study.tell(trial, state=TrialState.FAIL)
+        return
+    for name, value in outcome.constraints.items():
+        trial.set_constraint(name, 0.0 if value is None else value)  # unknown: not (yet) violated
+    study.tell(trial, outcome.values)
 
 
-def optimize(sweep: SweepSpec, options: SweepOptions, worker: int, n_trials: int | None = None) -> None:
-    """One worker's loop: trials until the study holds `trials` completed ones (or the time is up);
-    with `n_trials`, exactly that many (the enqueued front promotions)."""
+class _Pool:
+    """`jobs` spawned worker processes, started once for the whole sweep (TensorFlow and the flow are
+    imported once per worker, not per trial)."""
 
-    from harness.toolchain import Toolchain
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.threads = max(1, len(os.sched_getaffinity(0)) // jobs)
+        self.executor = self._start()
 
-    study = open_study(sweep, options, worker)
-    target = options.target(sweep)
-    evaluator = Evaluator(sweep, ResultsCache(options.results), Toolchain.discover())
-    progress = Progress(sweep, target, options.jobs)
-    known = {t._trial_id for t in study.get_trials(deepcopy=False)}  # noqa: SLF001 - storage ids
-    try:
-        if n_trials is not None:
-            study.optimize(evaluator, n_trials=n_trials, catch=(Exception,), callbacks=[progress])
-            return
-        _fail_stale_trials(study)
-        if _ran(study) >= target:
-            return
-        study.optimize(
-            evaluator,
-            timeout=options.timeout_s or sweep.timeout_s,
-            catch=(Exception,),
-            callbacks=[progress, _StopAt(target)],
-            gc_after_trial=True,
+    def _start(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(
+            self.jobs, mp_context=context, initializer=_share_cores, initargs=(self.threads,)
         )
-    except KeyboardInterrupt:
-        _fail_interrupted(study, evaluator.started, known)
+
+    def map(self, function: Any, items: list[Any]) -> Iterator[Any]:
+        return self.executor.map(function, items)
+
+    def restart(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor = self._start()
+
+    def stop(self) -> None:
+        """Shut down; on Ctrl-C, worker processes still busy (a compiler run ignores SIGINT while it
+        waits) are terminated rather than waited for."""
+        for process in list(getattr(self.executor, "_processes", {}).values()):
+            if process.is_alive():
+                process.terminate()
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _share_cores(threads: int) -> None:
+    """Worker initializer: this worker's thread pools get `threads` cores (before TensorFlow loads)."""
+    for name in THREAD_VARIABLES:
+        os.environ[name] = str(threads)
+
+
+@contextmanager
+def _workers(jobs: int) -> Iterator[_Pool | None]:
+    """The worker pool for `jobs` > 1; None (evaluate in this process) for one."""
+    if jobs <= 1:
+        yield None
+        return
+    pool = _Pool(jobs)
+    try:
+        yield pool
+    except BaseException:
+        pool.stop()
         raise
+    pool.executor.shutdown(wait=True)
+
+
+class _Heartbeat:
+    """Records a heartbeat for each trial in flight every `interval` seconds, on storages with
+    heartbeats enabled (RDB with `heartbeat_s`); a no-op otherwise."""
+
+    def __init__(self, study: Any, interval: int) -> None:
+        from optuna.storages._heartbeat import is_heartbeat_enabled
+
+        storage = study._storage  # noqa: SLF001 - Optuna has no public accessor for a study's storage
+        enabled = is_heartbeat_enabled(storage)
+        self.storage, self.interval = (storage if enabled else None), interval
+        self.trials: list[int] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True, name="sweep-heartbeat")
+
+    def __enter__(self) -> _Heartbeat:
+        if self.storage is not None:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+
+    def watch(self, trials: list[Any]) -> None:
+        self.trials = [t._trial_id for t in trials]  # noqa: SLF001 - storage ids
+        self._record()
+
+    def _beat(self) -> None:
+        while not self.stop.wait(self.interval):
+            self._record()
+
+    def _record(self) -> None:
+        if self.storage is not None:
+            for trial_id in list(self.trials):
+                self.storage.record_heartbeat(trial_id)
 
 
 def _ran(study: Any) -> int:
@@ -187,45 +327,19 @@ def _ran(study: Any) -> int:
     return sum(1 for t in records(study) if t.ran)
 
 
-@dataclass(frozen=True)
-class _StopAt:
-    """Optuna callback: stop once the study holds `target` finished sweep trials (all workers counted).
-    Optuna's MaxTrialsCallback would count imported vendor points too."""
-
-    target: int
-
-    def __call__(self, study: Any, trial: Any) -> None:
-        if _ran(study) >= self.target:
-            study.stop()
-
-
-def _fail_interrupted(study: Any, started: set[int], known: set[int]) -> None:
-    """Mark this process's trials left running by Ctrl-C as failed, so a resumed study does not carry
-    them as running forever. Optuna fails a trial interrupted inside the objective itself, but not one
-    interrupted while the sampler was still choosing its parameters (inside `study.ask`): that one is
-    recognised as created after this process started and not yet given to the objective."""
-    from optuna.trial import TrialState
-
-    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        if t.number in started or (t._trial_id not in known and stored(t, "worker") is None):  # noqa: SLF001
-            _fail_trial(study, t, "interrupted (Ctrl-C)")
-
-
 def _fail_trial(study: Any, trial: Any, reason: str) -> None:
     """Fail a trial left RUNNING, with its reason stored as the sweep stores every failure's."""
     from optuna.trial import Trial, TrialState
 
-    store(Trial(study, trial._trial_id), error=reason)  # noqa: SLF001
-    study.tell(trial.number, state=TrialState.FAIL)
+    if not isinstance(trial, Trial):
+        trial = Trial(study, trial._trial_id)  # noqa: SLF001 - a frozen trial's storage id
+    store(trial, error=reason)
+    study.tell(trial, state=TrialState.FAIL)
 
 
 def _fail_stale_trials(study: Any) -> None:
-    """Optuna's `fail_stale_trials` (a no-op without heartbeats), also when no trial is left to run.
-
-    `optimize` applies it before each trial it starts; but when the target was reached while a
-    killed worker's trial was still within its grace period, a restarted command starts none, and
-    the trial would stay RUNNING. Failing it here queues its retry like any other stale trial.
-    """
+    """Optuna's `fail_stale_trials` (a no-op without heartbeats), before every batch and also when no
+    trial is left to run: a killed command's trial is failed, and its retry queued, either way."""
     import optuna
 
     with warnings.catch_warnings():

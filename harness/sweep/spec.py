@@ -85,6 +85,7 @@ class SweepSpec:
     limits: dict[str, float] = field(default_factory=dict)  # metric -> maximum
     sampler: str = "tpe"
     trials: int = 20
+    batch_size: int = 2  # trials asked at a time and evaluated in parallel (at most this many workers)
     timeout_s: float | None = None
     promotion: Promotion = field(default_factory=Promotion)
     hypervolume_reference: tuple[float, ...] | None = None

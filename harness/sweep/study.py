@@ -22,12 +22,13 @@ from harness.sweep.trials import TrialRecord
 RESUME_SEED_STRIDE = 1_000_003
 
 
-def open_study(sweep: SweepSpec, options: SweepOptions, worker: int = 0) -> Any:
-    """Create or join the study, with this worker process's sampler.
+def open_study(sweep: SweepSpec, options: SweepOptions) -> Any:
+    """Create or join the study, with this command's sampler (one per command: its worker processes
+    only evaluate, see `harness.sweep.runner`).
 
-    The seed is the spec's, offset per worker (`--worker`, and the process among `--jobs`) and by
-    the trials the study already holds: a fresh study is reproducible, and a resumed one (a restart
-    after a crash, a requeued array task) does not propose the first run's designs over again.
+    The seed is the spec's, offset per command (`--worker`) and by the trials the study already
+    holds: a fresh study is reproducible whatever `--jobs`, and a resumed one (a restart after a
+    crash, a requeued array task) does not propose the first run's designs over again.
     """
     import optuna
 
@@ -41,7 +42,7 @@ def open_study(sweep: SweepSpec, options: SweepOptions, worker: int = 0) -> Any:
     )
     check_settings(study, sweep)
     held = len(study.get_trials(deepcopy=False))
-    seed = sweep.seed + options.worker * options.jobs + worker + RESUME_SEED_STRIDE * held
+    seed = sweep.seed + options.worker + RESUME_SEED_STRIDE * held
     study.sampler = make_sampler(sweep.sampler, seed, max(1, options.target(sweep)))
     return study
 

@@ -46,6 +46,7 @@ class TrialRecord:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     worker: str | None = None  # host:pid of the worker process that ran it
+    sampling_s: float | None = None  # seconds the sampler took to propose it (ask and parameters)
     force_promotion: bool = False  # enqueued to be promoted whatever its estimate
     imported_from: str | None = None  # a vendor point's metrics file (`harness study add`)
     duplicate_of: int | None = None  # the earlier import of the same vendor point

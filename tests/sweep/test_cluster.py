@@ -23,9 +23,8 @@ from optuna.trial import TrialState
 
 from harness.cli import main
 from harness.spec import SpecError
-from harness.sweep import load_sweep, open_study
+from harness.sweep import load_sweep, open_study, run
 from harness.sweep.options import SweepOptions
-from harness.sweep.runner import optimize
 
 from .conftest import TINY_SPACE, write_sweep
 
@@ -185,13 +184,13 @@ def test_a_restart_of_a_finished_study_fails_the_stale_trial_it_would_not_otherw
     """The study holds its trials, but a killed worker's trial is still RUNNING (the target was met
     within its grace period): the same command starts no trial, yet fails that one."""
     spec = write_sweep(tmp_path, name="done", trials=1, retries=0)
-    options = SweepOptions(storage=postgres_url, heartbeat_s=1, grace_s=1)
+    options = SweepOptions(storage=postgres_url, heartbeat_s=1, grace_s=1, results=tmp_path / "results")
     study = open_study(load_sweep(spec), options)
     study.tell(study.ask(), [0.5, 100.0, 10.0])
     stale = study.ask()
     study._storage.record_heartbeat(stale._trial_id)
     time.sleep(2.5)
-    optimize(load_sweep(spec), options, 0)
+    run(load_sweep(spec), options)
     assert [t.state for t in _trials(postgres_url, "done")] == [TrialState.COMPLETE, TrialState.FAIL]
 
 

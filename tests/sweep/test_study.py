@@ -249,36 +249,39 @@ def test_other_samplers_run(tmp_path, capsys, sampler):
 
 
 @pytest.mark.slow
-def test_two_worker_processes_share_one_study(tmp_path, capsys):
-    """`--jobs 2` (`nox -s sweep`'s default) runs its trials in two spawned worker processes, not in this
-    one: each trial records its worker (host:pid). The target counts trials over both workers: 2 in all
-    (a trial in flight when the other worker reaches the target finishes as a third), not 2 each. Both
-    workers start together and a started trial always finishes: one worker could take both trials only
-    by finishing 2 (each 20 s or more: training, the g++ build of hls4ml's C simulation) before the
-    other, spawned at the same moment, asked for its first."""
+def test_a_seeded_study_asks_the_same_trials_with_one_or_two_workers(tmp_path, capsys):
+    """`--jobs 2` (`nox -s sweep`'s default) evaluates each batch in two spawned worker processes, not
+    in this one (each trial records its worker, host:pid), and the study it builds is the one `--jobs
+    1` builds: the same parameters, trial by trial, and the same objective values, although the two
+    runs share no results cache and their trials finish in different orders. TPE leaves its 2 random
+    start-up trials after the first batch, so later trials depend on what was told before them."""
     import os
     import socket
 
-    fields = dict(trials=2, sampler="tpe", space=TINY_SPACE, promotion={"after": 100, "verify_front": False})
-    code, _, trials = _sweep(tmp_path, capsys, "--jobs", "2", **fields)
-    assert code == 0 and 2 <= sum(t.state == "COMPLETE" for t in trials) <= 3
-    study = open_study(load_sweep(tmp_path / "sweep.yaml"), SweepOptions(results=tmp_path / "results"))
-    complete = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"]
-    per_worker: dict[str, int] = {}
-    for t in complete:
-        per_worker[t.user_attrs["worker"]] = per_worker.get(t.user_attrs["worker"], 0) + 1
-    first = {}
-    for t in sorted(complete, key=lambda t: t.datetime_start):
-        first.setdefault(t.user_attrs["worker"], t.datetime_start)
-    lag = (max(first.values()) - min(first.values())).total_seconds()
-    seconds = [(t.datetime_complete - t.datetime_start).total_seconds() for t in complete]
-    print(
-        f"completed trials per worker (this process: {os.getpid()}): {per_worker}; first trials "
-        f"started {lag:.1f} s apart; trials took {', '.join(f'{s:.0f}' for s in seconds)} s"
+    fields = dict(
+        trials=6,
+        batch_size=2,
+        sampler="tpe",
+        space=TINY_SPACE,
+        promotion={"after": 100, "verify_front": False},
     )
-    assert len(per_worker) == 2, per_worker
-    hosts, pids = zip(*(w.rsplit(":", 1) for w in per_worker), strict=True)
+    runs = {}
+    for jobs in (2, 1):
+        folder = tmp_path / f"jobs{jobs}"
+        folder.mkdir()
+        path, results = write_sweep(folder, **fields), folder / "results"
+        assert main(["sweep", str(path), "--results", str(results), "--jobs", str(jobs)]) == 0
+        runs[jobs] = records(open_study(load_sweep(path), SweepOptions(results=results)))
+    capsys.readouterr()
+    assert [t.state for t in runs[2]] == ["COMPLETE"] * 6
+    assert [t.params for t in runs[2]] == [t.params for t in runs[1]]
+    assert [t.values for t in runs[2]] == [t.values for t in runs[1]]
+    assert len({t.design_hash for t in runs[1]}) >= 4, "the study explored, not one design six times"
+    workers = {t.worker for t in runs[2]}
+    assert len(workers) == 2, workers
+    hosts, pids = zip(*(w.rsplit(":", 1) for w in workers), strict=True)
     assert set(hosts) == {socket.gethostname()} and os.getpid() not in {int(p) for p in pids}
+    assert {t.worker for t in runs[1]} == {f"{socket.gethostname()}:{os.getpid()}"}
 
 
 @pytest.mark.parametrize("sampler", ["tpe", "nsga2", "random", "gp"])
