@@ -15,17 +15,24 @@ pybind11, Python's) and on the compiler and its flags; not on the trees, their n
 features or the project name. Compiling it costs 15-20 CPU-seconds; everything else is milliseconds.
 
 How it is reused (`compile_emulation`): the key (`module_key`) is a digest of the bridge exactly as
-conifer wrote it, preprocessed by the same `g++` with conifer's include flags (`g++ -E -P`, about
-0.3 s: every header byte and macro that reaches the compiler, whatever the include paths), the `g++
---version` text, conifer's version and the source of its cpp writer (which holds the flags), and the
-Python extension ABI. The module name cannot come from conifer's stamp (a timestamp, different on every
-run, and part of the key-free text only as a placeholder): the model's `_stamp` is set to the key, so
-the module is `conifer_bridge_<key>` and the shared object of an entry is valid for every model with
-those types. This one attribute is the only conifer internal the harness touches; compiling stays
-conifer's own `compile()`. On a hit the entry's `bridge.so` is copied into the model's output folder
-(a new file, renamed into place, so a module already loaded from there is never overwritten in use)
-and loaded as conifer loads it, and `BDT` reads this model's own JSON, which conifer's `write()` has
-just saved: two forests with the same types share one shared object and still score their own trees.
+conifer writes it, preprocessed by the same `g++` with conifer's include flags (`g++ -E -P`, about
+0.4 s: every header byte and macro that reaches the compiler, wherever the headers were found), the
+`g++` path and `--version` text, conifer's version and the source of its cpp writer (which holds the
+flags), and the Python extension ABI. The bridge is written for the key with a fixed placeholder as
+module name. conifer's own stamp (a timestamp) cannot name a shared module, so the model's `_stamp` is
+then set to the key: the module is `conifer_bridge_<key>`, and an entry's shared object serves every
+model with those types. That attribute is the only conifer internal the harness touches (conifer
+1.x's cpp writer uses it only for the module's and the file's name); compiling stays conifer's own
+`compile()`, and loading repeats the lines of its `compile()` that import the module.
+
+On a hit the entry's `bridge.so` is copied into the model's output folder (a new file, renamed into
+place, so a module already loaded from there is never overwritten in use) and loaded as conifer loads
+it, and `BDT` reads this model's own JSON, which conifer's `write()` has just saved: two forests with
+the same types share one shared object and still score their own trees.
+
+Limits: a cache folder shared between machines whose g++ and Python match but whose C++ runtime
+(libstdc++) is older than the one an entry was built against fails to import that entry and compiles
+it again, replacing it.
 
 Correctness: the entry's lock (`harness.store`) is held from the check through the compile, so a
 second process waits and then loads the finished entry; the shared object is copied into the entry
