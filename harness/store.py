@@ -1,15 +1,19 @@
 """Content-addressed stores shared by every command on the machine: a folder per key, under one root.
 
-Two stores exist, each with its own policy of what goes into the key:
+Three stores exist, each with its own policy of what goes into the key:
 
     train   trained models (`harness.cache`), keyed by the training part of the design hash (seed,
             data, model, training recipe, input files), the versions of the training libraries and a
             digest of the harness's training and data code
     yosys   Yosys results (`harness.synth`), keyed by the bytes of every RTL source, the synthesis
             script and the Yosys version
+    conifer conifer's compiled cpp emulation (`harness.bdt.cpp_cache`), keyed by its bridge as g++
+            preprocesses it (the types, every header), the compiler, conifer and the Python ABI; the
+            forest is not in it: the module reads each model's own JSON
 
 Nothing else is cached: conversion, emulation, RTL generation and the RTL simulation with its
-comparison run every time, so a cached entry can only save time, never hide a changed bit. Both keys
+comparison run every time (the emulation with a compiled module that may come from the store, run on
+the design's own forest), so a cached entry can only save time, never hide a changed bit. The keys
 cover everything that determines the result, so `harness evaluate`, sweeps, `harness regress` and the
 test suite all reuse each other's entries: in CI the tests warm what the regression run needs.
 
@@ -64,7 +68,7 @@ def locked_folder(folder: Path) -> Iterator[Path]:
 
 @dataclass(frozen=True)
 class Store:
-    """One kind of cached result (`train`, `yosys`): a folder per key."""
+    """One kind of cached result (`train`, `yosys`, `conifer`): a folder per key."""
 
     path: Path
 

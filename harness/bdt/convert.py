@@ -2,16 +2,19 @@
 
 conifer turns the trained forest into its own representation (`harness.bdt.to_conifer`) and, with its
 `cpp` backend (`harness.bdt.backend`), into the bit-accurate C++ emulation that is the reference for
-the RTL. The same conifer model, checked (`harness.bdt.checks`) and quantised exactly as that C++ code
-quantises it (`harness.bdt.forest`), is what the Verilog generator reads.
+the RTL; its compiled module depends only on the types, so it comes from the `conifer` store when a
+design with the same types built it before (`harness.bdt.cpp_cache`). The same conifer model, checked
+(`harness.bdt.checks`) and quantised exactly as that C++ code quantises it (`harness.bdt.forest`), is
+what the Verilog generator reads.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from harness.bdt.backend import EMULATION_BACKEND, conifer_build_env, conifer_config, cpp_type
+from harness.bdt.backend import EMULATION_BACKEND, conifer_config, cpp_type
 from harness.bdt.checks import model_leaf_values, model_thresholds, out_of_range
+from harness.bdt.cpp_cache import compile_emulation
 from harness.bdt.forest import quantise
 from harness.bdt.to_conifer import check_against_trained, from_trained
 from harness.data import Dataset
@@ -40,11 +43,14 @@ def convert(
     agreement = check_against_trained(model, trained.float_scores[sample], dataset.x_test[sample])
     print(
         f"[convert] conifer {conifer.__version__}: {forest.n_outputs} output(s) x {forest.n_trees} trees; "
-        f"compiling the cpp emulation ({cpp_type(threshold_type)} / {cpp_type(score_type)}) ...",
+        f"cpp emulation ({cpp_type(threshold_type)} / {cpp_type(score_type)}) ...",
         flush=True,
     )
-    with conifer_build_env(toolchain):
-        model.compile()
+    module = compile_emulation(model, toolchain)
+    if module.startswith("compiled"):
+        print(f"[convert] cpp emulation {module}", flush=True)
+    else:
+        print(f"[convert] cpp emulation from the cache (same types and compiler): {module}", flush=True)
     info = {
         "conifer": conifer.__version__,
         "converter": model.library,
@@ -60,6 +66,7 @@ def convert(
         "leaves_out_of_range": out_of_range(model_leaf_values(model), score_type),
         "conifer_model_file": str(work / f"{config['ProjectName']}.json"),
         "conifer_compiler": toolchain["c++"].label,
+        "conifer_module": module,
         "conifer_float_agreement": agreement,
     }
     return Converted(
