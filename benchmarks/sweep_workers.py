@@ -1,19 +1,22 @@
-"""Throughput of a sweep with 1 and with 2 independent workers on one PostgreSQL study.
+"""Two worker processes against one, and a finished study re-run from the results cache, in one run.
 
-The same small study (sweeps/jet_mlp.yaml, estimate fidelity, no promotions) runs twice on a
-throw-away PostgreSQL server (tests/postgres.py), each time into a fresh database and a cold results
-folder: once with one `harness sweep` process, once with two (`--worker 0` and `--worker 1`, as two
-tasks of a job array would run). Each run stops at `--trials` completed trials in all. Printed, per
-run: trials per minute of wall-clock time (process start to the last worker's exit, so imports and
-da4ml loading count) and of study time (first trial start to last trial end), and the ratio of
-2-worker to 1-worker throughput. On a machine with 2 cores shared with others the ratio says how much
-a second worker gains there; on a cluster each worker has its own cores. Each worker gets its share
-of the cores (thread counts of TensorFlow, OpenMP and numba), and the 1-minute load average before
-each run is recorded, since other work on the machine moves these numbers.
+The default study (sweeps/jet_mlp.yaml) runs three times as `harness sweep` commands, each timed from
+process start to exit (imports, da4ml loading and the worker pool's start-up count):
 
-    python benchmarks/sweep_workers.py [--trials 8] [--set set.training.epochs=4]
+1. `--jobs 1` into a cold results folder with a cold trained-model cache (its own XDG_CACHE_HOME);
+2. `--jobs 2`, likewise cold: the ratio 2-job / 1-job wall time is what a second worker buys on this
+   machine (ideal 0.5 on 2 cores);
+3. the `--jobs 2` run again as a new study (`--study rerun`) on the same results folder and caches:
+   every trial should be a cache hit, because a seeded study asks the same trials whatever the jobs;
+   the ratio first run / re-run is the cache's speed-up.
 
-Writes benchmarks/results/sweep_workers.json (rates, trial counts, machine, tool versions).
+Runs 1 and 2 must have asked the same parameters trial by trial (printed, and a failure if not).
+
+    python benchmarks/sweep_workers.py [--trials 10] [--set promotion.after=100000 ...]
+
+By default every trial is evaluated at estimate fidelity only (no promotions, as in sweep_samplers);
+`--full` keeps the spec's promotion rule (Yosys and Verilator on the promoted and front designs).
+Writes benchmarks/results/sweep_workers.json (times, ratios, cache hits, load, machine, tool versions).
 """
 
 from __future__ import annotations
@@ -26,93 +29,86 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # tests.postgres: the same throw-away server the tests start
+from common import ROOT, versions, write_result
 
-from common import versions, write_result  # noqa: E402
-from sweep_samplers import NO_PROMOTION, SPEC  # noqa: E402
-
-from tests.postgres import Cluster, throwaway_cluster  # noqa: E402
-
-#: Each worker gets its share of the cores, as a job array's task does (sweeps/slurm_array.sh);
-#: otherwise every worker's TensorFlow and numba start a thread per core and they oversubscribe.
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "NUMBA_NUM_THREADS")
+SPEC = ROOT / "sweeps" / "jet_mlp.yaml"
+NO_PROMOTION = ["promotion.after=100000", "promotion.verify_front=false"]
 
 
-def _run(cluster: Cluster, workers: int, trials: int, sets: list[str], folder: Path) -> dict:
-    """`workers` concurrent `harness sweep` processes on a new database until `trials` are complete."""
-    url = cluster.create_database(f"bench_{workers}_workers")
-    command = [sys.executable, "-m", "harness.cli", "sweep", str(SPEC), "--storage", url, "--study", "bench"]
-    command += ["--results", str(folder / f"results-{workers}"), "--trials", str(trials)]
-    command += [arg for s in [*NO_PROMOTION, *sets] for arg in ("--set", s)]
-    threads = max(1, len(os.sched_getaffinity(0)) // workers)
-    env = {**os.environ, **{name: str(threads) for name in THREAD_VARIABLES}}
-    load_before = os.getloadavg()[0]
+def _sweep(
+    results: Path, cache: Path, jobs: int, study: str, trials: int, sets: list[str], log: Path
+) -> float:
+    """One `harness sweep` command; its wall-clock seconds. Exits on a failing command."""
+    command = [sys.executable, "-m", "harness.cli", "sweep", str(SPEC), "--jobs", str(jobs)]
+    command += ["--results", str(results), "--study", study, "--trials", str(trials)]
+    command += [arg for s in sets for arg in ("--set", s)]
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    print(f"[bench] {' '.join(command[2:])} (log {log})", flush=True)
     start = time.monotonic()
-    procs = []
-    for index in range(workers):
-        log = (folder / f"worker-{workers}-{index}.log").open("w")
-        argv = [*command, "--worker", str(index)]
-        procs.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env))
-    codes = [p.wait() for p in procs]
-    wall = time.monotonic() - start
-    if any(codes):
-        raise SystemExit(f"a worker failed ({codes}); see {folder}/worker-{workers}-*.log")
-    return {**_rates(url, workers, wall), "threads_per_worker": threads, "load_before": load_before}
+    with log.open("w") as out:
+        code = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, env=env, check=False).returncode
+    seconds = time.monotonic() - start
+    if code:
+        raise SystemExit(f"`harness sweep` exited {code}; see {log}")
+    print(f"[bench]   {seconds:.0f} s", flush=True)
+    return seconds
 
 
-def _rates(url: str, workers: int, wall: float) -> dict:
-    import optuna
+def _trials(results: Path, study: str) -> list:
+    from harness.sweep import SweepOptions, load_sweep, open_study, records
 
-    done = [
-        t for t in optuna.load_study(study_name="bench", storage=url).trials if t.state.name == "COMPLETE"
-    ]
-    study_s = (max(t.datetime_complete for t in done) - min(t.datetime_start for t in done)).total_seconds()
-    return {
-        "workers": workers,
-        "complete": len(done),
-        "wall_s": round(wall, 1),
-        "study_s": round(study_s, 1),
-        "trials_per_min_wall": round(60 * len(done) / wall, 3),
-        "trials_per_min_study": round(60 * len(done) / study_s, 3),
-        "per_worker": {
-            w: sum(t.user_attrs["worker"] == w for t in done) for w in {t.user_attrs["worker"] for t in done}
-        },
-    }
+    return records(open_study(load_sweep(SPEC), SweepOptions(results=results, study=study)))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=8)
-    parser.add_argument("--set", action="append", default=[], help="sweep overrides for both runs")
+    parser.add_argument("--trials", type=int, default=10)
+    parser.add_argument("--full", action="store_true", help="keep the spec's promotions")
+    parser.add_argument("--set", action="append", default=[], help="further sweep overrides (all runs)")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="bench-workers-") as tmp, throwaway_cluster() as cluster:
-        runs = [_run(cluster, n, args.trials, args.set, Path(tmp)) for n in (1, 2)]
-    one, two = runs
+    sets = ([] if args.full else NO_PROMOTION) + args.set
+    with tempfile.TemporaryDirectory(prefix="bench-workers-") as tmp:
+        folder = Path(tmp)
+        load = {}
+        seconds = {}
+        for jobs in (1, 2):
+            load[f"jobs{jobs}"] = os.getloadavg()[0]
+            seconds[f"jobs{jobs}"] = _sweep(
+                folder / f"results{jobs}", folder / f"cache{jobs}", jobs, "bench", args.trials, sets,
+                folder / f"jobs{jobs}.log",
+            )  # fmt: skip
+        load["rerun"] = os.getloadavg()[0]
+        seconds["rerun"] = _sweep(
+            folder / "results2", folder / "cache2", 2, "rerun", args.trials, sets, folder / "rerun.log"
+        )
+        one, two = _trials(folder / "results1", "bench"), _trials(folder / "results2", "bench")
+        rerun = _trials(folder / "results2", "rerun")
+    same = [t.params for t in one] == [t.params for t in two]
+    hits = sum(t.cache == "hit" for t in rerun if t.state == "COMPLETE")
+    complete = sum(t.state == "COMPLETE" for t in rerun)
     report = {
         "spec": str(SPEC.relative_to(ROOT)),
-        "overrides": [*NO_PROMOTION, *args.set],
+        "overrides": sets,
         "trials": args.trials,
-        "storage": "PostgreSQL (throw-away server on loopback)",
-        "runs": runs,
-        "ratio_wall": round(two["trials_per_min_wall"] / one["trials_per_min_wall"], 3),
-        "ratio_study": round(two["trials_per_min_study"] / one["trials_per_min_study"], 3),
+        "cores": len(os.sched_getaffinity(0)),
+        "seconds": {k: round(v, 1) for k, v in seconds.items()},
+        "ratio_2_to_1_jobs": round(seconds["jobs2"] / seconds["jobs1"], 3),
+        "cache_speedup": round(seconds["jobs2"] / seconds["rerun"], 1),
+        "cache_hits": {"hits": hits, "of": complete},
+        "same_trials_1_and_2_jobs": same,
+        "load_before": load,
     }
-    lines = [
-        f"\nsweep_workers: {args.trials} estimate-fidelity trials of {report['spec']}, PostgreSQL storage"
-    ]
-    for r in runs:
-        lines.append(
-            f"  {r['workers']} worker(s): {r['complete']} trials, "
-            f"{r['trials_per_min_wall']:.2f} trials/min wall-clock ({r['wall_s']:.0f} s), "
-            f"{r['trials_per_min_study']:.2f} trials/min in the study ({r['study_s']:.0f} s)"
-        )
-    lines.append(
-        f"  ratio 2/1 workers: {report['ratio_wall']:.2f} (wall-clock), {report['ratio_study']:.2f} (study)"
+    write_result("sweep_workers", report, versions("optuna", "tensorflow", "da4ml", "hls4ml"))
+    print(
+        f"\nsweep_workers: {args.trials} trials of {report['spec']} "
+        f"({'spec promotions' if args.full else 'estimate only'}), {report['cores']} cores\n"
+        f"  --jobs 1: {seconds['jobs1']:7.1f} s\n"
+        f"  --jobs 2: {seconds['jobs2']:7.1f} s   ratio {report['ratio_2_to_1_jobs']:.2f} (ideal 0.50)\n"
+        f"  re-run of the --jobs 2 study as a new study: {seconds['rerun']:.1f} s, {hits}/{complete} "
+        f"cache hits, speed-up {report['cache_speedup']:.1f}x\n"
+        f"  same trials with 1 and 2 jobs: {'yes' if same else 'NO'}"
     )
-    print("\n".join(lines))
-    write_result("sweep_workers", report, versions("optuna", "sqlalchemy", "psycopg", "tensorflow", "da4ml"))
-    return 0
+    return 0 if same else 1
 
 
 if __name__ == "__main__":

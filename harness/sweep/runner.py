@@ -51,6 +51,7 @@ from harness.sweep.evaluator import Outcome, PromotionRule, TrialJob, evaluate_t
 from harness.sweep.options import SweepOptions
 from harness.sweep.provenance import record_command
 from harness.sweep.spec import SweepSpec, suggest_design
+from harness.sweep.storage import worker_id
 from harness.sweep.study import open_study, records
 from harness.sweep.trials import TrialRecord, attributes, pareto_front, store, stored
 
@@ -168,6 +169,7 @@ class _Loop:
                 label, design = suggest_design(self.sweep, trial)
                 store(
                     trial,
+                    worker=worker_id(),  # until its outcome names the worker process that evaluated it
                     design=label or design.name,
                     kind=design.kind,
                     design_hash=design.design_hash(),
