@@ -3,7 +3,8 @@
 Every number on the page is read from a result file, with the date, machine and tool versions that
 file records; the text around the numbers (what each benchmark measures) is fixed here. A benchmark
 script without a result file is listed as such, and a result file of a benchmark this script has no
-table for is shown as its plain values, so the page never silently drops one.
+table for is shown as its plain values, so the page never silently drops one. A plot a benchmark writes
+beside its result (`benchmarks/results/<name>.png`) is copied next to the page and shown in its section.
 
 `benchmarks_page()` needs no MkDocs; the page is written only when mkdocs-gen-files runs this file
 (`__name__ == "<run_path>"`), so the tests can import it without touching docs/."""
@@ -24,6 +25,7 @@ BENCHMARKS = ROOT / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 import bdt_verify as bdt_bench  # noqa: E402
 import nn_verify as nn_bench  # noqa: E402
+import sweep_samplers as samplers_bench  # noqa: E402
 import turnaround as turnaround_bench  # noqa: E402
 
 GENERATED = (
@@ -49,7 +51,7 @@ TITLES = {
     "on GHDL",
     "turnaround": "Turnaround per fidelity, and growth with design size",
     "published": "A published model through the open flow: hls4ml's qkeras_3layer",
-    "sweep_samplers": "Sweeps: the TPE sampler against random search, and the results cache",
+    "sweep_samplers": "Sweeps: each sampler against random search at equal wall-clock budgets, over seeds",
     "sweep_workers": "Sweeps: one worker against two on PostgreSQL",
     "reuse_table": "The reuse-factor table of the MAC generator",
     "estimate_error": "How honest the estimate fidelity is: its LUTs against Yosys",
@@ -104,11 +106,18 @@ INTROS = {
         "embedded synthetic jets, not the paper's data set."
     ),
     "sweep_samplers": (
-        "In one process, the default sweep's space (`sweeps/jet_mlp.yaml`) at fidelity estimate, twice "
-        "with the same trial budget and seed: once with the spec's sampler (TPE), once with random "
-        "sampling; the hypervolumes of their Pareto fronts against the spec's fixed "
-        "`hypervolume_reference`. Then the TPE study re-run under a new name, every trial served from "
-        "the results cache."
+        "The default sweep (`sweeps/jet_mlp.yaml`) and the track-quality BDT sweep "
+        "(`sweeps/track_quality_bdt.yaml`), each with every sampler (the spec's TPE as configured, random "
+        "search, NSGA-II, and Optuna's GP sampler where PyTorch is installed) on several seeds, at "
+        "fidelity estimate without promotions, all runs sharing one results folder. Since a design "
+        "two runs pick is computed once, a run's wall time is not its cost: each trial is charged its "
+        "design's cold evaluation cost (the stage seconds of its metrics.json, measured when the design "
+        "was first computed, with no cached training) plus the sampler's own seconds, summed in trial "
+        "order. The budget B is random search's median clock after the spec's trial count; each run "
+        "goes on past it so that every sampler reaches B. HV is the hypervolume of a run's Pareto front "
+        "against the spec's `hypervolume_reference`; the gap is the hypervolume of the best-known front "
+        "(every trial of every run of the study) minus the run's, at B. Ratios are of medians over "
+        "seeds, against random search's (a gap ratio below 1 is better than random)."
     ),
     "sweep_workers": (
         "The same small study (`sweeps/jet_mlp.yaml`, estimate-only trials, no promotions) on a "
@@ -350,26 +359,26 @@ def published(result: dict) -> list[str]:
 
 
 def sweep_samplers(result: dict) -> list[str]:
-    hv, seconds, fronts = result["hypervolume"], result["seconds"], result.get("front_size", {})
-    samplers = [k for k in hv if k != "ratio"]
+    if "studies" not in result:  # written by the benchmark's former version (one seed, equal trials)
+        return [
+            "This result file was written by a former version of the benchmark (one seed, equal trial "
+            "counts, no budget); its values as written:\n",
+            *plain(result),
+        ]
     lines = [
-        f"Spec `{result['spec']}`, {result['trials']} trials per sampler, seed {result['seed']}; "
-        f"objectives {', '.join(result['objectives'])}; hypervolume reference point "
-        f"{result['reference_point']}.\n"
+        f"Seeds {', '.join(map(str, result['seeds']))}; {result['jobs']} worker processes per run, "
+        f"charged as one worker's serial time; overrides: {', '.join(result['overrides']) or 'none'}.\n"
     ]
-    lines += table(
-        ["sampler", "hypervolume", "wall clock s", "designs on the front"],
-        [[s, hv[s], seconds.get(s), fronts.get(s)] for s in samplers],
-    )
-    first = samplers[0]
-    lines.append(f"- hypervolume ratio, {first} / random: {times(hv.get('ratio'))}")
-    cache = result["cache"]
-    lines.append(
-        f"- the {first} study re-run from the results cache: {num(cache['hits'])} of {num(cache['of'])} "
-        f"trials were cache hits, {num(seconds.get('rerun_from_cache'))} s against "
-        f"{num(seconds.get(first))} s: {times(cache['speedup'])} faster"
-    )
-    return [*lines, ""]
+    for study in result["studies"].values():
+        lines.append(
+            f"- `{study['spec']}`: budget B = {num(study['budget_s'])} s (random search's median after "
+            f"{study['equal_trials']} trials), {study['trials_per_run']} trials per run; objectives "
+            f"{', '.join(study['objectives'])}; reference point {study['reference_point']}; best-known "
+            f"HV {num(study['best_known_hv'])}."
+        )
+    lines.append("")
+    lines += table(samplers_bench.HEADERS, samplers_bench.table_rows(result))
+    return lines
 
 
 def sweep_workers(result: dict) -> list[str]:
@@ -515,6 +524,8 @@ def section(folder: Path, name: str) -> list[str]:
     result = json.loads(path.read_text())
     lines.append(f"`{script}` → `benchmarks/results/{name}.json`. {measured(result)}\n")
     lines += RENDERERS.get(name, plain)(result)
+    if (folder / "results" / f"{name}.png").exists():  # copied beside the page by `__main__` below
+        lines += [f"![{title}: the plot `{script}` wrote beside its result file]({name}.png)", ""]
     return lines
 
 
@@ -551,3 +562,6 @@ if __name__ == "<run_path>":  # run by mkdocs-gen-files
 
     with mkdocs_gen_files.open("explanation/benchmarks.md", "w") as handle:
         handle.write(benchmarks_page())
+    for plot in (BENCHMARKS / "results").glob("*.png"):  # a benchmark's plot, shown in its section
+        with mkdocs_gen_files.open(f"explanation/{plot.name}", "wb") as handle:
+            handle.write(plot.read_bytes())
