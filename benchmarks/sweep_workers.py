@@ -29,10 +29,34 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, versions, write_result
+from common import ROOT, table, versions, write_result
 
 SPEC = ROOT / "sweeps" / "jet_mlp.yaml"
 NO_PROMOTION = ["promotion.after=100000", "promotion.verify_front=false"]
+
+
+#: Columns of the benchmark's table (also the docs' benchmark page).
+HEADERS = ["run", "wall s", "ratio", "load average before"]
+
+
+def table_rows(result: dict) -> list[list]:
+    """The table's rows: each run's wall time, with its ratio to the baseline beside it."""
+    seconds, load = result["seconds"], result["load_before"]
+    return [
+        ["--jobs 1 (cold)", seconds["jobs1"], "baseline", round(load["jobs1"], 2)],
+        [
+            "--jobs 2 (cold)",
+            seconds["jobs2"],
+            f"{result['ratio_2_to_1_jobs']:.2f}x of --jobs 1",
+            round(load["jobs2"], 2),
+        ],
+        [
+            "--jobs 2 again as a new study",
+            seconds["rerun"],
+            f"{result['cache_speedup']:.1f}x faster than its first run",
+            round(load["rerun"], 2),
+        ],
+    ]
 
 
 def _sweep(
@@ -101,12 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     write_result("sweep_workers", report, versions("optuna", "tensorflow", "da4ml", "hls4ml"))
     print(
         f"\nsweep_workers: {args.trials} trials of {report['spec']} "
-        f"({'spec promotions' if args.full else 'estimate only'}), {report['cores']} cores\n"
-        f"  --jobs 1: {seconds['jobs1']:7.1f} s\n"
-        f"  --jobs 2: {seconds['jobs2']:7.1f} s   ratio {report['ratio_2_to_1_jobs']:.2f} (ideal 0.50)\n"
-        f"  re-run of the --jobs 2 study as a new study: {seconds['rerun']:.1f} s, {hits}/{complete} "
-        f"cache hits, speed-up {report['cache_speedup']:.1f}x\n"
-        f"  same trials with 1 and 2 jobs: {'yes' if same else 'NO'}"
+        f"({'spec promotions' if args.full else 'estimate only'}), {report['cores']} cores"
+    )
+    print(table(HEADERS, table_rows(report)))
+    print(
+        f"cache hits in the re-run: {hits}/{complete}; same trials, 1 and 2 jobs: {'yes' if same else 'NO'}"
     )
     return 0 if same else 1
 

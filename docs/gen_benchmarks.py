@@ -26,6 +26,7 @@ sys.path.insert(0, str(BENCHMARKS))
 import bdt_verify as bdt_bench  # noqa: E402
 import nn_verify as nn_bench  # noqa: E402
 import sweep_samplers as samplers_bench  # noqa: E402
+import sweep_workers as workers_bench  # noqa: E402
 import turnaround as turnaround_bench  # noqa: E402
 
 GENERATED = (
@@ -52,7 +53,7 @@ TITLES = {
     "turnaround": "Turnaround per fidelity, and growth with design size",
     "published": "A published model through the open flow: hls4ml's qkeras_3layer",
     "sweep_samplers": "Sweeps: each sampler against random search at equal wall-clock budgets, over seeds",
-    "sweep_workers": "Sweeps: one worker against two on PostgreSQL",
+    "sweep_workers": "Sweeps: one worker process against two, and a re-run from the cache",
     "reuse_table": "The reuse-factor table of the MAC generator",
     "estimate_error": "How honest the estimate fidelity is: its LUTs against Yosys",
 }
@@ -120,13 +121,11 @@ INTROS = {
         "seeds, against random search's (a gap ratio below 1 is better than random)."
     ),
     "sweep_workers": (
-        "The same small study (`sweeps/jet_mlp.yaml`, estimate-only trials, no promotions) on a "
-        "throw-away PostgreSQL server, once with one `harness sweep` worker and once with two "
-        "(`--worker 0` and `--worker 1`, as two tasks of a job array), each worker with its share of "
-        "the cores. Trials per minute of wall-clock time (imports and da4ml loading included) and of "
-        "study time (first trial start to last trial end). On a machine whose cores are already busy "
-        "a second worker gains nothing; the benchmark shows the coordination works, not cluster "
-        "scaling, which needs each worker on its own cores."
+        "The default study (`sweeps/jet_mlp.yaml`) as three `harness sweep` commands, each timed from "
+        "process start to exit: `--jobs 1` and `--jobs 2`, each into a cold results folder with a cold "
+        "cache of trained models, then the `--jobs 2` study again under a new `--study` name on the same "
+        "folders. A seeded study asks the same trials whatever the jobs, so the re-run is served from "
+        "the results cache ([batches](batches.md))."
     ),
     "reuse_table": (
         "The default jet design with `firmware.arithmetic: mac`, one `harness evaluate` at fidelity "
@@ -382,40 +381,18 @@ def sweep_samplers(result: dict) -> list[str]:
 
 
 def sweep_workers(result: dict) -> list[str]:
-    lines = [
-        f"Spec `{result['spec']}` with {', '.join(f'`{o}`' for o in result['overrides'])}, "
-        f"{result['trials']} trials per run, storage: {result['storage']}.\n"
-    ]
-    rows = [
-        [
-            r["workers"],
-            r["complete"],
-            ", ".join(str(n) for n in r["per_worker"].values()),
-            r["threads_per_worker"],
-            r["wall_s"],
-            r["trials_per_min_wall"],
-            r["trials_per_min_study"],
-            round(r["load_before"], 2),
+    if "runs" in result:  # the PostgreSQL two-command format of before the batched runner
+        return [
+            f"Result in an older format: {json.dumps(result.get('ratio_wall'))} (re-run the benchmark).",
+            "",
         ]
-        for r in result["runs"]
+    lines = [
+        f"Spec `{result['spec']}` with {', '.join(f'`{o}`' for o in result['overrides']) or 'no overrides'}, "
+        f"{result['trials']} trials per run on {result['cores']} cores; the same trials with 1 and 2 "
+        f"jobs: {'yes' if result['same_trials_1_and_2_jobs'] else 'no'}; cache hits in the re-run: "
+        f"{result['cache_hits']['hits']} of {result['cache_hits']['of']}.\n"
     ]
-    lines += table(
-        [
-            "workers",
-            "trials complete",
-            "trials per worker",
-            "threads per worker",
-            "wall s",
-            "trials/min (wall)",
-            "trials/min (study)",
-            "load average before",
-        ],
-        rows,
-    )
-    lines.append(
-        f"- throughput, two workers / one: {times(result['ratio_wall'])} (wall clock), "
-        f"{times(result['ratio_study'])} (study time)"
-    )
+    lines += table(workers_bench.HEADERS, workers_bench.table_rows(result))
     return [*lines, ""]
 
 
