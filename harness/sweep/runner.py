@@ -46,6 +46,7 @@ from typing import Any
 
 from harness.kinds import warm_up_kinds
 from harness.record import OPEN_FLOW, fidelity_rank
+from harness.sweep.cache import ResultsCache
 from harness.sweep.checks import check_capacities
 from harness.sweep.evaluator import Outcome, PromotionRule, TrialJob, evaluate_trial
 from harness.sweep.options import SweepOptions
@@ -113,7 +114,6 @@ def run(sweep: SweepSpec, options: SweepOptions, overrides: list[str] | None = N
     record_command(study, sweep, options, overrides or [])
     if options.target(sweep) == 0:
         return records(study)
-    _warm_up(sweep)
     if options.jobs > sweep.batch_size:
         print(f"[sweep] --jobs {options.jobs}: {sweep.batch_size} worker processes (the spec's batch_size)")
     deadline = time.monotonic() + (options.timeout_s or sweep.timeout_s or math.inf)
@@ -140,6 +140,7 @@ class _Loop:
     ) -> None:
         self.sweep, self.options, self.study, self.pool, self.beat = sweep, options, study, pool, beat
         self.progress = Progress(sweep, options.target(sweep), options.jobs)
+        self.warm = False
 
     def until_target(self, deadline: float) -> None:
         target = self.options.target(self.sweep)
@@ -190,6 +191,9 @@ class _Loop:
             self.beat.watch([])
 
     def _evaluate(self, jobs: list[TrialJob]) -> Iterator[Outcome]:
+        if not self.warm and not all(_cached(job) for job in jobs):
+            _warm_up(self.sweep)  # first work to do: compile once here, before the workers would
+            self.warm = True
         if self.pool is None:
             return (evaluate_trial(job) for job in jobs)
         try:
@@ -363,7 +367,13 @@ def enqueue_unverified_front(sweep: SweepSpec, study: Any) -> int:
     return len(pending)
 
 
+def _cached(job: TrialJob) -> bool:
+    """The trial's design has a record in the results folder (a re-run of a study asks only these)."""
+    return ResultsCache(job.results).load(job.design) is not None
+
+
 def _warm_up(sweep: SweepSpec) -> None:
     """What the kinds compile once per environment (da4ml's numba solver, cached on disk), before
-    workers would each compile it."""
+    workers would each compile it: done before the first batch with a design to compute, so a study
+    served from the results cache does not pay it."""
     warm_up_kinds({c.kind for c in sweep.candidates.values()}, "[sweep]")
