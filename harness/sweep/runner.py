@@ -265,6 +265,7 @@ class _Pool:
     def stop(self) -> None:
         """Shut down; on Ctrl-C, worker processes still busy (a compiler run ignores SIGINT while it
         waits) are terminated rather than waited for."""
+        # ProcessPoolExecutor has no public way to terminate its busy workers
         for process in list(getattr(self.executor, "_processes", {}).values()):
             if process.is_alive():
                 process.terminate()
@@ -334,11 +335,10 @@ def _ran(study: Any) -> int:
 
 
 def _fail_trial(study: Any, trial: Any, reason: str) -> None:
-    """Fail a trial left RUNNING, with its reason stored as the sweep stores every failure's."""
-    from optuna.trial import Trial, TrialState
+    """Fail an asked trial (an `optuna.trial.Trial`), with its reason stored as the sweep stores every
+    failure's."""
+    from optuna.trial import TrialState
 
-    if not isinstance(trial, Trial):
-        trial = Trial(study, trial._trial_id)  # noqa: SLF001 - a frozen trial's storage id
     store(trial, error=reason)
     study.tell(trial, state=TrialState.FAIL)
 
