@@ -102,7 +102,8 @@ def run(sweep: SweepSpec, options: SweepOptions, overrides: list[str] | None = N
 
     With `options.jobs` > 1 the trials of a batch are evaluated in that many spawned worker processes
     (at most `batch_size`); the trials asked are the same as with one. The front verification at the
-    end (`promotion.verify_front`) runs in the same workers. With `options.trials` 0 the study is
+    end (`promotion.verify_front`) runs in the same workers, as one batch handed out largest design
+    first (`longest_first`). With `options.trials` 0 the study is
     only created (or opened) and its command recorded: an empty study for imported vendor points.
     """
     from harness.toolchain import Toolchain
@@ -128,7 +129,8 @@ def run(sweep: SweepSpec, options: SweepOptions, overrides: list[str] | None = N
                 pending = enqueue_unverified_front(sweep, study)
                 if not pending:
                     break
-                loop.batches(pending, math.inf)
+                # one batch: no sampling depends on these, so the workers take them as they free up
+                loop.batch(pending)
     return records(study)
 
 
@@ -150,13 +152,6 @@ class _Loop:
             if remaining <= 0 or self.progress.too_many_failures(self.study):
                 return
             self.batch(min(self.sweep.batch_size, remaining))
-
-    def batches(self, n: int, deadline: float) -> None:
-        """Exactly `n` trials (the enqueued front promotions), a batch at a time."""
-        while n > 0 and time.monotonic() < deadline:
-            size = min(self.sweep.batch_size, n)
-            self.batch(size)
-            n -= size
 
     def batch(self, size: int) -> None:
         asked: list[Any] = []
@@ -196,8 +191,10 @@ class _Loop:
             self.warm = True
         if self.pool is None:
             return (evaluate_trial(job) for job in jobs)
+        order = longest_first(jobs)
         try:
-            return iter(list(self.pool.map(evaluate_trial, jobs)))
+            outcomes = list(self.pool.map(evaluate_trial, [jobs[i] for i in order]))
+            return iter([outcome for _, outcome in sorted(zip(order, outcomes, strict=True))])
         except BrokenProcessPool:
             reason = "its worker process died (killed, or out of memory); the pool was restarted"
             self.pool.restart()
@@ -365,6 +362,20 @@ def enqueue_unverified_front(sweep: SweepSpec, study: Any) -> int:
     for t in pending:
         study.enqueue_trial(t.params, user_attrs=attributes(force_promotion=True), skip_if_exists=False)
     return len(pending)
+
+
+def longest_first(jobs: list[TrialJob]) -> list[int]:
+    """The order to hand a batch's jobs to the worker pool: indices into `jobs`, the design with the
+    most LUTs recorded in the results folder first (its estimate; Yosys' and Verilator's time grow with
+    it), the others in their own order. Longest-processing-time-first: a front verification of 18 000
+    LUTs (two minutes of Yosys) started last would keep one worker busy long after the other is idle.
+    The results are told in trial order all the same."""
+
+    def luts(job: TrialJob) -> int:
+        record = ResultsCache(job.results).load(job.design)
+        return -1 if record is None or record.resources.lut is None else record.resources.lut
+
+    return sorted(range(len(jobs)), key=lambda i: -luts(jobs[i]))
 
 
 def _cached(job: TrialJob) -> bool:

@@ -16,7 +16,9 @@ from harness.cli import main
 from harness.spec import load
 from harness.sweep import load_sweep, open_study, records
 from harness.sweep.cache import ResultsCache
+from harness.sweep.evaluator import PromotionRule, TrialJob
 from harness.sweep.options import SweepOptions
+from harness.sweep.runner import longest_first
 from harness.sweep.trials import best_per_design, pareto_front
 
 from ..conftest import ROOT, start_interruptible
@@ -140,6 +142,28 @@ def _overrides(params: dict) -> list[str]:
         if isinstance(fields, dict)
         for k, v in fields.items()
     ] + [f"seed={params['seed']}", f"name={params['name']}"]
+
+
+def test_batch_jobs_go_to_the_workers_largest_recorded_design_first(study):
+    """The pool gets a batch's jobs by the LUTs of their records in the results folder, descending
+    (read here from each metrics.json); a design not computed yet goes after them, in its place."""
+    sweep, options, trials = study
+    jobs, luts = [], []
+    for t in trials:
+        if t.state != "COMPLETE" or t.design_hash in {j.design.design_hash() for j in jobs}:
+            continue
+        record = json.loads(open(t.record).read())
+        spec = load(ROOT / "designs" / "jet_mlp.yaml", _overrides(record["params"]))
+        jobs.append(TrialJob(t.number, sweep, spec, options.results, PromotionRule()))
+        luts.append(record["resources"]["lut"])
+    assert len(set(luts)) >= 3, "the shared study has designs of several sizes"
+    fresh = load(ROOT / "designs" / "jet_mlp.yaml", _overrides(record["params"]))
+    fresh.seed += 1  # another design hash: nothing recorded
+    jobs.insert(1, TrialJob(99, sweep, fresh, options.results, PromotionRule()))
+    order = longest_first(jobs)
+    assert order[-1] == 1 and sorted(order) == list(range(len(jobs)))
+    by_size = [luts[i if i < 1 else i - 1] for i in order[:-1]]
+    assert by_size == sorted(luts, reverse=True)
 
 
 def test_failing_trials_do_not_stop_the_study_and_keep_their_reason(tmp_path, capsys):
