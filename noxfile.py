@@ -17,17 +17,17 @@ nox.options.sessions = ["tests"]
 PYTHON = "3.11"
 
 
-def _install(session: nox.Session) -> None:
-    """Install the project and its extras into the session's virtualenv, unless this very pyproject.toml
-    is installed there already. Besides saving a minute per run, this keeps a second session sharing
-    the environment (`nox -s regress` beside `nox -s tests` in CI) from seeing the package half
-    reinstalled: pip's editable reinstall removes it for a moment."""
+def _install(session: nox.Session, extras: str = "dev,gp") -> None:
+    """Install the project with `extras` into the session's virtualenv, unless this very pyproject.toml
+    with these extras is installed there already. Besides saving a minute per run, this keeps a second
+    session sharing the environment (`nox -s regress` beside `nox -s tests` in CI) from seeing the
+    package half reinstalled: pip's editable reinstall removes it for a moment."""
     stamp = Path(session.virtualenv.location) / ".installed-pyproject-sha256"
-    wanted = hashlib.sha256(Path("pyproject.toml").read_bytes()).hexdigest()
+    wanted = hashlib.sha256(Path("pyproject.toml").read_bytes() + extras.encode()).hexdigest()
     if stamp.exists() and stamp.read_text() == wanted:
         session.log(f"pyproject.toml unchanged since the last install into {session.virtualenv.location}")
         return
-    session.install("-e", ".[dev,gp]")
+    session.install("-e", f".[{extras}]" if extras else ".")
     stamp.write_text(wanted)
 
 
@@ -43,8 +43,10 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON, venv_backend="venv")
 def sweep(session: nox.Session) -> None:
     """The default design-space sweep (sweeps/jet_mlp.yaml, 2 worker processes); extra arguments go
-    to `harness sweep`, e.g. `nox -s sweep -- sweeps/track_quality_bdt.yaml --trials 30`."""
-    _install(session)
+    to `harness sweep`, e.g. `nox -s sweep -- sweeps/track_quality_bdt.yaml --trials 30`. Its
+    environment has what a sweep runs (PyTorch for `sampler: gp` included), not the test and docs tools
+    of the `dev` extra (Playwright, MkDocs, mypy, ...: less to install)."""
+    _install(session, "gp")
     args = session.posargs or ["sweeps/jet_mlp.yaml", "--jobs", "2"]
     session.run("harness", "sweep", *args)
     session.run("harness", "report", *_report_args(args))
@@ -78,7 +80,7 @@ def report(session: nox.Session) -> None:
     """The design-review report of a study (default: the default sweep's) into
     runs/sweeps/reports/<study>/; extra arguments go to `harness report`, e.g.
     `nox -s report -- sweeps/jet_nn_vs_bdt.yaml --out reports/nn_vs_bdt`."""
-    _install(session)
+    _install(session, "")
     session.run("harness", "report", *(session.posargs or ["sweeps/jet_mlp.yaml"]))
 
 
